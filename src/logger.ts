@@ -1,0 +1,26 @@
+/**
+ * The app's logger: Probot's pino setup, with every line passed through `redact` on its way
+ * to stdout. Redacting the stream (not individual calls) means no code path can log a token,
+ * including errors from libraries that carry request headers.
+ */
+import { Transform } from "node:stream";
+import { getTransformStream } from "@probot/pino";
+import { pino, type Logger } from "pino";
+import { redact } from "./secrets.js";
+
+function redactingStream(): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      callback(null, redact(chunk.toString("utf8")));
+    },
+  });
+}
+
+export async function createLogger(env: NodeJS.ProcessEnv = process.env): Promise<Logger> {
+  const logFormat = env.LOG_FORMAT === "pretty" || (!env.LOG_FORMAT && env.NODE_ENV !== "production") ? "pretty" : "json";
+  const format = await getTransformStream({ logFormat, logLevelInString: env.LOG_LEVEL_IN_STRING === "true" });
+  const out = redactingStream();
+  // pino writes JSON into `out`; it is redacted, then formatted, then written.
+  out.pipe(format).pipe(process.stdout);
+  return pino({ level: env.LOG_LEVEL || "info", name: "mirror-bot" }, out);
+}

@@ -1,0 +1,85 @@
+/**
+ * In-memory JobQueue: the default, nothing to install. Per-key serialization and coalescing
+ * as the contract in job-queue.ts describes; a bounded set of recent delivery ids for dedup.
+ */
+import { mergeJobs, type MirrorJob } from "../worker/mirror-job.js";
+import type { EnqueueOutcome, JobHandler, JobQueue } from "./job-queue.js";
+
+const REMEMBERED_DELIVERIES = 10_000;
+
+export class MemoryJobQueue implements JobQueue {
+  private readonly waiting = new Map<string, MirrorJob>(); // insertion order = FIFO across keys
+  private readonly running = new Set<string>();
+  private readonly seenDeliveries = new Set<string>();
+  private handler: JobHandler | null = null;
+  private closed = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly concurrency = 4) {}
+
+  async enqueue(job: MirrorJob): Promise<EnqueueOutcome> {
+    if (this.closed) return "closed";
+    const fresh = job.deliveryIds.filter((id) => !this.seenDeliveries.has(id));
+    if (job.deliveryIds.length > 0 && fresh.length === 0) return "duplicate";
+    for (const id of fresh) this.remember(id);
+    const pending = this.waiting.get(job.key);
+    this.waiting.set(job.key, pending ? mergeJobs(pending, job) : job);
+    this.pump();
+    return pending ? "coalesced" : "queued";
+  }
+
+  start(handler: JobHandler): void {
+    this.handler = handler;
+    this.pump();
+  }
+
+  async size(): Promise<number> {
+    return this.waiting.size + this.running.size;
+  }
+
+  idle(): Promise<void> {
+    if (this.waiting.size === 0 && this.running.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.waiting.clear();
+    if (this.running.size > 0) await this.idle();
+  }
+
+  private remember(deliveryId: string): void {
+    this.seenDeliveries.add(deliveryId);
+    if (this.seenDeliveries.size > REMEMBERED_DELIVERIES) {
+      const oldest = this.seenDeliveries.values().next().value as string;
+      this.seenDeliveries.delete(oldest);
+    }
+  }
+
+  private pump(): void {
+    if (!this.handler) return;
+    for (const [key, job] of this.waiting) {
+      if (this.running.size >= this.concurrency) break;
+      if (this.running.has(key)) continue; // waits behind the running job of its key
+      this.waiting.delete(key);
+      this.running.add(key);
+      void this.run(key, job);
+    }
+    if (this.waiting.size === 0 && this.running.size === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  private async run(key: string, job: MirrorJob): Promise<void> {
+    try {
+      await this.handler!(job);
+    } catch {
+      // The handler reports its own failures; a throw here must not stop the queue.
+    } finally {
+      this.running.delete(key);
+      this.pump();
+    }
+  }
+}

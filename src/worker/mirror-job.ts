@@ -1,0 +1,55 @@
+/**
+ * What the queue carries: plain JSON (so a Redis-backed queue can store it), one job per
+ * GitHub repository, merged when a newer event arrives before the job started.
+ */
+export interface ReportTarget {
+  /** The ref whose new tip carries the check run, e.g. refs/heads/main. */
+  ref: string;
+  sha: string;
+}
+
+export interface MirrorJob {
+  /** Serialization key: jobs with the same key never run concurrently. */
+  key: string;
+  installationId: number;
+  owner: string;
+  repo: string;
+  /** Webhook deliveries folded into this job (for logs and de-duplication). */
+  deliveryIds: string[];
+  /** Commits that get a "GitLab mirror" check run: the newest tip of each pushed ref. */
+  reportTargets: ReportTarget[];
+  /** Commits whose changed .mirror.yml must be validated (any branch). */
+  validateConfigAt: string[];
+  enqueuedAt: number;
+  /** Repository facts from the (signed) webhook payload, saving an API round trip; absent for re-runs. */
+  repository?: RepositorySnapshot;
+}
+
+export interface RepositorySnapshot {
+  defaultBranch: string;
+  cloneUrl: string;
+  htmlUrl: string;
+  private: boolean;
+  visibility: "public" | "private" | "internal";
+}
+
+export function jobKey(owner: string, repo: string): string {
+  return `${owner}/${repo}`.toLowerCase();
+}
+
+/** Folds `newer` into `older`: newest tip per ref wins, lists are unioned, order kept. */
+export function mergeJobs(older: MirrorJob, newer: MirrorJob): MirrorJob {
+  const byRef = new Map(older.reportTargets.map((t) => [t.ref, t] as const));
+  for (const target of newer.reportTargets) {
+    byRef.delete(target.ref); // re-insert so the newest push sorts last
+    byRef.set(target.ref, target);
+  }
+  return {
+    ...older,
+    installationId: newer.installationId,
+    repository: newer.repository ?? older.repository,
+    deliveryIds: [...older.deliveryIds, ...newer.deliveryIds],
+    reportTargets: [...byRef.values()],
+    validateConfigAt: [...new Set([...older.validateConfigAt, ...newer.validateConfigAt])],
+  };
+}
