@@ -1,0 +1,110 @@
+/**
+ * Check run lifecycle, held to GitHub's limits: summary and text at most 65,535 characters,
+ * title kept to one line, at most 50 annotations per request (the rest go in follow-up updates).
+ */
+import { redact } from "../secrets.js";
+import type { GitHubClient, RepoRef } from "./types.js";
+
+export type Conclusion = "success" | "failure" | "neutral" | "cancelled" | "skipped" | "action_required";
+
+export interface CheckRunAnnotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  start_column?: number;
+  end_column?: number;
+  annotation_level: "notice" | "warning" | "failure";
+  title?: string;
+  message: string;
+}
+
+export interface CheckRunOutput {
+  title: string;
+  summary: string;
+  text?: string;
+  annotations?: CheckRunAnnotation[];
+}
+
+export interface CheckRunAction {
+  label: string; // max 20 characters
+  description: string; // max 40 characters
+  identifier: string; // max 20 characters
+}
+
+const MAX_TEXT = 65_535;
+const MAX_TITLE = 250;
+const ANNOTATIONS_PER_REQUEST = 50;
+
+function clip(text: string, max: number): string {
+  const clean = redact(text);
+  if (clean.length <= max) return clean;
+  const note = "\n\n… (truncated)";
+  return clean.slice(0, max - note.length) + note;
+}
+
+/** Everything shown on GitHub goes through here: redacted and clipped. */
+export function safeOutput(output: CheckRunOutput): CheckRunOutput {
+  return {
+    title: clip(output.title.split("\n")[0] ?? "", MAX_TITLE),
+    summary: clip(output.summary, MAX_TEXT),
+    ...(output.text !== undefined ? { text: clip(output.text, MAX_TEXT) } : {}),
+    ...(output.annotations ? { annotations: output.annotations.map((a) => ({ ...a, message: clip(a.message, 64_000) })) } : {}),
+  };
+}
+
+export async function startCheckRun(
+  octokit: GitHubClient,
+  { owner, repo }: RepoRef,
+  { name, headSha, title, externalId }: { name: string; headSha: string; title: string; externalId?: string },
+): Promise<number> {
+  const { data } = await octokit.rest.checks.create({
+    owner,
+    repo,
+    name,
+    head_sha: headSha,
+    status: "in_progress",
+    started_at: new Date().toISOString(),
+    external_id: externalId,
+    output: safeOutput({ title, summary: "mirror-bot is mirroring this commit." }),
+  });
+  return data.id;
+}
+
+export async function completeCheckRun(
+  octokit: GitHubClient,
+  { owner, repo }: RepoRef,
+  id: number,
+  { conclusion, output, actions }: { conclusion: Conclusion; output: CheckRunOutput; actions?: CheckRunAction[] },
+): Promise<void> {
+  const safe = safeOutput(output);
+  const annotations = safe.annotations ?? [];
+  await octokit.rest.checks.update({
+    owner,
+    repo,
+    check_run_id: id,
+    status: "completed",
+    conclusion,
+    completed_at: new Date().toISOString(),
+    output: { ...safe, annotations: annotations.slice(0, ANNOTATIONS_PER_REQUEST) },
+    ...(actions ? { actions } : {}),
+  });
+  for (let i = ANNOTATIONS_PER_REQUEST; i < annotations.length; i += ANNOTATIONS_PER_REQUEST) {
+    await octokit.rest.checks.update({
+      owner,
+      repo,
+      check_run_id: id,
+      output: { title: safe.title, summary: safe.summary, annotations: annotations.slice(i, i + ANNOTATIONS_PER_REQUEST) },
+    });
+  }
+}
+
+/** A check run that is created already finished (config validation, quick failures). */
+export async function createCompletedCheckRun(
+  octokit: GitHubClient,
+  target: RepoRef,
+  { name, headSha, conclusion, output }: { name: string; headSha: string; conclusion: Conclusion; output: CheckRunOutput },
+): Promise<number> {
+  const id = await startCheckRun(octokit, target, { name, headSha, title: output.title });
+  await completeCheckRun(octokit, target, id, { conclusion, output });
+  return id;
+}

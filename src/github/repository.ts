@@ -1,0 +1,44 @@
+/** Repository facts and files, read with the installation's token. */
+import { MirrorError } from "../errors.js";
+import type { GitHubClient, RepoRef } from "./types.js";
+
+export interface RepositoryInfo {
+  defaultBranch: string;
+  cloneUrl: string;
+  htmlUrl: string;
+  private: boolean;
+  visibility: "public" | "private" | "internal";
+}
+
+export async function getRepository(octokit: GitHubClient, { owner, repo }: RepoRef): Promise<RepositoryInfo> {
+  const { data } = await octokit.rest.repos.get({ owner, repo });
+  return {
+    defaultBranch: data.default_branch,
+    cloneUrl: data.clone_url,
+    htmlUrl: data.html_url,
+    private: data.private,
+    visibility: (data.visibility as RepositoryInfo["visibility"] | undefined) ?? (data.private ? "private" : "public"),
+  };
+}
+
+/** A file's text at `ref` (default: the default branch), or null when the file or ref does not exist. */
+export async function readFile(octokit: GitHubClient, { owner, repo }: RepoRef, path: string, ref?: string): Promise<string | null> {
+  try {
+    const { data } = await octokit.rest.repos.getContent({ owner, repo, path, ...(ref ? { ref } : {}) });
+    if (Array.isArray(data) || data.type !== "file" || !("content" in data)) {
+      throw new MirrorError("config_invalid", `${path} is not a file`, {
+        advice: `Make \`${path}\` a regular file at the root of the repository.`,
+      });
+    }
+    return Buffer.from(data.content, "base64").toString("utf8");
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) return null;
+    throw error;
+  }
+}
+
+/** The installation token, for git over HTTPS. Short-lived; Probot caches and renews it. */
+export async function installationToken(octokit: GitHubClient): Promise<string> {
+  const auth = (await octokit.auth({ type: "installation" })) as { token: string };
+  return auth.token;
+}

@@ -1,0 +1,41 @@
+/** GitHub `push`: one mirror job for the repository; a changed .mirror.yml is validated too. */
+import type { Context } from "probot";
+import type { JobQueue } from "../queue/job-queue.js";
+import { CONFIG_FILE } from "../worker/config-check.js";
+import { jobKey, type MirrorJob } from "../worker/mirror-job.js";
+
+const ZERO_SHA = /^0+$/;
+
+export function pushTouchesConfig(commits: Array<{ added?: string[]; modified?: string[] }>): boolean {
+  return commits.some((c) => [...(c.added ?? []), ...(c.modified ?? [])].includes(CONFIG_FILE));
+}
+
+export function handlePush(queue: JobQueue) {
+  return async (context: Context<"push">): Promise<void> => {
+    const { payload } = context;
+    const installationId = payload.installation?.id;
+    if (!installationId) return;
+    const owner = payload.repository.owner?.login ?? payload.repository.owner?.name ?? "";
+    const repo = payload.repository.name;
+    const deleted = payload.deleted || ZERO_SHA.test(payload.after);
+    const job: MirrorJob = {
+      key: jobKey(owner, repo),
+      installationId,
+      owner,
+      repo,
+      deliveryIds: [context.id],
+      reportTargets: deleted ? [] : [{ ref: payload.ref, sha: payload.after }],
+      validateConfigAt: !deleted && pushTouchesConfig(payload.commits ?? []) ? [payload.after] : [],
+      enqueuedAt: Date.now(),
+      repository: {
+        defaultBranch: payload.repository.default_branch ?? payload.repository.master_branch ?? "main",
+        cloneUrl: payload.repository.clone_url,
+        htmlUrl: payload.repository.html_url,
+        private: payload.repository.private,
+        visibility: (payload.repository.visibility as "public" | "private" | "internal" | undefined) ?? (payload.repository.private ? "private" : "public"),
+      },
+    };
+    const outcome = await queue.enqueue(job);
+    context.log.debug({ outcome, ref: payload.ref }, "push queued");
+  };
+}

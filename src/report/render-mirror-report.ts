@@ -1,0 +1,153 @@
+/**
+ * PURE rendering of one mirror run into a check run: a one-line title with the outcome, a summary
+ * with what happened and how to fix it, a per-ref table in the text. Written for the person
+ * reading the commit, never with a stack trace.
+ */
+import type { MirrorError } from "../errors.js";
+import type { RefChange, RefRefusal, MirrorResult } from "../mirror/types.js";
+import type { CheckRunOutput, Conclusion } from "../github/check-runs.js";
+
+export interface MirrorReportInput {
+  /** e.g. group/sub/project */
+  projectPath: string;
+  /** GitLab project page, for links; absent when the project could not be resolved. */
+  projectWebUrl?: string;
+  result?: MirrorResult;
+  error?: MirrorError;
+  durationMs: number;
+  /** Attempts made (1 = no retry). */
+  attempts: number;
+}
+
+export interface RenderedReport {
+  conclusion: Conclusion;
+  output: CheckRunOutput;
+}
+
+export function checkRunName(projectPath: string): string {
+  return `GitLab mirror (${projectPath})`;
+}
+
+const short = (sha: string | null | undefined) => (sha ? sha.slice(0, 7) : "—");
+const shortRef = (ref: string) => ref.replace(/^refs\/(heads|tags)\//, "");
+const isTag = (ref: string) => ref.startsWith("refs/tags/");
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+function commitLink(webUrl: string | undefined, sha: string | null): string {
+  if (!sha) return "—";
+  return webUrl ? `[\`${short(sha)}\`](${webUrl}/-/commit/${sha})` : `\`${short(sha)}\``;
+}
+
+const ACTION_WORDS: Record<RefChange["action"], string> = {
+  create: "created",
+  "fast-forward": "fast-forwarded",
+  "force-update": "force-updated (force: true)",
+  delete: "deleted",
+  "force-delete": "deleted (force: true)",
+};
+
+function changeRow(change: RefChange, webUrl?: string): string {
+  const kind = isTag(change.ref) ? "tag" : "branch";
+  return `| ${kind} \`${shortRef(change.ref)}\` | ${ACTION_WORDS[change.action]} | ${commitLink(webUrl, change.oldSha)} → ${commitLink(webUrl, change.newSha)} |`;
+}
+
+function refusalTitle(refusal: RefRefusal): string {
+  const name = shortRef(refusal.ref);
+  switch (refusal.reason) {
+    case "diverged":
+      return `${name} has diverged on GitLab: not overwritten`;
+    case "tag-moved":
+      return `tag ${name} points elsewhere on GitLab: not moved`;
+    case "would-lose-commits":
+      return `${name} was not deleted on GitLab: it holds commits GitHub does not have`;
+  }
+}
+
+function refusalAdvice(refusal: RefRefusal, projectPath: string, webUrl?: string): string {
+  const name = shortRef(refusal.ref);
+  const counts =
+    refusal.sourceOnly !== undefined && refusal.targetOnly !== undefined
+      ? ` GitHub has ${refusal.sourceOnly} commit(s) GitLab lacks; GitLab has ${refusal.targetOnly} commit(s) GitHub lacks.`
+      : "";
+  const remote = webUrl ? `${webUrl}.git` : `<GitLab URL of ${projectPath}>`;
+  switch (refusal.reason) {
+    case "diverged":
+      return [
+        `**\`${name}\` has diverged.** GitHub: \`${short(refusal.sourceSha)}\`, GitLab: ${commitLink(webUrl, refusal.targetSha)}.${counts}`,
+        "Nothing was overwritten. Two ways out:",
+        `1. Keep both: merge GitLab's commits into GitHub and push; the next mirror run fast-forwards GitLab.`,
+        "   ```",
+        `   git fetch ${remote} ${name} && git merge FETCH_HEAD && git push origin ${name}`,
+        "   ```",
+        `2. Let GitHub win: set \`force: true\` for this mirror in \`.mirror.yml\`. GitLab's own commits on \`${name}\` will be discarded.`,
+      ].join("\n");
+    case "tag-moved":
+      return [
+        `**Tag \`${name}\` differs.** GitHub: \`${short(refusal.sourceSha)}\`, GitLab: \`${short(refusal.targetSha)}\`.`,
+        "Moving a tag rewrites what others may have fetched, so mirror-bot does not do it by default.",
+        `Either delete the tag on GitLab so it is mirrored afresh, or set \`force: true\` in \`.mirror.yml\`.`,
+      ].join("\n");
+    case "would-lose-commits":
+      return [
+        `**\`${name}\` was deleted on GitHub** but GitLab's \`${name}\` (${commitLink(webUrl, refusal.targetSha)}) holds commits no GitHub branch or tag contains.`,
+        `Nothing was deleted. Either merge or push those commits to GitHub first, delete \`${name}\` on GitLab yourself, or set \`force: true\` in \`.mirror.yml\`.`,
+      ].join("\n");
+  }
+}
+
+export function renderMirrorReport(input: MirrorReportInput): RenderedReport {
+  const link = input.projectWebUrl ? `[${input.projectPath}](${input.projectWebUrl})` : `\`${input.projectPath}\``;
+  const retried = input.attempts > 1 ? ` after ${input.attempts} attempts` : "";
+
+  if (input.error) {
+    return {
+      conclusion: "failure",
+      output: {
+        title: input.error.userMessage,
+        summary: [
+          `Mirroring to GitLab project ${link} failed${retried} (${seconds(input.durationMs)}).`,
+          "",
+          input.error.advice || "Re-run this check once the cause is fixed.",
+        ].join("\n"),
+      },
+    };
+  }
+
+  const result = input.result!;
+  const table = result.changes.length
+    ? ["| Ref | Change | GitLab before → after |", "| --- | --- | --- |", ...result.changes.map((c) => changeRow(c, input.projectWebUrl))].join("\n")
+    : "";
+  const changed = `${result.changes.length} ref${result.changes.length === 1 ? "" : "s"}`;
+
+  if (result.refusals.length > 0) {
+    const first = result.refusals[0]!;
+    const title =
+      result.refusals.length === 1 ? refusalTitle(first) : `${result.refusals.length} refs refused on GitLab: ${refusalTitle(first)}, …`;
+    return {
+      conclusion: "failure",
+      output: {
+        title,
+        summary: [
+          `Mirroring to ${link}: ${result.refusals.length} ref(s) refused to protect commits that exist only on GitLab; ${changed} updated (${seconds(input.durationMs)}).`,
+          "",
+          ...result.refusals.map((r) => refusalAdvice(r, input.projectPath, input.projectWebUrl)),
+        ].join("\n\n"),
+        ...(table ? { text: `### Updated\n\n${table}` } : {}),
+      },
+    };
+  }
+
+  const title =
+    result.changes.length === 0 ? `GitLab is up to date (${input.projectPath})` : `Mirrored ${changed} to GitLab in ${seconds(input.durationMs)}`;
+  return {
+    conclusion: "success",
+    output: {
+      title,
+      summary:
+        result.changes.length === 0
+          ? `Every mirrored branch and tag on ${link} already matches GitHub. Nothing was pushed.`
+          : `Mirrored to ${link} in ${seconds(input.durationMs)}${retried}; ${result.unchangedCount} other ref(s) already matched.`,
+      ...(table ? { text: table } : {}),
+    },
+  };
+}
