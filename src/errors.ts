@@ -8,6 +8,7 @@ export type ErrorCode =
   | "config_missing" // no .mirror.yml on the default branch
   | "gitlab_not_allowed" // the config names a GitLab instance this app has no token for
   | "gitlab_project_not_found" // Projects.show answered 404
+  | "github_repo_not_found" // git got 404 fetching the GitHub repository
   | "gitlab_unauthorized" // token missing, expired or revoked (401)
   | "gitlab_forbidden" // token lacks a scope or role (403)
   | "github_forbidden" // the app lacks a permission on GitHub
@@ -18,6 +19,7 @@ export type ErrorCode =
   | "invalid_ref" // a ref name that is not safe to hand to git
   | "transient" // network, 5xx, 429: worth another try
   | "timeout" // a git process or API call took too long
+  | "git_failed" // git failed in a way not classified above; the message quotes git
   | "internal"; // a bug: the message says so without details
 
 export class MirrorError extends Error {

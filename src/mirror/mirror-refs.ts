@@ -1,0 +1,90 @@
+/**
+ * One sync of a GitHub repository to GitLab: refresh the cache from the source while listing the
+ * target (concurrently: latency stays near the floor of one fetch plus one push), compare, ask git
+ * the few history questions the plan needs, plan purely, then apply everything in one leased push.
+ */
+import { access, mkdir } from "node:fs/promises";
+import path from "node:path";
+import type { SimpleGit } from "simple-git";
+import { MirrorError } from "../errors.js";
+import { classifyGitError } from "./classify-git-error.js";
+import { createGit } from "./git.js";
+import { parseForEachRef, parseLsRemote, type AdvertisedRefs } from "./git-output.js";
+import { diffRefs, planRefUpdates } from "./plan-ref-updates.js";
+import { pushChanges } from "./push-changes.js";
+import { gatherRefFacts } from "./ref-facts.js";
+import type { MirrorRequest, MirrorResult, RefMap } from "./types.js";
+
+export type { GitEndpoint, MirrorRequest, MirrorResult, RefChange, RefRefusal } from "./types.js";
+
+export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
+  const git = await openCache(req);
+
+  const [fetched, listed] = await Promise.allSettled([fetchSource(git, req.source.url), listTarget(git, req.target.url)]);
+  // Both settle first, so no git process is still writing to the cache when an error is thrown.
+  if (fetched.status === "rejected") throw fetched.reason;
+  if (listed.status === "rejected") throw listed.reason;
+  const target = listed.value;
+  const source = await listCacheRefs(git);
+
+  const sides = { source, target: target.refs, includeRef: req.includeRef, prune: req.prune };
+  const facts = await gatherRefFacts({
+    git,
+    diff: diffRefs(sides),
+    force: req.force,
+    targetPeeled: target.peeled,
+    targetUrl: req.target.url,
+  });
+  const result = planRefUpdates({ ...sides, force: req.force, facts });
+
+  if (result.changes.length > 0) await pushChanges(git, req.target.url, result.changes);
+  return result;
+}
+
+/** The bare cache repository, created on first use. Only `git init --bare` writes its config. */
+async function openCache(req: MirrorRequest): Promise<SimpleGit> {
+  if (!path.isAbsolute(req.cacheDir)) throw new MirrorError("internal", "mirror-bot was given a relative cache directory");
+  await mkdir(req.cacheDir, { recursive: true });
+  const git = createGit(req.cacheDir, { timeoutMs: req.timeoutMs, credentials: [req.source, req.target] });
+  const exists = await access(path.join(req.cacheDir, "HEAD")).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) {
+    await git.raw(["init", "--bare"]).catch((error) => {
+      throw classifyGitError(error, { operation: "local" });
+    });
+  }
+  return git;
+}
+
+/**
+ * Makes the cache's branches and tags exactly the source's (forced, pruned): the cache is a copy,
+ * never a judge. Safety is decided against the target, not here.
+ */
+async function fetchSource(git: SimpleGit, url: string): Promise<void> {
+  const refspecs = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"];
+  try {
+    // --verbose, not --quiet: simple-git waits an extra 50 ms for a process that prints nothing.
+    await git.raw(["fetch", "--prune", "--no-tags", "--no-write-fetch-head", "--verbose", url, ...refspecs]);
+  } catch (error) {
+    throw classifyGitError(error, { operation: "fetch", remote: "GitHub" });
+  }
+}
+
+/** Only branches and tags are asked for (GitLab also holds merge-request, pipeline and keep-around refs). */
+async function listTarget(git: SimpleGit, url: string): Promise<AdvertisedRefs> {
+  try {
+    return parseLsRemote(await git.raw(["ls-remote", "--heads", "--tags", url]));
+  } catch (error) {
+    throw classifyGitError(error, { operation: "ls-remote", remote: "GitLab" });
+  }
+}
+
+async function listCacheRefs(git: SimpleGit): Promise<RefMap> {
+  try {
+    return parseForEachRef(await git.raw(["for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags"]));
+  } catch (error) {
+    throw classifyGitError(error, { operation: "local" });
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Applies a plan to the target in one atomic push. Every ref carries a lease on the value the plan
+ * was computed from, so a concurrent push to the target is never overwritten: the whole push fails
+ * instead (lease_lost) and the next sync plans again. Sources are object ids, never local ref
+ * names, so what is pushed is exactly what was planned even if the cache moves meanwhile.
+ */
+import type { SimpleGit } from "simple-git";
+import { MirrorError } from "../errors.js";
+import { classifyGitError } from "./classify-git-error.js";
+import { parsePushPorcelain } from "./git-output.js";
+import type { RefChange } from "./types.js";
+
+// Linux caps argv near 2 MiB; far below that, one push carries every ref (atomic). A first sync of
+// a repository with tens of thousands of tags is split into several atomic pushes instead.
+const MAX_ARGV_BYTES = 512 * 1024;
+
+export function pushArgs(url: string, changes: RefChange[]): string[] {
+  const leases = changes.map((c) => `--force-with-lease=${c.ref}:${c.oldSha ?? ""}`);
+  const refspecs = changes.map((c) => {
+    if (c.newSha === null) return `:${c.ref}`;
+    return `${c.action === "force-update" ? "+" : ""}${c.newSha}:${c.ref}`;
+  });
+  return ["push", "--atomic", "--porcelain", "--no-verify", ...leases, url, ...refspecs];
+}
+
+export async function pushChanges(git: SimpleGit, url: string, changes: RefChange[]): Promise<void> {
+  for (const batch of batches(changes)) await pushBatch(git, url, batch);
+}
+
+async function pushBatch(git: SimpleGit, url: string, changes: RefChange[]): Promise<void> {
+  let output: string;
+  try {
+    output = await git.raw(pushArgs(url, changes));
+  } catch (error) {
+    throw classifyGitError(error, { operation: "push", remote: "GitLab", refs: culprits(error, changes) });
+  }
+  const statuses = parsePushPorcelain(output);
+  const unconfirmed = changes.filter((c) => !statuses.get(c.ref)?.ok).map((c) => c.ref);
+  if (unconfirmed.length > 0) {
+    throw new MirrorError("git_failed", `git push did not confirm ${unconfirmed.length} ref(s): ${unconfirmed.slice(0, 3).join(", ")}`, {
+      advice: "Re-run the check; the next sync compares both sides again.",
+    });
+  }
+}
+
+/** The refs the server actually objected to; the others only fell with the atomic transaction. */
+function culprits(error: unknown, changes: RefChange[]): string[] {
+  const statuses = parsePushPorcelain(error instanceof Error ? error.message : "");
+  const rejected = [...statuses.values()].filter((s) => !s.ok);
+  const blamed = rejected.filter((s) => !/atomic (push|transaction) fail/.test(s.summary));
+  return (blamed.length > 0 ? blamed : rejected).map((s) => s.ref).filter((ref) => changes.some((c) => c.ref === ref));
+}
+
+function* batches(changes: RefChange[]): Generator<RefChange[]> {
+  let batch: RefChange[] = [];
+  let bytes = 0;
+  for (const change of changes) {
+    const size = 2 * (change.ref.length + 90); // lease + refspec, each with an object id
+    if (batch.length > 0 && bytes + size > MAX_ARGV_BYTES) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(change);
+    bytes += size;
+  }
+  if (batch.length > 0) yield batch;
+}

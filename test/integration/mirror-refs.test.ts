@@ -1,0 +1,411 @@
+/**
+ * The mirror engine against real git: bare repositories in temp dirs, served over smart HTTP by
+ * `git http-backend` on two servers (a fake GitHub and a fake GitLab), each accepting one token.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { MirrorError } from "../../src/errors.js";
+import { mirrorRefs } from "../../src/mirror/mirror-refs.js";
+import type { MirrorRequest } from "../../src/mirror/types.js";
+import {
+  commit,
+  createBareRepo,
+  createWorkRepo,
+  filesContaining,
+  git,
+  installHook,
+  makeTempDir,
+  objectCount,
+  pushTo,
+  refsOf,
+  removeDir,
+} from "../helpers/git-fixtures.js";
+import { startGitServer, type TestGitServer } from "../helpers/git-server.js";
+
+const SOURCE = { username: "x-access-token", token: "ghs_sourceTOKEN0123456789abcdef" };
+const TARGET = { username: "oauth2", token: "glpat-targetTOKEN0123456789xyz" };
+const WRONG_TOKEN = "glpat-wrongTOKEN9876543210zzz";
+
+let tmp: string;
+let github: TestGitServer;
+let gitlab: TestGitServer;
+const cacheDirs: string[] = [];
+const errorsSeen: unknown[] = [];
+let scenarios = 0;
+
+beforeAll(async () => {
+  tmp = await makeTempDir("mirror-refs-");
+  github = await startGitServer(path.join(tmp, "github"), SOURCE.token);
+  gitlab = await startGitServer(path.join(tmp, "gitlab"), TARGET.token);
+});
+
+afterAll(async () => {
+  await Promise.all([github?.close(), gitlab?.close()]);
+  if (tmp) await removeDir(tmp);
+});
+
+afterEach(() => {
+  for (const server of [github, gitlab]) {
+    server.beforePush = undefined;
+    server.beforePushAdvertisement = undefined;
+  }
+});
+
+/** A fresh source repo, target project, work clone and cache; `sync` runs the engine on them. */
+async function scenario() {
+  const id = `r${++scenarios}`;
+  const sourceBare = await createBareRepo(path.join(tmp, "github"), `octo/${id}`);
+  const targetBare = await createBareRepo(path.join(tmp, "gitlab"), `group/${id}`);
+  const work = await createWorkRepo(path.join(tmp, "work", id));
+  const cacheDir = path.join(tmp, "cache", id);
+  cacheDirs.push(cacheDir);
+  const request = (overrides: Partial<MirrorRequest> = {}): MirrorRequest => ({
+    cacheDir,
+    source: { url: github.url(`octo/${id}`), username: SOURCE.username, password: SOURCE.token },
+    target: { url: gitlab.url(`group/${id}`), username: TARGET.username, password: TARGET.token },
+    includeRef: () => true,
+    force: false,
+    prune: true,
+    ...overrides,
+  });
+  const sync = (overrides: Partial<MirrorRequest> = {}) => mirrorRefs(request(overrides));
+  /** Runs a sync that must fail and returns its MirrorError (kept for the final secret scan). */
+  const syncFailure = async (overrides: Partial<MirrorRequest> = {}): Promise<MirrorError> => {
+    const error = await sync(overrides).then(
+      () => new Error("expected the sync to fail"),
+      (e: unknown) => e,
+    );
+    errorsSeen.push(error);
+    expect(error).toBeInstanceOf(MirrorError);
+    return error as MirrorError;
+  };
+  return { sourceBare, targetBare, work, cacheDir, request, sync, syncFailure };
+}
+
+describe("mirrorRefs", () => {
+  it("first sync creates every branch and tag, and never refs/pull/*", async () => {
+    const s = await scenario();
+    const c1 = await commit(s.work, "one");
+    const c2 = await commit(s.work, "two");
+    const c3 = await commit(s.work, "feature", "feature");
+    await git(s.work, "tag", "-a", "v1", "-m", "release 1", c1);
+    await git(s.work, "tag", "light", c2);
+    await pushTo(s.work, s.sourceBare, `${c2}:refs/heads/main`, "feature", "--tags", `${c3}:refs/pull/1/head`);
+    const seenByFilter: string[] = [];
+
+    const result = await s.sync({ includeRef: (ref) => (seenByFilter.push(ref), true) });
+
+    const v1 = await git(s.work, "rev-parse", "v1");
+    expect(result).toEqual({
+      changes: [
+        { ref: "refs/heads/feature", action: "create", oldSha: null, newSha: c3 },
+        { ref: "refs/heads/main", action: "create", oldSha: null, newSha: c2 },
+        { ref: "refs/tags/light", action: "create", oldSha: null, newSha: c2 },
+        { ref: "refs/tags/v1", action: "create", oldSha: null, newSha: v1 },
+      ],
+      refusals: [],
+      unchangedCount: 0,
+    });
+    const sourceRefs = await refsOf(s.sourceBare, "refs/heads", "refs/tags");
+    expect(await refsOf(s.targetBare)).toEqual(sourceRefs);
+    expect(await refsOf(s.cacheDir)).toEqual(sourceRefs);
+    expect(seenByFilter.every((ref) => /^refs\/(heads|tags)\//.test(ref))).toBe(true);
+  });
+
+  it("fast-forwards a branch and counts the rest as unchanged", async () => {
+    const s = await scenario();
+    await commit(s.work, "one");
+    await pushTo(s.work, s.sourceBare, "main", "main:refs/heads/other");
+    await s.sync();
+    const before = await git(s.work, "rev-parse", "main");
+    const next = await commit(s.work, "two");
+    await pushTo(s.work, s.sourceBare, "main");
+
+    const result = await s.sync();
+
+    expect(result).toEqual({
+      changes: [{ ref: "refs/heads/main", action: "fast-forward", oldSha: before, newSha: next }],
+      refusals: [],
+      unchangedCount: 1,
+    });
+    expect((await refsOf(s.targetBare)).get("refs/heads/main")).toBe(next);
+  });
+
+  /** Source and target main each gained a commit the other lacks; the target's was never fetched. */
+  async function diverged() {
+    const s = await scenario();
+    const base = await commit(s.work, "base");
+    await pushTo(s.work, s.sourceBare, "main");
+    await s.sync();
+    const sourceTip = await commit(s.work, "source side");
+    await pushTo(s.work, s.sourceBare, "main", "main:refs/heads/next");
+    await git(s.work, "checkout", "--quiet", "-B", "elsewhere", base);
+    const targetTip = await commit(s.work, "target side");
+    await pushTo(s.work, s.targetBare, "elsewhere:refs/heads/main");
+    return { ...s, sourceTip, targetTip };
+  }
+
+  it("refuses a diverged branch with both SHAs and counts, leaves it untouched, and still pushes the rest", async () => {
+    const s = await diverged();
+
+    const result = await s.sync();
+
+    expect(result.refusals).toEqual([
+      { ref: "refs/heads/main", reason: "diverged", sourceSha: s.sourceTip, targetSha: s.targetTip, sourceOnly: 1, targetOnly: 1 },
+    ]);
+    expect(result.changes).toEqual([{ ref: "refs/heads/next", action: "create", oldSha: null, newSha: s.sourceTip }]);
+    const target = await refsOf(s.targetBare);
+    expect(target.get("refs/heads/main")).toBe(s.targetTip);
+    expect(target.get("refs/heads/next")).toBe(s.sourceTip);
+    // The temporary ref used to count the target's commits is gone.
+    expect([...(await refsOf(s.cacheDir)).keys()].filter((ref) => ref.startsWith("refs/mirror-bot/"))).toEqual([]);
+  });
+
+  it("overwrites a diverged branch with force: true", async () => {
+    const s = await diverged();
+
+    const result = await s.sync({ force: true });
+
+    expect(result.refusals).toEqual([]);
+    expect(result.changes).toContainEqual({ ref: "refs/heads/main", action: "force-update", oldSha: s.targetTip, newSha: s.sourceTip });
+    expect((await refsOf(s.targetBare)).get("refs/heads/main")).toBe(s.sourceTip);
+  });
+
+  it("creates new tags, refuses a moved tag, and moves it with force", async () => {
+    const s = await scenario();
+    const c1 = await commit(s.work, "one");
+    await git(s.work, "tag", "-a", "v1", "-m", "release 1", c1);
+    await pushTo(s.work, s.sourceBare, "main", "--tags");
+    await s.sync();
+    const c2 = await commit(s.work, "two");
+    const oldV1 = await git(s.work, "rev-parse", "v1");
+    await git(s.work, "tag", "-f", "-a", "v1", "-m", "release 1 again", c2);
+    await git(s.work, "tag", "v2", c2);
+    await pushTo(s.work, s.sourceBare, "main", "--tags");
+    const newV1 = await git(s.work, "rev-parse", "v1");
+
+    const refused = await s.sync();
+
+    expect(refused.refusals).toEqual([{ ref: "refs/tags/v1", reason: "tag-moved", sourceSha: newV1, targetSha: oldV1 }]);
+    expect(refused.changes.map((c) => [c.ref, c.action])).toEqual([
+      ["refs/heads/main", "fast-forward"],
+      ["refs/tags/v2", "create"],
+    ]);
+    expect((await refsOf(s.targetBare)).get("refs/tags/v1")).toBe(oldV1);
+
+    const forced = await s.sync({ force: true });
+
+    expect(forced.changes).toEqual([{ ref: "refs/tags/v1", action: "force-update", oldSha: oldV1, newSha: newV1 }]);
+    expect((await refsOf(s.targetBare)).get("refs/tags/v1")).toBe(newV1);
+  });
+
+  it("touches only the refs the filter includes", async () => {
+    const s = await scenario();
+    const c1 = await commit(s.work, "one");
+    await pushTo(s.work, s.sourceBare, "main", "main:refs/heads/release/1", "main:refs/heads/release/2", "main:refs/heads/feature");
+    const gitlabOnly = await commit(s.work, "gitlab only", "gitlab-only");
+    await pushTo(s.work, s.targetBare, "gitlab-only:refs/heads/feature", "gitlab-only:refs/heads/mine");
+    const includeRef = (ref: string) => ref.startsWith("refs/heads/release/");
+
+    const result = await s.sync({ includeRef, force: true, prune: true });
+
+    expect(result.changes.map((c) => c.ref)).toEqual(["refs/heads/release/1", "refs/heads/release/2"]);
+    expect(result.refusals).toEqual([]);
+    expect(await refsOf(s.targetBare)).toEqual(
+      new Map([
+        ["refs/heads/feature", gitlabOnly],
+        ["refs/heads/mine", gitlabOnly],
+        ["refs/heads/release/1", c1],
+        ["refs/heads/release/2", c1],
+      ]),
+    );
+  });
+
+  it("deletes merged branches, refuses to lose commits, keeps everything without prune, and deletes with force", async () => {
+    const s = await scenario();
+    const c1 = await commit(s.work, "one");
+    await commit(s.work, "two");
+    const topic = await commit(s.work, "topic only", "topic");
+    await git(s.work, "tag", "-a", "old", "-m", "an old release", c1);
+    await pushTo(s.work, s.sourceBare, "main", `${c1}:refs/heads/merged`, "topic", "--tags");
+    await s.sync();
+    const oldTag = await git(s.work, "rev-parse", "old");
+    const gitlabOnly = await commit(s.work, "made on gitlab", "gitlab-only");
+    await pushTo(s.work, s.targetBare, "gitlab-only");
+    await pushTo(s.work, s.sourceBare, ":refs/heads/merged", ":refs/heads/topic", ":refs/tags/old");
+
+    const kept = await s.sync({ prune: false });
+    expect(kept).toEqual({ changes: [], refusals: [], unchangedCount: 1 });
+
+    const pruned = await s.sync();
+    expect(pruned.changes).toEqual([
+      { ref: "refs/heads/merged", action: "delete", oldSha: c1, newSha: null },
+      // Judged by the commit it tags: still on main.
+      { ref: "refs/tags/old", action: "delete", oldSha: oldTag, newSha: null },
+    ]);
+    expect(pruned.refusals).toEqual([
+      // Never seen by the cache: counted after fetching it from the target.
+      { ref: "refs/heads/gitlab-only", reason: "would-lose-commits", sourceSha: null, targetSha: gitlabOnly, targetOnly: 2 },
+      { ref: "refs/heads/topic", reason: "would-lose-commits", sourceSha: null, targetSha: topic, targetOnly: 1 },
+    ]);
+    expect([...(await refsOf(s.targetBare)).keys()]).toEqual(["refs/heads/gitlab-only", "refs/heads/main", "refs/heads/topic"]);
+
+    const forced = await s.sync({ force: true });
+    expect(forced.changes.map((c) => [c.ref, c.action])).toEqual([
+      ["refs/heads/gitlab-only", "force-delete"],
+      ["refs/heads/topic", "force-delete"],
+    ]);
+    expect([...(await refsOf(s.targetBare)).keys()]).toEqual(["refs/heads/main"]);
+  });
+
+  /** main synced at c1, then advanced on the source; a concurrent commit's objects wait on the target. */
+  async function racing() {
+    const s = await scenario();
+    const c1 = await commit(s.work, "one");
+    await pushTo(s.work, s.sourceBare, "main");
+    await s.sync();
+    await commit(s.work, "two");
+    await pushTo(s.work, s.sourceBare, "main");
+    await git(s.work, "checkout", "--quiet", "-B", "concurrent", c1);
+    const concurrent = await commit(s.work, "pushed by someone else");
+    await pushTo(s.work, s.targetBare, "concurrent:refs/keep/concurrent"); // objects only; not a branch
+    const moveTargetMain = () => git(s.targetBare, "update-ref", "refs/heads/main", concurrent).then(() => undefined);
+    return { ...s, concurrent, moveTargetMain };
+  }
+
+  it("an empty source changes nothing, and refuses to prune what only the target has", async () => {
+    const s = await scenario();
+    const c1 = await commit(s.work, "one");
+    await pushTo(s.work, s.targetBare, "main");
+    const pushes = gitlab.pushes;
+
+    const result = await s.sync();
+
+    expect(result).toEqual({
+      changes: [],
+      refusals: [{ ref: "refs/heads/main", reason: "would-lose-commits", sourceSha: null, targetSha: c1, targetOnly: 1 }],
+      unchangedCount: 0,
+    });
+    expect(gitlab.pushes).toBe(pushes);
+  });
+
+  it("loses the lease when the target moves after it was listed, and the concurrent commit survives", async () => {
+    const s = await racing();
+    // After ls-remote, before git push reads the target's refs: git itself refuses (stale info).
+    gitlab.beforePushAdvertisement = () => ((gitlab.beforePushAdvertisement = undefined), s.moveTargetMain());
+
+    const error = await s.syncFailure();
+
+    expect(error.code).toBe("lease_lost");
+    expect(error.retryable).toBe(true);
+    expect((error.cause as Error).message).toContain("(stale info)");
+    expect((await refsOf(s.targetBare)).get("refs/heads/main")).toBe(s.concurrent);
+  });
+
+  it("loses the lease when the target moves while the push is in flight", async () => {
+    const s = await racing();
+    // After git push checked its lease, before the server applies the update: the server refuses.
+    gitlab.beforePush = () => ((gitlab.beforePush = undefined), s.moveTargetMain());
+
+    const error = await s.syncFailure();
+
+    expect(error.code).toBe("lease_lost");
+    expect((error.cause as Error).message).toMatch(/cannot lock ref 'refs\/heads\/main': is at \w+ but expected/);
+    expect((await refsOf(s.targetBare)).get("refs/heads/main")).toBe(s.concurrent);
+  });
+
+  it("pushes atomically: when the server rejects one ref, no ref is updated", async () => {
+    const s = await scenario();
+    const c1 = await commit(s.work, "one");
+    await pushTo(s.work, s.sourceBare, "main");
+    await s.sync();
+    await commit(s.work, "two");
+    await git(s.work, "tag", "v2");
+    await pushTo(s.work, s.sourceBare, "main", "main:refs/heads/blocked", "--tags");
+    await installHook(s.targetBare, "update", '#!/bin/sh\n[ "$1" = refs/heads/blocked ] && { echo "GitLab: blocked is protected" >&2; exit 1; }\nexit 0\n');
+
+    const error = await s.syncFailure();
+
+    expect(error.code).toBe("protected_branch");
+    expect(error.userMessage).toContain("refs/heads/blocked");
+    expect(error.userMessage).not.toContain("refs/heads/main");
+    expect(await refsOf(s.targetBare)).toEqual(new Map([["refs/heads/main", c1]]));
+  });
+
+  it.each(["source", "target"] as const)("a wrong %s token fails with auth_failed and no token in the message", async (side) => {
+    const s = await scenario();
+    await commit(s.work, "one");
+    await pushTo(s.work, s.sourceBare, "main");
+    const endpoint = { ...s.request()[side], password: WRONG_TOKEN };
+
+    const error = await s.syncFailure({ [side]: endpoint });
+
+    expect(error.code).toBe("auth_failed");
+    expect(error.userMessage).toContain(side === "source" ? "GitHub" : "GitLab");
+    for (const text of [error.message, error.advice, String((error.cause as Error | undefined)?.message)]) {
+      expect(text).not.toContain(WRONG_TOKEN);
+    }
+  });
+
+  it("second sync fetches incrementally and does not push when nothing changed", async () => {
+    const s = await scenario();
+    await commit(s.work, "one");
+    await git(s.work, "tag", "v1");
+    await pushTo(s.work, s.sourceBare, "main", "--tags");
+    await s.sync();
+    const pushes = gitlab.pushes;
+    const objects = await objectCount(s.cacheDir);
+
+    expect(await s.sync()).toEqual({ changes: [], refusals: [], unchangedCount: 2 });
+    expect(gitlab.pushes).toBe(pushes);
+    expect(await objectCount(s.cacheDir)).toBe(objects);
+
+    await commit(s.work, "two");
+    await pushTo(s.work, s.sourceBare, "main");
+    const result = await s.sync();
+
+    expect(result.changes.map((c) => c.action)).toEqual(["fast-forward"]);
+    expect(gitlab.pushes).toBe(pushes + 1);
+    expect(await objectCount(s.cacheDir)).toBe(objects + 3); // one commit, its tree, one blob
+  });
+
+  it("stops a git process that outlives timeoutMs with a timeout error", async () => {
+    const s = await scenario();
+    await commit(s.work, "one");
+    await pushTo(s.work, s.sourceBare, "main");
+    let release!: (reason: Error) => void;
+    const held = new Promise<void>((_, reject) => (release = reject));
+    gitlab.beforePush = () => held;
+
+    const error = await s.syncFailure({ timeoutMs: 1500 });
+    release(new Error("test over")); // the server answers 500 to the abandoned push
+
+    expect(error.code).toBe("timeout");
+    expect(error.retryable).toBe(true);
+    expect((await refsOf(s.targetBare)).size).toBe(0);
+  });
+
+  it("sends each token only to its own host", () => {
+    expect(github.passwordsSeen.has(TARGET.token)).toBe(false);
+    expect(gitlab.passwordsSeen.has(SOURCE.token)).toBe(false);
+    expect(github.passwordsSeen.has(SOURCE.token)).toBe(true);
+    expect(gitlab.passwordsSeen.has(TARGET.token)).toBe(true);
+  });
+
+  it("leaves no token in any cache directory or error message (runs last)", async () => {
+    const needles = [SOURCE.token, TARGET.token, WRONG_TOKEN].flatMap((token) => [
+      token,
+      ...[SOURCE.username, TARGET.username].map((user) => Buffer.from(`${user}:${token}`).toString("base64")),
+    ]);
+    expect(cacheDirs.length).toBeGreaterThan(5);
+    for (const dir of cacheDirs) expect(await filesContaining(dir, needles)).toEqual([]);
+    // Only what `git init --bare` writes: no remote, no URL, no header.
+    const config = await readFile(path.join(cacheDirs[0]!, "config"), "utf8");
+    expect(config).not.toMatch(/remote|url|extraheader|127\.0\.0\.1/i);
+    expect(errorsSeen.length).toBeGreaterThan(4);
+    for (const error of errorsSeen as MirrorError[]) {
+      const texts = [error.message, error.userMessage, error.advice, String(error.stack), String((error.cause as Error)?.message)];
+      for (const text of texts) for (const needle of needles) expect(text).not.toContain(needle);
+    }
+  });
+});
