@@ -115,6 +115,47 @@ export function describeQueueContract(name: string, makeQueue: () => Promise<Job
       expect(calls).toBe(2);
     });
 
+    it("counts waiting and running jobs", async () => {
+      const gated = gatedHandler();
+      queue.start(gated.handler);
+      await queue.enqueue(job("a/x", "d1"));
+      const first = await gated.nthStarted(1);
+      expect(await queue.size()).toBe(1);
+      await queue.enqueue(job("a/x", "d2"));
+      await queue.enqueue(job("a/x", "d3"));
+      expect(await queue.size()).toBe(2);
+      first.open();
+      const second = await gated.nthStarted(2);
+      expect(await queue.size()).toBe(1);
+      second.open();
+      await queue.idle();
+      expect(await queue.size()).toBe(0);
+    });
+
+    it("keeps jobs enqueued before start and runs them once started", async () => {
+      expect(await queue.enqueue(job("a/x", "early"))).toBe("queued");
+      expect(await queue.size()).toBe(1);
+      const gated = gatedHandler();
+      queue.start(gated.handler);
+      const run = await gated.nthStarted(1);
+      expect(run.job.deliveryIds).toEqual(["early"]);
+      run.open();
+      await queue.idle();
+    });
+
+    it("takes a job that brings at least one new delivery id", async () => {
+      const gated = gatedHandler();
+      queue.start(gated.handler);
+      await queue.enqueue(job("a/x", "d1"));
+      (await gated.nthStarted(1)).open();
+      await queue.idle();
+      expect(await queue.enqueue({ ...job("a/x", "d1"), deliveryIds: ["d1", "d2"] })).toBe("queued");
+      const second = await gated.nthStarted(2);
+      expect(second.job.deliveryIds).toEqual(["d1", "d2"]);
+      second.open();
+      await queue.idle();
+    });
+
     it("refuses jobs once closed, after the running one finished", async () => {
       const gated = gatedHandler();
       queue.start(gated.handler);
