@@ -21,6 +21,8 @@ const EnvSchema = z.object({
   MIRROR_RETRY_BASE_MS: positiveInt(1000),
   /** How many repositories are mirrored at the same time (jobs of one repository never overlap). */
   MIRROR_CONCURRENCY: positiveInt(4),
+  /** Set to share jobs (and the status page) between replicas through Redis. */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
 });
 
 export type AppEnv = {
@@ -32,6 +34,7 @@ export type AppEnv = {
   retryAttempts: number;
   retryBaseMs: number;
   concurrency: number;
+  redisUrl: string | undefined;
 };
 
 export function parseEnv(env: NodeJS.ProcessEnv = process.env): AppEnv {
@@ -50,5 +53,6 @@ export function parseEnv(env: NodeJS.ProcessEnv = process.env): AppEnv {
     retryAttempts: e.MIRROR_RETRY_ATTEMPTS,
     retryBaseMs: e.MIRROR_RETRY_BASE_MS,
     concurrency: e.MIRROR_CONCURRENCY,
+    redisUrl: e.REDIS_URL || undefined,
   };
 }

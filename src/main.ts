@@ -21,7 +21,7 @@ try {
   log.fatal((error as Error).message);
   process.exit(1);
 }
-const deps = defaultDeps(env, mirrorRefs);
+const deps = await defaultDeps(env, mirrorRefs, log);
 const server = await run(createMirrorApp(deps), { log });
 
 let stopping = false;
