@@ -1,6 +1,7 @@
-/** Wiring: events → handlers → queue → worker. No logic here. */
+/** Wiring: events → handlers → queue → worker; the status routes. No logic here. */
 import type { Logger } from "pino";
 import type { ApplicationFunction, Probot } from "probot";
+import type { Registry } from "prom-client";
 import type { AppEnv } from "./env.js";
 import { createGitLabClient, type GitLabClient } from "./gitlab/client.js";
 import { handleCheckRunRerequested, handleCheckSuiteRerequested } from "./handlers/rerun.js";
@@ -10,6 +11,12 @@ import type { JobQueue } from "./queue/job-queue.js";
 import { MemoryJobQueue } from "./queue/memory-queue.js";
 import { RedisJobQueue } from "./queue/redis-queue.js";
 import { registerSecret } from "./secrets.js";
+import { createStatusStore, type ClosableStatusStore } from "./status/create-status-store.js";
+import { createMetrics } from "./status/metrics.js";
+import { totalLagRefs } from "./status/records.js";
+import { createStatusHandler, statusFromEnv, type StatusEnv } from "./status/status-routes.js";
+import type { Metrics } from "./status/types.js";
+import { BackgroundTasks } from "./worker/background.js";
 import { runMirrorJob } from "./worker/run-mirror-job.js";
 
 export interface AppDeps {
@@ -17,6 +24,8 @@ export interface AppDeps {
   queue: JobQueue;
   gitlab: GitLabClient;
   mirrorRefs(request: MirrorRequest): Promise<MirrorResult>;
+  background: BackgroundTasks;
+  status?: { store: ClosableStatusStore; metrics: Metrics; registry: Registry; env: StatusEnv };
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -28,16 +37,36 @@ export async function createQueue(env: AppEnv, log?: Logger): Promise<JobQueue> 
 }
 
 export async function defaultDeps(env: AppEnv, mirrorRefs: AppDeps["mirrorRefs"], log?: Logger): Promise<AppDeps> {
+  const statusEnv = statusFromEnv();
+  const queue = await createQueue(env, log);
+  const store = await createStatusStore(env.redisUrl, log);
+  const { metrics, registry } = createMetrics({
+    queueDepth: () => queue.size(), // read when Prometheus scrapes
+    laggingRefs: async () => totalLagRefs(await store.list()),
+  });
   return {
     env,
-    queue: await createQueue(env, log),
+    queue,
     gitlab: createGitLabClient({ url: env.gitlabUrl, token: env.gitlabToken }),
     mirrorRefs,
+    background: new BackgroundTasks(),
+    status: { store, metrics, registry, env: statusEnv },
   };
 }
 
+/** Stops taking jobs, lets running ones and their reports finish. */
+export async function shutdown(deps: AppDeps): Promise<void> {
+  await deps.queue.close();
+  await deps.background.drain();
+  await deps.status?.store.close?.();
+}
+
 export function createMirrorApp(deps: AppDeps): ApplicationFunction {
-  return (app: Probot) => {
+  return (app: Probot, options) => {
+    const status = deps.status;
+    if (status) {
+      options.addHandler(createStatusHandler({ store: status.store, registry: status.registry, ...status.env, log: app.log }));
+    }
     deps.queue.start((job) =>
       runMirrorJob(job, {
         env: deps.env,
@@ -45,11 +74,14 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
         getOctokit: (installationId) => app.auth(installationId),
         gitlab: deps.gitlab,
         mirrorRefs: deps.mirrorRefs,
+        background: deps.background,
+        status: status?.store,
+        metrics: status?.metrics,
         sleep: deps.sleep,
       }),
     );
-    app.on("push", handlePush(deps.queue));
-    app.on("check_run.rerequested", handleCheckRunRerequested(deps.queue));
-    app.on("check_suite.rerequested", handleCheckSuiteRerequested(deps.queue));
+    app.on("push", handlePush(deps.queue, status?.metrics));
+    app.on("check_run.rerequested", handleCheckRunRerequested(deps.queue, status?.metrics));
+    app.on("check_suite.rerequested", handleCheckSuiteRerequested(deps.queue, status?.metrics));
   };
 }

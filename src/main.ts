@@ -3,7 +3,7 @@
  * APP_ID/PRIVATE_KEY, Probot's setup flow registers the app from app.yml. SIGTERM drains.
  */
 import { run } from "probot";
-import { createMirrorApp, defaultDeps } from "./app.js";
+import { createMirrorApp, defaultDeps, shutdown as drain, type AppDeps } from "./app.js";
 import { parseEnv } from "./env.js";
 import { createLogger } from "./logger.js";
 import { mirrorRefs } from "./mirror/mirror-refs.js";
@@ -14,14 +14,13 @@ for (const name of ["WEBHOOK_SECRET", "GITLAB_TOKEN", "GITLAB_WEBHOOK_SECRET", "
 }
 
 const log = await createLogger();
-let env;
+let deps: AppDeps;
 try {
-  env = parseEnv();
+  deps = await defaultDeps(parseEnv(), mirrorRefs, log);
 } catch (error) {
   log.fatal((error as Error).message);
   process.exit(1);
 }
-const deps = await defaultDeps(env, mirrorRefs, log);
 const server = await run(createMirrorApp(deps), { log });
 
 let stopping = false;
@@ -30,7 +29,7 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   log.info(`${signal}: no new jobs; finishing the running ones`);
   await server.stop().catch(() => undefined);
-  await deps.queue.close();
+  await drain(deps);
   log.info("stopped");
   process.exit(0);
 }

@@ -42,3 +42,9 @@ export async function installationToken(octokit: GitHubClient): Promise<string> 
   const auth = (await octokit.auth({ type: "installation" })) as { token: string };
   return auth.token;
 }
+
+/** The commit at the tip of the default branch (for reports that have no pushed commit). */
+export async function defaultBranchHead(octokit: GitHubClient, { owner, repo }: RepoRef, branch: string): Promise<string> {
+  const { data } = await octokit.rest.repos.getBranch({ owner, repo, branch });
+  return data.commit.sha;
+}

@@ -1,6 +1,7 @@
 /** GitHub `push`: one mirror job for the repository; a changed .mirror.yml is validated too. */
 import type { Context } from "probot";
 import type { JobQueue } from "../queue/job-queue.js";
+import type { Metrics } from "../status/types.js";
 import { CONFIG_FILE } from "../worker/config-check.js";
 import { jobKey, type MirrorJob } from "../worker/mirror-job.js";
 
@@ -10,11 +11,14 @@ export function pushTouchesConfig(commits: Array<{ added?: string[]; modified?: 
   return commits.some((c) => [...(c.added ?? []), ...(c.modified ?? [])].includes(CONFIG_FILE));
 }
 
-export function handlePush(queue: JobQueue) {
+export function handlePush(queue: JobQueue, metrics?: Metrics) {
   return async (context: Context<"push">): Promise<void> => {
     const { payload } = context;
     const installationId = payload.installation?.id;
-    if (!installationId) return;
+    if (!installationId) {
+      metrics?.webhookReceived({ event: "push", outcome: "ignored" });
+      return;
+    }
     const owner = payload.repository.owner?.login ?? payload.repository.owner?.name ?? "";
     const repo = payload.repository.name;
     const deleted = payload.deleted || ZERO_SHA.test(payload.after);
@@ -36,6 +40,7 @@ export function handlePush(queue: JobQueue) {
       },
     };
     const outcome = await queue.enqueue(job);
-    context.log.debug({ outcome, ref: payload.ref }, "push queued");
+    metrics?.webhookReceived({ event: "push", outcome });
+    context.log.debug({ outcome, ref: payload.ref, delivery: context.id }, `push ${outcome}`);
   };
 }

@@ -20,6 +20,7 @@ export interface MirrorReportInput {
 }
 
 export interface RenderedReport {
+  projectPath: string;
   conclusion: Conclusion;
   output: CheckRunOutput;
 }
@@ -101,6 +102,7 @@ export function renderMirrorReport(input: MirrorReportInput): RenderedReport {
 
   if (input.error) {
     return {
+      projectPath: input.projectPath,
       conclusion: "failure",
       output: {
         title: input.error.userMessage,
@@ -124,6 +126,7 @@ export function renderMirrorReport(input: MirrorReportInput): RenderedReport {
     const title =
       result.refusals.length === 1 ? refusalTitle(first) : `${result.refusals.length} refs refused on GitLab: ${refusalTitle(first)}, …`;
     return {
+      projectPath: input.projectPath,
       conclusion: "failure",
       output: {
         title,
@@ -140,6 +143,7 @@ export function renderMirrorReport(input: MirrorReportInput): RenderedReport {
   const title =
     result.changes.length === 0 ? `GitLab is up to date (${input.projectPath})` : `Mirrored ${changed} to GitLab in ${seconds(input.durationMs)}`;
   return {
+    projectPath: input.projectPath,
     conclusion: "success",
     output: {
       title,

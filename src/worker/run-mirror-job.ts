@@ -1,7 +1,8 @@
 /**
  * One job: config → for each push mirror: check runs started → GitLab project → mirror refs
  * (retried on transient failures) → check runs completed. Never throws: every failure ends as
- * a completed check run and a log line.
+ * a completed check run and a log line. GitHub writes that follow the git work run in the
+ * background (see background.ts) so the repository is free for its next job at once.
  */
 import path from "node:path";
 import type { Logger } from "pino";
@@ -10,15 +11,17 @@ import { createRefFilter } from "../config/match-refs.js";
 import { toMirrorError } from "../errors.js";
 import type { AppEnv } from "../env.js";
 import { completeCheckRun, createCompletedCheckRun, startCheckRun } from "../github/check-runs.js";
-import { getRepository, installationToken } from "../github/repository.js";
+import { defaultBranchHead, getRepository, installationToken } from "../github/repository.js";
 import type { GitHubClient, RepoRef } from "../github/types.js";
 import type { GitLabClient } from "../gitlab/client.js";
 import type { MirrorRequest, MirrorResult } from "../mirror/types.js";
-import { checkRunName, renderMirrorReport } from "../report/render-mirror-report.js";
-import { withRetry } from "../retry.js";
+import { checkRunName, renderMirrorReport, type RenderedReport } from "../report/render-mirror-report.js";
+import { withRetry, type RetryOutcome } from "../retry.js";
 import { registerSecret } from "../secrets.js";
+import type { Metrics, StatusStore } from "../status/types.js";
+import type { BackgroundTasks } from "./background.js";
 import { invalidConfigOutput, loadConfig, reportConfigValidation, CONFIG_FILE } from "./config-check.js";
-import type { MirrorJob, ReportTarget, RepositorySnapshot } from "./mirror-job.js";
+import type { MirrorJob, RepositorySnapshot } from "./mirror-job.js";
 
 export interface WorkerDeps {
   env: AppEnv;
@@ -26,6 +29,9 @@ export interface WorkerDeps {
   getOctokit(installationId: number): Promise<GitHubClient>;
   gitlab: GitLabClient;
   mirrorRefs(request: MirrorRequest): Promise<MirrorResult>;
+  background: BackgroundTasks;
+  status?: StatusStore;
+  metrics?: Metrics;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -50,24 +56,26 @@ async function runJob(job: MirrorJob, deps: WorkerDeps, log: Logger): Promise<vo
   const repo: RepoRef = { owner: job.owner, repo: job.repo };
   const allowedUrl = deps.env.gitlabUrl;
 
+  for (const sha of job.validateConfigAt) {
+    deps.background.run(
+      reportConfigValidation(octokit, repo, sha, allowedUrl).catch((error) => log.warn({ err: error, sha }, `could not validate ${CONFIG_FILE}`)),
+    );
+  }
   // Config comes from the default branch only: a push cannot redirect mirroring until merged.
   const [repository, config] = await Promise.all([
     job.repository ? Promise.resolve(job.repository) : getRepository(octokit, repo),
     loadConfig(octokit, repo, undefined, allowedUrl),
   ]);
-  await Promise.all(job.validateConfigAt.map((sha) => reportConfigValidation(octokit, repo, sha, allowedUrl)));
 
   if (config.kind === "absent") {
-    log.debug(`no ${CONFIG_FILE} on ${repository.defaultBranch}: nothing to do`);
+    log.debug(`no ${CONFIG_FILE} on the default branch: nothing to do`);
     return;
   }
   if (config.kind === "invalid") {
     const output = invalidConfigOutput(config, ` on ${repository.defaultBranch}`);
-    await Promise.all(
-      job.reportTargets.filter((t) => !job.validateConfigAt.includes(t.sha)).map((t) =>
-        createCompletedCheckRun(octokit, repo, { name: "GitLab mirror", headSha: t.sha, conclusion: "failure", output }),
-      ),
-    );
+    for (const target of job.reportTargets.filter((t) => !job.validateConfigAt.includes(t.sha))) {
+      deps.background.run(createCompletedCheckRun(octokit, repo, { name: "GitLab mirror", headSha: target.sha, conclusion: "failure", output }));
+    }
     log.warn({ problems: config.problems }, `invalid ${CONFIG_FILE} on the default branch`);
     return;
   }
@@ -93,7 +101,8 @@ interface MirrorContext {
   mirror: MirrorConfig;
 }
 
-async function runOneMirror({ job, deps, log, octokit, repo, repository, token, mirror }: MirrorContext): Promise<void> {
+async function runOneMirror(ctx: MirrorContext): Promise<void> {
+  const { job, deps, log, octokit, repo, repository, token, mirror } = ctx;
   const started = Date.now();
   const projectPath = String(mirror.gitlab);
   const includeRef = createRefFilter(mirror);
@@ -101,15 +110,11 @@ async function runOneMirror({ job, deps, log, octokit, repo, repository, token, 
   const targets = job.reportTargets.filter((t) => includeRef(t.ref));
 
   // Check runs are created while git works; they are not on the latency path.
-  const checkRunIds = Promise.all(
-    targets.map((t: ReportTarget) =>
-      startCheckRun(octokit, repo, { name, headSha: t.sha, title: `Mirroring to ${projectPath}…`, externalId: job.deliveryIds.at(-1) }).catch(
-        (error) => {
-          log.warn({ err: error, sha: t.sha }, "could not create check run");
-          return null;
-        },
-      ),
-    ),
+  const checkRunIds = targets.map((t) =>
+    startCheckRun(octokit, repo, { name, headSha: t.sha, title: `Mirroring to ${projectPath}…`, externalId: job.deliveryIds.at(-1) }).catch((error) => {
+      log.warn({ err: error, sha: t.sha }, "could not create check run");
+      return null;
+    }),
   );
 
   let webUrl: string | undefined;
@@ -131,7 +136,10 @@ async function runOneMirror({ job, deps, log, octokit, repo, repository, token, 
       attempts: deps.env.retryAttempts,
       baseMs: deps.env.retryBaseMs,
       sleep: deps.sleep,
-      onRetry: (error, attempt, waitMs) => log.warn({ code: error.code, attempt, waitMs }, `retrying mirror to ${projectPath}: ${error.userMessage}`),
+      onRetry: (error, attempt, waitMs) => {
+        deps.metrics?.retried({ reason: error.code });
+        log.warn({ code: error.code, attempt, waitMs }, `retrying mirror to ${projectPath}: ${error.userMessage}`);
+      },
     },
   );
   const durationMs = Date.now() - started;
@@ -143,16 +151,57 @@ async function runOneMirror({ job, deps, log, octokit, repo, repository, token, 
     ...(outcome.ok ? { result: outcome.value } : { error: outcome.error }),
   });
 
-  const ids = await checkRunIds;
-  await Promise.all(
-    ids.map((id) =>
-      id === null ? null : completeCheckRun(octokit, repo, id, report).catch((error) => log.warn({ err: error, id }, "could not complete check run")),
-    ),
-  );
+  deps.background.run(publishReport(ctx, report, checkRunIds));
+  deps.background.run(recordStatus(ctx, { report, outcome, durationMs, webUrl }));
+  logOutcome(log, mirror, projectPath, report, outcome, durationMs);
+}
 
-  const summary = {
-    direction: "push",
-    target: projectPath,
+/** Completes the check runs; a failed deletion-only sync has no commit of its own, so it reports on the default branch. */
+async function publishReport({ job, deps, log, octokit, repo, repository }: MirrorContext, report: RenderedReport, checkRunIds: Array<Promise<number | null>>) {
+  const ids = await Promise.all(checkRunIds);
+  await Promise.all(
+    ids.map((id) => (id === null ? null : completeCheckRun(octokit, repo, id, report).catch((error) => log.warn({ err: error, id }, "could not complete check run")))),
+  );
+  if (job.reportTargets.length === 0 && report.conclusion === "failure") {
+    const head = await defaultBranchHead(octokit, repo, repository.defaultBranch).catch(() => null);
+    if (head) await createCompletedCheckRun(octokit, repo, { name: checkRunName(report.projectPath), headSha: head, ...report }).catch(() => undefined);
+  }
+}
+
+async function recordStatus(
+  { job, deps, log, repository, mirror }: MirrorContext,
+  { report, outcome, durationMs, webUrl }: { report: RenderedReport; outcome: RetryOutcome<MirrorResult>; durationMs: number; webUrl?: string },
+) {
+  const failed = report.conclusion !== "success";
+  deps.metrics?.jobFinished({ direction: mirror.direction, result: failed ? "failure" : "success" }, durationMs);
+  if (!deps.status) return;
+  const target = report.projectPath;
+  const previous = await deps.status.get?.({ owner: job.owner, repo: job.repo, target }).catch(() => undefined);
+  await deps.status
+    .record({
+      installationId: job.installationId,
+      owner: job.owner,
+      repo: job.repo,
+      private: repository.private,
+      direction: mirror.direction,
+      target,
+      ...(webUrl ? { targetUrl: webUrl } : {}),
+      lastSyncAt: new Date().toISOString(),
+      lastResult: failed ? "failure" : "success",
+      lastTitle: report.output.title,
+      ...(failed ? { lastError: outcome.ok ? report.output.title : outcome.error.userMessage } : {}),
+      lagRefs: outcome.ok ? outcome.value.refusals.length : (previous?.lagRefs ?? 0),
+      durationMs,
+      consecutiveFailures: failed ? (previous?.consecutiveFailures ?? 0) + 1 : 0,
+    })
+    .catch((error) => log.warn({ err: error }, "could not record mirror status"));
+}
+
+/** One structured line per mirror outcome. */
+function logOutcome(log: Logger, mirror: MirrorConfig, target: string, report: RenderedReport, outcome: RetryOutcome<MirrorResult>, durationMs: number) {
+  const line = {
+    direction: mirror.direction === "both" ? "push" : mirror.direction,
+    target,
     durationMs,
     attempts: outcome.attempts,
     conclusion: report.conclusion,
@@ -160,6 +209,6 @@ async function runOneMirror({ job, deps, log, octokit, repo, repository, token, 
     refused: outcome.ok ? outcome.value.refusals.map((r) => `${r.reason} ${r.ref}`) : [],
     code: outcome.ok ? undefined : outcome.error.code,
   };
-  if (report.conclusion === "success") log.info(summary, `mirrored to ${projectPath}: ${report.output.title}`);
-  else log.warn(summary, `mirror to ${projectPath} failed: ${report.output.title}`);
+  if (report.conclusion === "success") log.info(line, `mirrored to ${target}: ${report.output.title}`);
+  else log.warn(line, `mirror to ${target} failed: ${report.output.title}`);
 }

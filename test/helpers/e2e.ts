@@ -1,0 +1,68 @@
+/**
+ * End-to-end harness: the sandbox (fake GitHub + fake GitLab over real git smart HTTP) and the
+ * REAL app process (lib/src/main.js, built by `npm test`'s pretest) wired to it.
+ */
+import { randomUUID } from "node:crypto";
+import { startApp, startSandbox, waitFor, type AppProcess, type Sandbox } from "../../sandbox/index.js";
+
+export interface E2E {
+  sandbox: Sandbox;
+  app: AppProcess;
+  /** A GitHub repo with `.mirror.yml` naming a fresh GitLab project; returns both names. */
+  linkedPair(options?: { mirrorYml?: (gitlabPath: string) => string; files?: Record<string, string>; gitlabPath?: string }): Promise<{ repo: string; project: string }>;
+  /** Delivers a push event for a commit that is already on the fake GitHub. */
+  deliverPush(repo: string, push: { ref: string; before: string; after: string; deleted?: boolean }, deliveryId?: string): Promise<{ status: number }>;
+  /** Waits until the GitLab ref has `sha` (or is gone when sha is null). */
+  waitForGitLabRef(project: string, ref: string, sha: string | null): Promise<void>;
+  /** Waits for a completed check run with this name on `sha`. */
+  waitForCheck(repo: string, sha: string, name: string): Promise<any>;
+  stop(): Promise<void>;
+}
+
+export async function startE2E(appEnv: Record<string, string> = {}): Promise<E2E> {
+  const sandbox = await startSandbox();
+  const app = await startApp(sandbox.appEnv({ MIRROR_RETRY_BASE_MS: "50", ...appEnv }));
+  let counter = 0;
+
+  return {
+    sandbox,
+    app,
+    async linkedPair(options = {}) {
+      const id = `${Date.now().toString(36)}${(counter++).toString(36)}`;
+      const project = options.gitlabPath ?? `group/sub/p${id}`;
+      await sandbox.gitlab.createProject({ path: project });
+      const mirrorYml = options.mirrorYml?.(project) ?? `mirrors:\n  - gitlab: ${project}\n`;
+      const { fullName } = await sandbox.github.createRepo({
+        owner: "octo",
+        name: `r${id}`,
+        files: { ".mirror.yml": mirrorYml, "README.md": "# hello\n", ...(options.files ?? {}) },
+      });
+      return { repo: fullName, project };
+    },
+    async deliverPush(repo, push, deliveryId = randomUUID()) {
+      // The sandbox lists the commits it made between before and after, as GitHub does.
+      const { ref, before, after, deleted } = push;
+      const payload = sandbox.github.pushEvent(repo, { ref, before, after, deleted });
+      return sandbox.github.deliver(app.webhookUrl, "push", payload, { deliveryId });
+    },
+    async waitForGitLabRef(project, ref, sha) {
+      await waitFor(async () => ((await sandbox.gitlab.refs(project)).get(ref) ?? null) === sha, {
+        timeoutMs: 20_000,
+        what: `GitLab ${project} ${ref} at ${sha}`,
+      });
+    },
+    async waitForCheck(repo, sha, name) {
+      return waitFor(
+        async () => {
+          const runs = await sandbox.github.checkRuns(repo);
+          return runs.find((r: any) => r.head_sha === sha && r.name === name && r.status === "completed");
+        },
+        { timeoutMs: 20_000, what: `completed check run "${name}" on ${sha.slice(0, 7)}` },
+      );
+    },
+    async stop() {
+      await app.stop();
+      await sandbox.close();
+    },
+  };
+}
