@@ -16,6 +16,8 @@ import { createMetrics } from "./status/metrics.js";
 import { totalLagRefs } from "./status/records.js";
 import { createStatusHandler, statusFromEnv, type StatusEnv } from "./status/status-routes.js";
 import type { Metrics } from "./status/types.js";
+import { MirrorIndex } from "./index/mirror-index.js";
+import { scanAllInstallations } from "./index/scan-installations.js";
 import { BackgroundTasks } from "./worker/background.js";
 import { runMirrorJob } from "./worker/run-mirror-job.js";
 
@@ -25,6 +27,8 @@ export interface AppDeps {
   gitlab: GitLabClient;
   mirrorRefs(request: MirrorRequest): Promise<MirrorResult>;
   background: BackgroundTasks;
+  /** Repositories with mirrors, from the configs the app has read. */
+  index: MirrorIndex;
   status?: { store: ClosableStatusStore; metrics: Metrics; registry: Registry; env: StatusEnv };
   sleep?: (ms: number) => Promise<void>;
 }
@@ -50,6 +54,7 @@ export async function defaultDeps(env: AppEnv, mirrorRefs: AppDeps["mirrorRefs"]
     gitlab: createGitLabClient({ url: env.gitlabUrl, token: env.gitlabToken }),
     mirrorRefs,
     background: new BackgroundTasks(),
+    index: new MirrorIndex(),
     status: { store, metrics, registry, env: statusEnv },
   };
 }
@@ -75,10 +80,15 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
         gitlab: deps.gitlab,
         mirrorRefs: deps.mirrorRefs,
         background: deps.background,
+        index: deps.index,
         status: status?.store,
         metrics: status?.metrics,
         sleep: deps.sleep,
       }),
+    );
+    // Learn every installation's mirrors at start (for routing GitLab events and reconciling).
+    deps.background.run(
+      scanAllInstallations(app, deps.index, deps.env.gitlabUrl).catch((error) => app.log.warn({ err: error }, "could not scan installations")),
     );
     app.on("push", handlePush(deps.queue, status?.metrics));
     app.on("check_run.rerequested", handleCheckRunRerequested(deps.queue, status?.metrics));

@@ -19,6 +19,7 @@ import { checkRunName, renderMirrorReport, type RenderedReport } from "../report
 import { withRetry, type RetryOutcome } from "../retry.js";
 import { registerSecret } from "../secrets.js";
 import type { Metrics, StatusStore } from "../status/types.js";
+import type { MirrorIndex } from "../index/mirror-index.js";
 import type { BackgroundTasks } from "./background.js";
 import { invalidConfigOutput, loadConfig, reportConfigValidation, CONFIG_FILE } from "./config-check.js";
 import type { MirrorJob, RepositorySnapshot } from "./mirror-job.js";
@@ -30,6 +31,7 @@ export interface WorkerDeps {
   gitlab: GitLabClient;
   mirrorRefs(request: MirrorRequest): Promise<MirrorResult>;
   background: BackgroundTasks;
+  index?: MirrorIndex;
   status?: StatusStore;
   metrics?: Metrics;
   sleep?: (ms: number) => Promise<void>;
@@ -67,6 +69,7 @@ async function runJob(job: MirrorJob, deps: WorkerDeps, log: Logger): Promise<vo
     loadConfig(octokit, repo, undefined, allowedUrl),
   ]);
 
+  deps.index?.set({ installationId: job.installationId, owner: job.owner, repo: job.repo, mirrors: config.kind === "valid" ? config.config.mirrors : [] });
   if (config.kind === "absent") {
     log.debug(`no ${CONFIG_FILE} on the default branch: nothing to do`);
     return;

@@ -1,0 +1,80 @@
+/**
+ * Reads `.mirror.yml` from every repository of every installation into the index. Run at start
+ * and when an installation appears; bounded concurrency keeps it clear of GitHub's rate limits.
+ */
+import type { Logger } from "pino";
+import type { Probot } from "probot";
+import type { GitHubClient } from "../github/types.js";
+import { loadConfig } from "../worker/config-check.js";
+import type { IndexedRepository, MirrorIndex } from "./mirror-index.js";
+
+const PARALLEL_READS = 4;
+
+export interface ScannedRepository extends IndexedRepository {
+  defaultBranch: string;
+  cloneUrl: string;
+  htmlUrl: string;
+  private: boolean;
+  visibility: "public" | "private" | "internal";
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await fn(items[i]!);
+      }
+    }),
+  );
+  return results;
+}
+
+/** Scans one installation; returns the repositories that have at least one mirror. */
+export async function scanInstallation(
+  octokit: GitHubClient,
+  installationId: number,
+  index: MirrorIndex,
+  allowedGitLabUrl: string,
+  log: Logger,
+  only?: Array<{ owner: string; repo: string }>,
+): Promise<ScannedRepository[]> {
+  const repos = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
+  const wanted = only ? new Set(only.map((r) => `${r.owner}/${r.repo}`.toLowerCase())) : null;
+  const selected = repos.filter((r) => !r.archived && (!wanted || wanted.has(r.full_name.toLowerCase())));
+  const scanned = await mapLimit(selected, PARALLEL_READS, async (r) => {
+    const ref = { owner: r.owner.login, repo: r.name };
+    const reading = await loadConfig(octokit, ref, undefined, allowedGitLabUrl).catch((error) => {
+      log.warn({ err: error, repo: r.full_name }, "could not read .mirror.yml");
+      return null;
+    });
+    const mirrors = reading?.kind === "valid" ? reading.config.mirrors : [];
+    index.set({ installationId, ...ref, mirrors });
+    return {
+      installationId,
+      ...ref,
+      mirrors,
+      defaultBranch: r.default_branch,
+      cloneUrl: r.clone_url,
+      htmlUrl: r.html_url,
+      private: r.private,
+      visibility: (r.visibility as ScannedRepository["visibility"] | undefined) ?? (r.private ? "private" : "public"),
+    };
+  });
+  return scanned.filter((r) => r.mirrors.length > 0);
+}
+
+/** Scans every installation of the app. */
+export async function scanAllInstallations(app: Probot, index: MirrorIndex, allowedGitLabUrl: string): Promise<ScannedRepository[]> {
+  const appOctokit = await app.auth();
+  const installations = await appOctokit.paginate(appOctokit.rest.apps.listInstallations, { per_page: 100 });
+  const found: ScannedRepository[] = [];
+  for (const installation of installations) {
+    if (installation.suspended_at) continue;
+    const octokit = await app.auth(installation.id);
+    found.push(...(await scanInstallation(octokit, installation.id, index, allowedGitLabUrl, app.log)));
+  }
+  return found;
+}
