@@ -1,0 +1,255 @@
+/**
+ * A fake GitLab on 127.0.0.1: the REST API under /api/v4 (what gitbeaker calls) and real git
+ * smart HTTP under /<namespace>/<project>.git with token auth and scopes. Pushes to a project
+ * with hooks are followed by Push Hook / Tag Push Hook deliveries, as on GitLab.
+ */
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import type { IncomingMessage } from "node:http";
+import { createGitHttpHandler, type GitRequest } from "./git-http-backend.js";
+import { CommitClock, listRefs } from "./git.js";
+import { FakeServer, type Fault, type LoggedRequest } from "./http/fake-server.js";
+import { Router } from "./http/router.js";
+import { randomToken } from "./github/app-auth.js";
+import { gitAllowed } from "./gitlab/auth.js";
+import { buildGitLabPushEvent, type GitLabPushEventOptions } from "./gitlab/events.js";
+import { hookRoutes } from "./gitlab/hook-routes.js";
+import { projectRoutes } from "./gitlab/project-routes.js";
+import { protectBranch, protectedBranchRoutes, unprotectBranch } from "./gitlab/protected-branch-routes.js";
+import { createProjectRepo, ensureNamespace } from "./gitlab/projects.js";
+import { deliverPushHooks, wantsPushHooks, type HookDelivery } from "./gitlab/push-hooks.js";
+import { GitLabState, type HookRecord, type ProjectRecord, type StatusRecord } from "./gitlab/state.js";
+import { statusRoutes } from "./gitlab/status-routes.js";
+import { deliverGitLabWebhook, type DeliveryResult } from "./webhook-delivery.js";
+import { PushWatcher } from "./push-watcher.js";
+import { WorkRepo, type CommitAndPushOptions, type PushResult } from "./work-repo.js";
+
+export type { GitLabPushEventOptions, GitLabPushCommit } from "./gitlab/events.js";
+export type { HookRecord, StatusRecord } from "./gitlab/state.js";
+export type { HookDelivery } from "./gitlab/push-hooks.js";
+
+export interface FakeGitLabOptions {
+  /** Directory served over git HTTP: bare repositories at `<root>/<path>.git`. */
+  root: string;
+  /** Developer work repositories, kept outside `root`. Default `<root>-work`. */
+  workRoot?: string;
+  /** The default token (scope `api`); generated when absent. */
+  token?: string;
+  webhookSecret?: string;
+}
+
+export interface CreatedProject {
+  id: number;
+  path: string;
+  httpUrl: string;
+  bareDir: string;
+}
+
+export class FakeGitLab {
+  readonly token: string;
+  /** Secret for deliverGitLab's X-Gitlab-Token (the app's GITLAB_WEBHOOK_SECRET). */
+  readonly webhookSecret: string;
+  /** Push hooks sent after git pushes, in order; each entry is completed when its answer arrives. */
+  readonly hookDeliveries: HookDelivery[] = [];
+  readonly #root: string;
+  readonly #workRoot: string;
+  readonly #pushCounts = new Map<string, number>();
+  readonly #pushes: PushWatcher;
+  readonly #clock = new CommitClock();
+  readonly #works = new Map<string, WorkRepo>();
+  #server!: FakeServer;
+  #state!: GitLabState;
+
+  private constructor(options: FakeGitLabOptions) {
+    this.#root = options.root;
+    this.#workRoot = options.workRoot ?? `${options.root}-work`;
+    this.token = options.token ?? randomToken("glpat-", 20);
+    this.webhookSecret = options.webhookSecret ?? randomToken("glwhs-", 24);
+    this.#pushes = new PushWatcher({
+      // Only projects with push hooks are watched: pushes stay cheap for benchmarks without hooks.
+      watched: (repoPath) => {
+        const project = this.#state.findProject(repoPath);
+        return wantsPushHooks(project) ? project.bareDir : undefined;
+      },
+      onPush: (repoPath, changes, refs) =>
+        deliverPushHooks(this.#state, this.#project(repoPath), changes, refs, this.hookDeliveries, this.url),
+      onError: (error) => this.#server.errors.push(error),
+    });
+  }
+
+  static async start(options: FakeGitLabOptions): Promise<FakeGitLab> {
+    const gitlab = new FakeGitLab(options);
+    await gitlab.#listen();
+    return gitlab;
+  }
+
+  async #listen(): Promise<void> {
+    await mkdir(this.#root, { recursive: true });
+    const router = new Router();
+    this.#server = new FakeServer({
+      apiPrefix: "/api/v4",
+      router,
+      git: createGitHttpHandler({
+        root: this.#root,
+        authorize: (request) => this.#authorizeGit(request),
+        beforePush: this.#pushes.beforePush,
+        onPush: this.#pushes.afterPush,
+      }),
+      errorBody: (status) => (status === 404 ? { error: "404 Not Found" } : status === 401 ? { message: "401 Unauthorized" } : { message: `${status} ${statusText(status)}` }),
+      apiHeaders: () => ({ "x-request-id": randomToken("", 26), "x-runtime": "0.010000" }),
+      onRequest: (req, requestPath) => this.#countPush(req, requestPath),
+    });
+    const web = await this.#server.listen();
+    this.#state = new GitLabState({ web, api: `${web}/api/v4`, host: web.replace(/^http:\/\//, "") });
+    this.addToken(this.token, { scopes: ["api"], name: "mirror-bot" });
+    projectRoutes(router, this.#state, this.#root);
+    hookRoutes(router, this.#state);
+    statusRoutes(router, this.#state);
+    protectedBranchRoutes(router, this.#state);
+  }
+
+  get url(): string {
+    return this.#server.url;
+  }
+  get apiUrl(): string {
+    return `${this.url}/api/v4`;
+  }
+  get requests(): LoggedRequest[] {
+    return this.#server.requests;
+  }
+  get errors(): Error[] {
+    return this.#server.errors;
+  }
+  /** API requests no route of the fake matched, e.g. "GET /api/v3/repos/o/r/compare/a...b". */
+  get unmatchedRequests(): string[] {
+    return this.#server.unmatched;
+  }
+  resetRequests(): void {
+    this.#server.resetRequests();
+  }
+  /** Fail the next matching API or git request(s), e.g. `{ path: /git-receive-pack$/, status: 500 }`. */
+  failNext(fault: Fault): void {
+    this.#server.failNext(fault);
+  }
+  clearFaults(): void {
+    this.#server.clearFaults();
+  }
+
+  /** Register another personal access token, e.g. `addToken("t", { scopes: ["read_api"] })`. */
+  addToken(token: string, { scopes, expiresAt = null, name = "sandbox", revoked = false }: { scopes: string[]; expiresAt?: string | null; name?: string; revoked?: boolean }): void {
+    this.#state.tokens.set(token, {
+      id: this.#state.nextId("token"),
+      name,
+      token,
+      scopes,
+      expiresAt,
+      revoked,
+      createdAt: new Date().toISOString(),
+    });
+  }
+
+  revokeToken(token: string): void {
+    const record = this.#state.tokens.get(token);
+    if (record) record.revoked = true;
+  }
+
+  /** Create a project at `group/sub/name` (groups are created as needed). */
+  async createProject({ path: fullPath, visibility = "private", defaultBranch = "main", name }: { path: string; visibility?: ProjectRecord["visibility"]; defaultBranch?: string; name?: string }): Promise<CreatedProject> {
+    const parts = fullPath.split("/");
+    if (parts.length < 2) throw new Error(`project path needs a namespace: ${fullPath}`);
+    const namespace = ensureNamespace(this.#state, parts.slice(0, -1).join("/"));
+    const projectPath = parts[parts.length - 1]!;
+    const project = await createProjectRepo(this.#state, this.#root, { namespace, path: projectPath, name: name ?? projectPath, visibility, defaultBranch });
+    return { id: project.id, path: project.pathWithNamespace, httpUrl: `${this.url}/${project.pathWithNamespace}.git`, bareDir: project.bareDir };
+  }
+
+  /** Create a group (and its parents) without a project, e.g. for `create: true` tests. */
+  createGroup(fullPath: string): { id: number; fullPath: string } {
+    const ns = ensureNamespace(this.#state, fullPath);
+    return { id: ns.id, fullPath: ns.fullPath };
+  }
+
+  /** Protect a branch (or wildcard): force pushes and deletions then fail with GitLab's messages. */
+  async protectBranch(projectPath: string, branch: string, { allowForcePush = false } = {}): Promise<void> {
+    await protectBranch(this.#state, this.#project(projectPath), branch, allowForcePush);
+  }
+
+  async unprotectBranch(projectPath: string, branch: string): Promise<void> {
+    await unprotectBranch(this.#project(projectPath), branch);
+  }
+
+  #project(idOrPath: string): ProjectRecord {
+    const project = this.#state.findProject(idOrPath);
+    if (!project) throw new Error(`no project ${idOrPath} in the fake GitLab`);
+    return project;
+  }
+
+  /** Branches and tags of the project's bare repository: ref name → sha. */
+  refs(projectPath: string): Promise<Map<string, string>> {
+    return listRefs(this.#project(projectPath).bareDir);
+  }
+
+  /** How many git-receive-pack POSTs (push attempts, failed ones included) reached this project. */
+  pushCount(projectPath: string): number {
+    return this.#pushCounts.get(projectPath.toLowerCase()) ?? 0;
+  }
+
+  /** Hooks with their secret tokens (which the API never returns). */
+  hooks(projectPath: string): HookRecord[] {
+    return this.#project(projectPath).hooks;
+  }
+
+  statuses(projectPath: string): StatusRecord[] {
+    return this.#project(projectPath).statuses;
+  }
+
+  /** A "Push Hook" (branch) or "Tag Push Hook" (tag) payload for this project. */
+  gitlabPushEvent(projectPath: string, options: GitLabPushEventOptions): Record<string, unknown> {
+    return buildGitLabPushEvent(this.#state, this.#project(projectPath), options);
+  }
+
+  /** Send a GitLab webhook with X-Gitlab-Event / -Token / -Event-UUID (token: the webhook secret). */
+  deliverGitLab(url: string, eventName: string, payload: unknown, options: { token?: string; eventUuid?: string } = {}): Promise<DeliveryResult> {
+    return deliverGitLabWebhook(url, eventName, payload, { token: this.webhookSecret, instanceUrl: this.url, ...options });
+  }
+
+  /** Wait until every hook delivery caused by earlier pushes has been answered. */
+  settled(): Promise<void> {
+    return this.#pushes.settled();
+  }
+
+  /** Push to the GitLab project directly as a developer (e.g. to make the mirror drift). */
+  async commitAndPush(projectPath: string, options: CommitAndPushOptions): Promise<PushResult> {
+    const project = this.#project(projectPath);
+    let work = this.#works.get(project.pathWithNamespace);
+    if (!work) {
+      const dir = path.join(this.#workRoot, `${project.pathWithNamespace}.git`);
+      work = new WorkRepo(dir, `${this.url}/${project.pathWithNamespace}.git`, project.defaultBranch, this.token, this.#clock);
+      this.#works.set(project.pathWithNamespace, work);
+    }
+    return work.commitAndPush(options);
+  }
+
+  async close(): Promise<void> {
+    await this.settled();
+    await this.#server.close();
+  }
+
+  #authorizeGit({ repoPath, service, password }: GitRequest): boolean {
+    const project = this.#state.findProject(repoPath);
+    return gitAllowed(this.#state, password, service, project?.visibility === "public");
+  }
+
+  #countPush(req: IncomingMessage, requestPath: string): void {
+    if (req.method !== "POST") return;
+    const match = /^\/(.+?)\.git\/git-receive-pack(?:\?|$)/.exec(requestPath);
+    if (!match) return;
+    const key = decodeURIComponent(match[1]!).toLowerCase();
+    this.#pushCounts.set(key, (this.#pushCounts.get(key) ?? 0) + 1);
+  }
+}
+
+function statusText(status: number): string {
+  const texts: Record<number, string> = { 400: "Bad Request", 403: "Forbidden", 409: "Conflict", 422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable" };
+  return texts[status] ?? "Error";
+}

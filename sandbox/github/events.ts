@@ -1,0 +1,155 @@
+/**
+ * Webhook payloads built from @octokit/webhooks-examples: the community example keeps every key
+ * GitHub sends, and only the values that identify this sandbox's repository, commits,
+ * installation and people are replaced.
+ */
+import { ZERO_SHA } from "../git.js";
+import { isoSeconds } from "./app-auth.js";
+import { DEVELOPER_LOGIN } from "./context.js";
+import { checkRunObject, nodeId, repositoryObject, userObject, webhookExample } from "./objects.js";
+import type { CheckRunRecord, GitHubState, KnownCommit, RepoRecord } from "./state.js";
+
+type Json = Record<string, unknown>;
+
+export interface PushCommitInput {
+  id: string;
+  added?: string[];
+  modified?: string[];
+  removed?: string[];
+  message?: string;
+}
+
+export interface PushEventOptions {
+  ref: string;
+  before: string;
+  after: string;
+  /**
+   * Commit objects or bare shas (so a PushResult from commitAndPush can be passed as is); details
+   * of commits the sandbox made are filled in. Default: the sandbox's commits from before to after.
+   */
+  commits?: Array<PushCommitInput | string>;
+  deleted?: boolean;
+  created?: boolean;
+  forced?: boolean;
+  baseRef?: string | null;
+}
+
+/** GitHub lists at most this many commits in a push payload. */
+const MAX_PUSH_COMMITS = 2048;
+
+function installation(state: GitHubState): Json {
+  return { id: state.installationId, node_id: nodeId("IntegrationInstallation", state.installationId) };
+}
+
+function commitJson(state: GitHubState, repo: RepoRecord, input: PushCommitInput, known?: KnownCommit): Json {
+  const person = known
+    ? { name: known.author.name, email: known.author.email, username: DEVELOPER_LOGIN }
+    : { name: "Sandbox Developer", email: "developer@sandbox.test", username: DEVELOPER_LOGIN };
+  return {
+    id: input.id,
+    tree_id: known?.tree_id ?? "",
+    distinct: true,
+    message: input.message ?? known?.message ?? "",
+    timestamp: known?.timestamp ?? isoSeconds(),
+    url: `${state.urls.web}/${repo.fullName}/commit/${input.id}`,
+    author: person,
+    committer: person,
+    added: input.added ?? known?.added ?? [],
+    removed: input.removed ?? known?.removed ?? [],
+    modified: input.modified ?? known?.modified ?? [],
+  };
+}
+
+/** Walk first parents from `after` back to `before` through commits the sandbox made. */
+function knownRange(state: GitHubState, before: string, after: string): KnownCommit[] {
+  const range: KnownCommit[] = [];
+  let cursor = state.commits.get(after);
+  while (cursor && cursor.id !== before && range.length < MAX_PUSH_COMMITS) {
+    range.push(cursor);
+    const parent = cursor.parents[0];
+    cursor = parent ? state.commits.get(parent) : undefined;
+  }
+  return range.reverse();
+}
+
+export function buildPushEvent(state: GitHubState, repo: RepoRecord, options: PushEventOptions): Json {
+  const payload = webhookExample("push", (e) => "installation" in e && String(e.ref).startsWith("refs/heads/"));
+  const deleted = options.deleted ?? options.after === ZERO_SHA;
+  const created = options.created ?? options.before === ZERO_SHA;
+  const commits = deleted
+    ? []
+    : options.commits
+      ? options.commits
+          .map((c) => (typeof c === "string" ? { id: c } : c))
+          .map((c) => commitJson(state, repo, c, state.commits.get(c.id)))
+      : knownRange(state, options.before, options.after).map((k) => commitJson(state, repo, { id: k.id }, k));
+  const headKnown = state.commits.get(options.after);
+  const head = deleted
+    ? null
+    : (commits.find((c) => c.id === options.after) ?? commitJson(state, repo, { id: options.after }, headKnown));
+  const short = (sha: string) => sha.slice(0, 12);
+  const compareUrl = created
+    ? `${state.urls.web}/${repo.fullName}/compare/${options.ref.replace(/^refs\/(heads|tags)\//, "")}`
+    : `${state.urls.web}/${repo.fullName}/compare/${short(options.before)}...${short(options.after)}`;
+  const sender = userObject(state, DEVELOPER_LOGIN);
+  return Object.assign(payload, {
+    ref: options.ref,
+    before: options.before,
+    after: options.after,
+    repository: repositoryObject(state, repo, "push"),
+    pusher: { name: DEVELOPER_LOGIN, email: `${sender.id}+${DEVELOPER_LOGIN}@users.noreply.sandbox.test` },
+    sender,
+    installation: installation(state),
+    created,
+    deleted,
+    forced: options.forced ?? false,
+    base_ref: options.baseRef ?? null,
+    compare: compareUrl,
+    commits,
+    head_commit: head,
+  });
+}
+
+export function buildCheckRunEvent(
+  state: GitHubState,
+  repo: RepoRecord,
+  action: string,
+  run: CheckRunRecord,
+  requestedActionIdentifier?: string,
+): Json {
+  const payload = webhookExample(
+    "check_run",
+    (e) => e.action === action && "installation" in e,
+    (e) => e.action === action,
+  );
+  const runJson = checkRunObject(state, run);
+  const suite = (payload.check_run as { check_suite: Json }).check_suite;
+  Object.assign(payload, {
+    action,
+    check_run: {
+      ...runJson,
+      check_suite: {
+        ...suite,
+        id: run.check_suite_id,
+        head_branch: repo.defaultBranch,
+        head_sha: run.head_sha,
+        status: run.status,
+        conclusion: run.conclusion,
+        url: `${state.urls.api}/repos/${repo.fullName}/check-suites/${run.check_suite_id}`,
+        before: ZERO_SHA,
+        after: run.head_sha,
+        pull_requests: [],
+        app: runJson.app,
+        created_at: run.created_at,
+        updated_at: run.updated_at,
+      },
+    },
+    repository: repositoryObject(state, repo, "event"),
+    sender: userObject(state, DEVELOPER_LOGIN),
+    installation: installation(state),
+  });
+  if ("organization" in payload) payload.organization = userObject(state, repo.owner, "Organization");
+  if (action === "requested_action") payload.requested_action = { identifier: requestedActionIdentifier ?? "" };
+  else delete payload.requested_action;
+  return payload;
+}
