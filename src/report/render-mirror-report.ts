@@ -132,7 +132,6 @@ export function renderMirrorReport(input: MirrorReportInput): RenderedReport {
         title,
         summary: [
           `Mirroring to ${link}: ${result.refusals.length} ref(s) refused to protect commits that exist only on GitLab; ${changed} updated (${seconds(input.durationMs)}).`,
-          "",
           ...result.refusals.map((r) => refusalAdvice(r, input.projectPath, input.projectWebUrl)),
         ].join("\n\n"),
         ...(table ? { text: `### Updated\n\n${table}` } : {}),
