@@ -118,6 +118,22 @@ describe("mirroring GitHub pushes to GitLab", () => {
     expect((await e2e.sandbox.gitlab.refs(project)).get("refs/heads/main")).toBe(onGitLab.after);
   });
 
+  it("says which rule refused a push when GitLab's branch is protected", async () => {
+    const { repo, project } = await e2e.linkedPair({ mirrorYml: (p) => `mirrors:\n  - gitlab: ${p}\n    force: true\n` });
+    const first = await e2e.sandbox.github.commitAndPush(repo, { branch: "main", files: { "a.txt": "1" } });
+    await e2e.deliverPush(repo, first);
+    await e2e.waitForGitLabRef(project, "refs/heads/main", first.after);
+    await e2e.sandbox.gitlab.protectBranch(project, "main");
+    // A rewrite on GitHub needs a force push, which the protected branch forbids.
+    const rewrite = await e2e.sandbox.github.commitAndPush(repo, { branch: "main", force: true, files: { "a.txt": "rewritten" } });
+    await e2e.deliverPush(repo, rewrite);
+
+    const check = await e2e.waitForCheck(repo, rewrite.after, MIRROR(project));
+    expect(check.conclusion).toBe("failure");
+    expect(check.output.title).toBe("GitLab refused to push refs/heads/main: a protected branch or push rule forbids it");
+    expect((await e2e.sandbox.gitlab.refs(project)).get("refs/heads/main")).toBe(first.after);
+  });
+
   it("fails an invalid .mirror.yml on the pushed commit with an annotation on the exact line", async () => {
     const { repo } = await e2e.linkedPair();
     const bad = "mirrors:\n  - gitlab: group/project\n    direction: sideways\n";
