@@ -1,0 +1,81 @@
+/**
+ * Setup without clicking: a `pull` or `both` mirror needs GitLab to tell the app about pushes, so
+ * the worker asks for the project hook whenever it sees such a mirror. What was registered is
+ * remembered per process, so a job costs no GitLab request once the hook is in place; a failure is
+ * remembered for a while (and shown on every report meanwhile), then tried again.
+ */
+import { toMirrorError } from "../errors.js";
+import type { GitLabClient, GitLabProject } from "./client.js";
+
+export const GITLAB_WEBHOOK_PATH = "/api/gitlab/webhooks";
+const RETRY_FAILED_AFTER_MS = 10 * 60 * 1000;
+
+export type HookOutcome =
+  | { ok: true; action: "created" | "updated" | "known" }
+  | { ok: false; title: string; summary: string };
+
+export interface HookSettings {
+  /** MIRROR_PUBLIC_URL. */
+  publicUrl?: string;
+  /** GITLAB_WEBHOOK_SECRET. */
+  secret?: string;
+}
+
+export class HookRegistrar {
+  readonly #done = new Map<number, { url: string; outcome: HookOutcome; at: number }>();
+  readonly #running = new Map<number, Promise<HookOutcome>>();
+
+  constructor(
+    private readonly gitlab: Pick<GitLabClient, "ensureProjectHook">,
+    private readonly settings: HookSettings,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Registers (or refreshes) the hook once per project; concurrent callers share one attempt. */
+  async ensure(project: Pick<GitLabProject, "id" | "pathWithNamespace" | "webUrl">): Promise<HookOutcome> {
+    const url = this.settings.publicUrl ? `${this.settings.publicUrl}${GITLAB_WEBHOOK_PATH}` : undefined;
+    const known = this.#done.get(project.id);
+    if (known && known.url === (url ?? "") && (known.outcome.ok || this.now() - known.at < RETRY_FAILED_AFTER_MS)) {
+      return known.outcome.ok ? { ok: true, action: "known" } : known.outcome;
+    }
+    const running = this.#running.get(project.id);
+    if (running) return running;
+    const attempt = this.#register(project, url).then((outcome) => {
+      this.#done.set(project.id, { url: url ?? "", outcome, at: this.now() });
+      this.#running.delete(project.id);
+      return outcome;
+    });
+    this.#running.set(project.id, attempt);
+    return attempt;
+  }
+
+  async #register(project: Pick<GitLabProject, "id" | "pathWithNamespace" | "webUrl">, url: string | undefined): Promise<HookOutcome> {
+    if (!url || !this.settings.secret) {
+      const missing = [!url && "`MIRROR_PUBLIC_URL`", !this.settings.secret && "`GITLAB_WEBHOOK_SECRET`"].filter(Boolean).join(" and ");
+      return {
+        ok: false,
+        title: "GitLab webhook not set up: the app has no public URL or webhook secret",
+        summary: `GitLab pushes reach GitHub only when GitLab tells mirror-bot about them. The app's operator must set ${missing}; mirror-bot then registers the webhook on ${project.pathWithNamespace} itself.`,
+      };
+    }
+    if (!this.gitlab.ensureProjectHook) return { ok: false, title: "GitLab webhook not set up", summary: "This GitLab client cannot manage webhooks." };
+    try {
+      return { ok: true, action: await this.gitlab.ensureProjectHook(project.id, { url, token: this.settings.secret }) };
+    } catch (error) {
+      const mirrorError = toMirrorError(error);
+      return {
+        ok: false,
+        title: `GitLab webhook not set up on ${project.pathWithNamespace}: ${mirrorError.userMessage}`,
+        summary: [
+          `mirror-bot could not register the webhook that tells it about GitLab pushes (${mirrorError.userMessage}). ` +
+            "Its token needs the Maintainer role on the project to manage webhooks. Until the hook exists, GitLab pushes reach GitHub only when a GitHub push or a re-run triggers a sync.",
+          "",
+          `To add it by hand, open ${project.webUrl}/-/hooks and add a webhook with:`,
+          `- URL: \`${url}\``,
+          "- Secret token: the app's `GITLAB_WEBHOOK_SECRET` (ask the app's operator)",
+          "- Trigger: **Push events** (all branches) and **Tag push events**",
+        ].join("\n"),
+      };
+    }
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * GitLab webhooks at `POST /api/gitlab/webhooks`, as a Probot `addHandler` route: the only code
+ * that knows GitLab's push payloads. `X-Gitlab-Token` is compared in constant time with
+ * GITLAB_WEBHOOK_SECRET (anything else: 401, nothing read); Push Hook and Tag Push Hook enqueue one
+ * job per GitHub repository that pulls from the project (per the index; the worker confirms
+ * against the config it reads); every other event is acknowledged and ignored. It answers at once.
+ */
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import { GITLAB_WEBHOOK_PATH } from "../gitlab/hooks.js";
+import type { MirrorIndex } from "../index/mirror-index.js";
+import type { JobQueue } from "../queue/job-queue.js";
+import type { Metrics } from "../status/types.js";
+import { jobKey, type MirrorJob } from "../worker/mirror-job.js";
+
+const HANDLED_EVENTS = new Set(["Push Hook", "Tag Push Hook"]);
+const MAX_BODY_BYTES = 25 * 1024 * 1024; // GitLab's own limit for webhook payloads
+const ZERO_SHA = /^0+$/;
+const SHA = /^[0-9a-f]{40,64}$/;
+
+export interface GitLabWebhookOptions {
+  /** GITLAB_WEBHOOK_SECRET; without it every delivery is refused. */
+  secret: string | undefined;
+  index: Pick<MirrorIndex, "byGitLabProject">;
+  queue: Pick<JobQueue, "enqueue">;
+  log: Pick<Logger, "info" | "warn" | "debug">;
+  metrics?: Metrics;
+}
+
+export type GitLabWebhookHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+/** Hashing first makes the comparison constant-time whatever the lengths. */
+export function tokenMatches(given: string | undefined, secret: string | undefined): boolean {
+  if (!secret || given === undefined) return false;
+  const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
+  return timingSafeEqual(digest(given), digest(secret));
+}
+
+interface PushPayload {
+  project_id?: unknown;
+  project?: { path_with_namespace?: unknown };
+  ref?: unknown;
+  after?: unknown;
+}
+
+export function createGitLabWebhookHandler(options: GitLabWebhookOptions): GitLabWebhookHandler {
+  if (!options.secret) options.log.warn("GITLAB_WEBHOOK_SECRET is not set: GitLab webhooks will be refused (pull and both mirrors wait for GitHub events)");
+
+  return async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (url.pathname !== GITLAB_WEBHOOK_PATH) return false;
+    if (req.method !== "POST") return void send(res, 405, { message: "Use POST" }, { allow: "POST" }), true;
+
+    const token = req.headers["x-gitlab-token"];
+    if (!tokenMatches(typeof token === "string" ? token : undefined, options.secret)) {
+      req.resume();
+      options.log.warn({ event: req.headers["x-gitlab-event"] }, "GitLab webhook refused: missing or wrong X-Gitlab-Token");
+      options.metrics?.webhookReceived({ event: "gitlab", outcome: "unauthorized" });
+      send(res, 401, { message: "Unauthorized" });
+      return true;
+    }
+    const event = String(req.headers["x-gitlab-event"] ?? "");
+    const uuid = String(req.headers["x-gitlab-event-uuid"] ?? req.headers["idempotency-key"] ?? randomUUID());
+    let payload: PushPayload;
+    try {
+      payload = JSON.parse(await readBody(req)) as PushPayload;
+    } catch (error) {
+      send(res, 400, { message: (error as Error).message === "too large" ? "Payload too large" : "Body is not JSON" });
+      return true;
+    }
+    if (!HANDLED_EVENTS.has(event)) {
+      options.log.debug({ event, delivery: uuid }, "GitLab event ignored");
+      options.metrics?.webhookReceived({ event: "gitlab", outcome: "ignored" });
+      send(res, 200, { outcome: "ignored" });
+      return true;
+    }
+    const outcome = await enqueueFor(payload, uuid, options);
+    send(res, 200, { outcome });
+    return true;
+  };
+}
+
+async function enqueueFor(payload: PushPayload, uuid: string, { index, queue, log, metrics }: GitLabWebhookOptions): Promise<string> {
+  const projectId = typeof payload.project_id === "number" ? payload.project_id : undefined;
+  const projectPath = typeof payload.project?.path_with_namespace === "string" ? payload.project.path_with_namespace : undefined;
+  const ref = typeof payload.ref === "string" ? payload.ref : undefined;
+  const after = typeof payload.after === "string" ? payload.after : undefined;
+  if (projectId === undefined || !ref || !after) {
+    metrics?.webhookReceived({ event: "gitlab", outcome: "ignored" });
+    return "ignored";
+  }
+  const linked = index.byGitLabProject([projectPath, projectId].filter((x): x is string | number => x !== undefined), ["pull", "both"]);
+  if (linked.length === 0) {
+    log.info({ project: projectPath ?? projectId, delivery: uuid }, "GitLab push for a project no repository pulls from: dropped");
+    metrics?.webhookReceived({ event: "gitlab", outcome: "ignored" });
+    return "not linked";
+  }
+  const deleted = ZERO_SHA.test(after) || !SHA.test(after);
+  const outcomes: string[] = [];
+  for (const entry of linked) {
+    const job: MirrorJob = {
+      key: jobKey(entry.owner, entry.repo),
+      installationId: entry.installationId,
+      owner: entry.owner,
+      repo: entry.repo,
+      // One GitLab event can feed several repositories: each job needs its own delivery id.
+      deliveryIds: [`gitlab:${uuid}:${entry.owner}/${entry.repo}`.toLowerCase()],
+      reportTargets: [],
+      validateConfigAt: [],
+      enqueuedAt: Date.now(),
+      trigger: "gitlab-push",
+      ...(deleted ? {} : { gitlabTargets: [{ projectId, ref, sha: after }] }),
+    };
+    const outcome = await queue.enqueue(job);
+    metrics?.webhookReceived({ event: "gitlab", outcome });
+    log.info({ project: projectPath ?? projectId, ref, delivery: uuid, repo: `${entry.owner}/${entry.repo}`, outcome }, `GitLab push ${outcome}`);
+    outcomes.push(outcome);
+  }
+  return outcomes.join(",");
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        req.destroy();
+        reject(new Error("too large"));
+      } else chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(JSON.stringify(body));
+}

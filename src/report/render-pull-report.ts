@@ -1,0 +1,148 @@
+/**
+ * PURE rendering of a GitLab → GitHub sync (the pull half of `pull` and `both` mirrors): the
+ * GitHub check run on a commit that arrived from GitLab, and the `github-mirror` commit status
+ * GitLab shows on its commit. Same voice as render-mirror-report.ts, sides swapped.
+ */
+import type { MirrorError } from "../errors.js";
+import type { CheckRunOutput } from "../github/check-runs.js";
+import type { RefChange, RefRefusal, MirrorResult } from "../mirror/types.js";
+import type { RenderedReport } from "./render-mirror-report.js";
+
+export const GITLAB_STATUS_NAME = "github-mirror";
+
+export interface PullReportInput {
+  projectPath: string;
+  projectWebUrl?: string;
+  /** The GitHub repository page, e.g. https://github.com/octo/repo. */
+  repoHtmlUrl: string;
+  direction: "pull" | "both";
+  result?: MirrorResult;
+  error?: MirrorError;
+  durationMs: number;
+  attempts: number;
+}
+
+export interface GitLabStatusReport {
+  state: "success" | "failed";
+  description: string;
+  targetUrl: string;
+}
+
+const short = (sha: string | null | undefined) => (sha ? sha.slice(0, 7) : "—");
+const shortRef = (ref: string) => ref.replace(/^refs\/(heads|tags)\//, "");
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+const ACTION_WORDS: Record<RefChange["action"], string> = {
+  create: "created",
+  "fast-forward": "fast-forwarded",
+  "force-update": "force-updated (force: true)",
+  delete: "deleted",
+  "force-delete": "deleted (force: true)",
+};
+
+export function pullRefusalTitle(refusal: RefRefusal): string {
+  const name = shortRef(refusal.ref);
+  switch (refusal.reason) {
+    case "diverged":
+      return `${name} has diverged on GitHub: not overwritten`;
+    case "tag-moved":
+      return `tag ${name} points elsewhere on GitHub: not moved`;
+    case "would-lose-commits":
+      return `${name} was not deleted on GitHub: it holds commits GitLab does not have`;
+  }
+}
+
+function refusalAdvice(refusal: RefRefusal, input: PullReportInput): string {
+  const name = shortRef(refusal.ref);
+  const gitlabCommit = input.projectWebUrl ? `[\`${short(refusal.sourceSha)}\`](${input.projectWebUrl}/-/commit/${refusal.sourceSha})` : `\`${short(refusal.sourceSha)}\``;
+  const githubCommit = `[\`${short(refusal.targetSha)}\`](${input.repoHtmlUrl}/commit/${refusal.targetSha})`;
+  const counts =
+    refusal.sourceOnly !== undefined && refusal.targetOnly !== undefined
+      ? ` GitLab has ${refusal.sourceOnly} commit(s) GitHub lacks; GitHub has ${refusal.targetOnly} commit(s) GitLab lacks.`
+      : "";
+  switch (refusal.reason) {
+    case "diverged":
+      return [
+        `**\`${name}\` was moved on both sides.** GitLab: ${gitlabCommit}, GitHub: ${githubCommit}.${counts}`,
+        "Nothing was overwritten on either side. Two ways out:",
+        `1. Keep both: merge one side's \`${name}\` into the other's and push (for example \`git pull <GitLab URL> ${name}\` in a GitHub clone, then \`git push\`); the next sync carries the merge across.`,
+        input.direction === "both"
+          ? `2. Let GitHub win: set \`force: true\` for this mirror; GitLab's own commits on \`${name}\` will be discarded.`
+          : `2. Let GitLab win: set \`force: true\` for this mirror; GitHub's own commits on \`${name}\` will be discarded.`,
+      ].join("\n");
+    case "tag-moved":
+      return `**Tag \`${name}\` differs.** GitLab: ${gitlabCommit}, GitHub: ${githubCommit}. Delete it on one side so it is mirrored afresh, or set \`force: true\`.`;
+    case "would-lose-commits":
+      return `**\`${name}\` was deleted on GitLab** but GitHub's \`${name}\` (${githubCommit}) holds commits no GitLab branch or tag contains. Nothing was deleted: merge them first, delete \`${name}\` on GitHub yourself, or set \`force: true\`.`;
+  }
+}
+
+export function renderPullReport(input: PullReportInput): RenderedReport {
+  const project = input.projectWebUrl ? `[${input.projectPath}](${input.projectWebUrl})` : `\`${input.projectPath}\``;
+  const retried = input.attempts > 1 ? ` after ${input.attempts} attempts` : "";
+  if (input.error) {
+    return {
+      projectPath: input.projectPath,
+      conclusion: "failure",
+      output: {
+        title: input.error.userMessage,
+        summary: [`Mirroring GitLab project ${project} to GitHub failed${retried} (${seconds(input.durationMs)}).`, "", input.error.advice || "Re-run this check once the cause is fixed."].join("\n"),
+      },
+    };
+  }
+  const result = input.result!;
+  const table = result.changes.length
+    ? [
+        "| Ref | Change | GitHub before → after |",
+        "| --- | --- | --- |",
+        ...result.changes.map((c) => `| ${c.ref.startsWith("refs/tags/") ? "tag" : "branch"} \`${shortRef(c.ref)}\` | ${ACTION_WORDS[c.action]} | \`${short(c.oldSha)}\` → \`${short(c.newSha)}\` |`),
+      ].join("\n")
+    : "";
+  if (result.refusals.length > 0) {
+    const first = result.refusals[0]!;
+    const output: CheckRunOutput = {
+      title: result.refusals.length === 1 ? pullRefusalTitle(first) : `${result.refusals.length} refs refused on GitHub: ${pullRefusalTitle(first)}, …`,
+      summary: [
+        `Mirroring ${project} to GitHub: ${result.refusals.length} ref(s) refused to protect commits that exist only on GitHub; ${plural(result.changes.length, "ref")} updated.`,
+        ...result.refusals.map((r) => refusalAdvice(r, input)),
+      ].join("\n\n"),
+      ...(table ? { text: `### Updated\n\n${table}` } : {}),
+    };
+    return { projectPath: input.projectPath, conclusion: "failure", output };
+  }
+  return {
+    projectPath: input.projectPath,
+    conclusion: "success",
+    output: {
+      title:
+        result.changes.length === 0
+          ? `GitHub is up to date with GitLab (${input.projectPath})`
+          : `Mirrored ${plural(result.changes.length, "ref")} from GitLab in ${seconds(input.durationMs)}`,
+      summary:
+        result.changes.length === 0
+          ? `Every mirrored branch and tag already matches ${project}. Nothing was pushed.`
+          : `Mirrored from ${project} to GitHub in ${seconds(input.durationMs)}${retried}; ${result.unchangedCount} other ref(s) already matched.`,
+      ...(table ? { text: table } : {}),
+    },
+  };
+}
+
+/** The `github-mirror` status on one GitLab commit: what happened to its ref, one line. */
+export function renderGitLabStatus(input: PullReportInput, target: { ref: string; sha: string }): GitLabStatusReport | null {
+  const commitUrl = `${input.repoHtmlUrl}/commit/${target.sha}`;
+  if (input.error) return { state: "failed", description: input.error.userMessage, targetUrl: input.repoHtmlUrl };
+  const result = input.result!;
+  const refusal = result.refusals.find((r) => r.ref === target.ref);
+  if (refusal) {
+    const detail = refusal.reason === "diverged" ? ` (GitLab ${short(refusal.sourceSha)}, GitHub ${short(refusal.targetSha)}); merge one into the other` : "";
+    return { state: "failed", description: `${pullRefusalTitle(refusal)}${detail}`, targetUrl: `${input.repoHtmlUrl}/tree/${shortRef(target.ref)}` };
+  }
+  // Only a sync that carried the commit reports it: when GitHub already had it (our own push coming
+  // back, or an earlier job that synced every ref), there is nothing new to say.
+  if (result.inSync?.[target.ref] === target.sha && result.changes.some((c) => c.ref === target.ref)) {
+    return { state: "success", description: `Mirrored to GitHub in ${seconds(input.durationMs)}`, targetUrl: commitUrl };
+  }
+  // Already on GitHub, moved again since (a newer push reports), or GitHub is ahead (the other half carries it).
+  return null;
+}
