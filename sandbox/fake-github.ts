@@ -15,7 +15,7 @@ import { appRoutes } from "./github/app-routes.js";
 import { branchRoutes } from "./github/branch-routes.js";
 import { checkRunRoutes } from "./github/check-run-routes.js";
 import { GitHubContext } from "./github/context.js";
-import { buildCheckRunEvent, buildPushEvent, type PushEventOptions } from "./github/events.js";
+import { buildCheckRunEvent, buildInstallationEvent, buildInstallationRepositoriesEvent, buildPushEvent, type PushEventOptions } from "./github/events.js";
 import { issueRoutes } from "./github/issue-routes.js";
 import { repositoryObject } from "./github/objects.js";
 import { repoRoutes } from "./github/repo-routes.js";
@@ -137,7 +137,8 @@ export class FakeGitHub {
   #authorizeGit({ repoPath, service, password }: { repoPath: string; service: string; password?: string }): boolean {
     if (repoPath.split("/").length !== 2) return false;
     const repo = this.#findRepo(repoPath);
-    const valid = this.#ctx.loginFor(password) !== undefined;
+    const login = this.#ctx.loginFor(password);
+    const valid = login !== undefined && (password === this.userToken || !repo || this.#ctx.state.inInstallation(repo));
     if (!repo) return valid; // git http-backend answers 404 for what does not exist
     return valid || (!repo.private && service === "upload-pack");
   }
@@ -320,6 +321,25 @@ export class FakeGitHub {
   /** A `push` webhook payload for this repository (see PushEventOptions). */
   pushEvent(fullName: string, options: PushEventOptions): Record<string, unknown> {
     return buildPushEvent(this.#ctx.state, this.#repo(fullName), options);
+  }
+
+  /** An `installation` webhook payload (`created`, `deleted`, ...) listing these repositories (default: all in the installation). */
+  installationEvent(action: string, fullNames?: string[]): Record<string, unknown> {
+    const repos = fullNames ? fullNames.map((n) => this.#repo(n)) : [...this.#ctx.state.repos.values()].filter((r) => this.#ctx.state.inInstallation(r));
+    return buildInstallationEvent(this.#ctx.state, action, repos);
+  }
+
+  /** An `installation_repositories` webhook payload: `added` or `removed` these repositories. */
+  installationRepositoriesEvent(action: "added" | "removed", fullNames: string[]): Record<string, unknown> {
+    return buildInstallationRepositoriesEvent(this.#ctx.state, action, fullNames.map((n) => this.#repo(n)));
+  }
+
+  /** Take a repository out of the installation (its tokens get 404 for it), or put it back. */
+  removeFromInstallation(fullName: string): void {
+    this.#ctx.state.removedFromInstallation.add(this.#repo(fullName).fullName.toLowerCase());
+  }
+  addToInstallation(fullName: string): void {
+    this.#ctx.state.removedFromInstallation.delete(this.#repo(fullName).fullName.toLowerCase());
   }
 
   /** A `check_run` webhook payload (created, completed, rerequested, requested_action). */

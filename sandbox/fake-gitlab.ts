@@ -57,6 +57,8 @@ export class FakeGitLab {
   readonly #pushes: PushWatcher;
   readonly #clock = new CommitClock();
   readonly #works = new Map<string, WorkRepo>();
+  readonly #holds: Array<{ project: string; reached: () => void; released: Promise<void>; served: () => void }> = [];
+  readonly #served = new WeakMap<GitRequest, () => void>();
   #server!: FakeServer;
   #state!: GitLabState;
 
@@ -92,8 +94,14 @@ export class FakeGitLab {
       git: createGitHttpHandler({
         root: this.#root,
         authorize: (request) => this.#authorizeGit(request),
-        beforePush: this.#pushes.beforePush,
-        onPush: this.#pushes.afterPush,
+        beforePush: async (request) => {
+          this.#pushes.beforePush(request);
+          await this.#holdIfAsked(request);
+        },
+        onPush: (request) => {
+          this.#pushes.afterPush(request);
+          this.#served.get(request)?.();
+        },
       }),
       errorBody: (status) => (status === 404 ? { error: "404 Not Found" } : status === 401 ? { message: "401 Unauthorized" } : { message: `${status} ${statusText(status)}` }),
       apiHeaders: () => ({ "x-request-id": randomToken("", 26), "x-runtime": "0.010000" }),
@@ -182,6 +190,31 @@ export class FakeGitLab {
     const project = this.#state.findProject(idOrPath);
     if (!project) throw new Error(`no project ${idOrPath} in the fake GitLab`);
     return project;
+  }
+
+  /**
+   * Hold the next push (git-receive-pack POST) to this project before git sees it, e.g. to kill
+   * the pushing process mid-push. `reached` resolves when the push arrived, `release()` lets it
+   * through, and `served` resolves once git has answered it (whether or not the client is gone).
+   */
+  holdNextPush(projectPath: string): { reached: Promise<void>; release(): void; served: Promise<void> } {
+    let reached!: () => void;
+    let release!: () => void;
+    let served!: () => void;
+    const reachedP = new Promise<void>((resolve) => (reached = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const servedP = new Promise<void>((resolve) => (served = resolve));
+    this.#holds.push({ project: projectPath.toLowerCase(), reached, released, served });
+    return { reached: reachedP, release, served: servedP };
+  }
+
+  async #holdIfAsked(request: GitRequest): Promise<void> {
+    const index = this.#holds.findIndex((h) => h.project === request.repoPath.toLowerCase());
+    if (index < 0) return;
+    const [hold] = this.#holds.splice(index, 1);
+    this.#served.set(request, hold!.served);
+    hold!.reached();
+    await hold!.released;
   }
 
   /** Branches and tags of the project's bare repository: ref name → sha. */

@@ -6,6 +6,8 @@ import type { AppEnv } from "./env.js";
 import { createGitLabClient, type GitLabClient } from "./gitlab/client.js";
 import { handleCheckRunRerequested, handleCheckSuiteRerequested } from "./handlers/rerun.js";
 import { handlePush } from "./handlers/push.js";
+import { createGitLabWebhookHandler } from "./handlers/gitlab-push.js";
+import { createTwoWayDeps } from "./worker/two-way.js";
 import type { MirrorRequest, MirrorResult } from "./mirror/types.js";
 import type { JobQueue } from "./queue/job-queue.js";
 import { MemoryJobQueue } from "./queue/memory-queue.js";
@@ -20,6 +22,8 @@ import { MirrorIndex } from "./index/mirror-index.js";
 import { scanAllInstallations } from "./index/scan-installations.js";
 import { BackgroundTasks } from "./worker/background.js";
 import { runMirrorJob } from "./worker/run-mirror-job.js";
+import { dropRepository } from "./sync/drop-repository.js";
+import { createSyncServices, registerSyncHandlers, type SyncServices } from "./sync/services.js";
 
 export interface AppDeps {
   env: AppEnv;
@@ -31,6 +35,8 @@ export interface AppDeps {
   index: MirrorIndex;
   status?: { store: ClosableStatusStore; metrics: Metrics; registry: Registry; env: StatusEnv };
   sleep?: (ms: number) => Promise<void>;
+  /** Reconciliation, follow-up and their handlers (src/sync/services.ts); made by createMirrorApp. */
+  sync?: SyncServices;
 }
 
 /** In memory by default (nothing to install); on Redis when REDIS_URL is set, for several replicas. */
@@ -51,7 +57,7 @@ export async function defaultDeps(env: AppEnv, mirrorRefs: AppDeps["mirrorRefs"]
   return {
     env,
     queue,
-    gitlab: createGitLabClient({ url: env.gitlabUrl, token: env.gitlabToken }),
+    gitlab: createGitLabClient({ url: env.gitlabUrl, token: env.gitlabToken, retry: { attempts: env.retryAttempts, baseMs: env.retryBaseMs } }),
     mirrorRefs,
     background: new BackgroundTasks(),
     index: new MirrorIndex(),
@@ -61,6 +67,7 @@ export async function defaultDeps(env: AppEnv, mirrorRefs: AppDeps["mirrorRefs"]
 
 /** Stops taking jobs, lets running ones and their reports finish. */
 export async function shutdown(deps: AppDeps): Promise<void> {
+  await deps.sync?.stop();
   await deps.queue.close();
   await deps.background.drain();
   await deps.status?.store.close?.();
@@ -72,8 +79,21 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
     if (status) {
       options.addHandler(createStatusHandler({ store: status.store, registry: status.registry, ...status.env, log: app.log }));
     }
+    // GitLab → GitHub: GitLab webhooks, access policy, hooks and bounce log (handlers/gitlab-push.ts, worker/two-way.ts).
+    const twoWay = createTwoWayDeps(deps.env, deps.gitlab);
+    options.addHandler(
+      createGitLabWebhookHandler({ secret: deps.env.gitlabWebhookSecret, index: deps.index, queue: deps.queue, log: app.log, metrics: status?.metrics }),
+    );
+    const sync = (deps.sync ??= createSyncServices({
+      env: deps.env,
+      log: app.log,
+      getOctokit: (installationId) => app.auth(installationId),
+      gitlab: deps.gitlab,
+      queue: deps.queue,
+      index: deps.index,
+    }));
     deps.queue.start((job) =>
-      runMirrorJob(job, {
+      job.drop ? dropRepository(job, { env: deps.env, index: deps.index, log: app.log }) : runMirrorJob(job, {
         env: deps.env,
         log: app.log,
         getOctokit: (installationId) => app.auth(installationId),
@@ -84,12 +104,18 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
         status: status?.store,
         metrics: status?.metrics,
         sleep: deps.sleep,
+        twoWay,
+        followUp: sync.followUp,
       }),
     );
     // Learn every installation's mirrors at start (for routing GitLab events and reconciling).
     deps.background.run(
-      scanAllInstallations(app, deps.index, deps.env.gitlabUrl).catch((error) => app.log.warn({ err: error }, "could not scan installations")),
+      scanAllInstallations(app, deps.index, deps.env.gitlabUrl)
+        .catch((error) => app.log.warn({ err: error }, "could not scan installations"))
+        // Then reconcile: whatever was pushed while the app was down is mirrored now.
+        .then(() => sync.startReconciling()),
     );
+    registerSyncHandlers(app, sync, { env: deps.env, queue: deps.queue, index: deps.index, metrics: status?.metrics });
     app.on("push", handlePush(deps.queue, status?.metrics));
     app.on("check_run.rerequested", handleCheckRunRerequested(deps.queue, status?.metrics));
     app.on("check_suite.rerequested", handleCheckSuiteRerequested(deps.queue, status?.metrics));

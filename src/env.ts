@@ -6,6 +6,7 @@
 import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
+import { parseInterval } from "./sync/schedule.js";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -21,8 +22,26 @@ const EnvSchema = z.object({
   MIRROR_RETRY_BASE_MS: positiveInt(1000),
   /** How many repositories are mirrored at the same time (jobs of one repository never overlap). */
   MIRROR_CONCURRENCY: positiveInt(4),
+  /** Where GitLab can reach this app: project hooks point at <this>/api/gitlab/webhooks. */
+  MIRROR_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Comma-separated GitLab groups mirrors may name (subgroups included); unset: any. */
+  MIRROR_GITLAB_NAMESPACES: z.string().optional(),
+  /** Allow pulling a private or internal GitLab project into a public GitHub repository. */
+  MIRROR_ALLOW_PUBLISHING_PRIVATE: z.enum(["true", "false", ""]).optional(),
   /** Set to share jobs (and the status page) between replicas through Redis. */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
+  /** How often every mirror is compared and brought right: "1h", "30m", "90s" or seconds. */
+  MIRROR_SYNC_INTERVAL: z
+    .string()
+    .default("1h")
+    .transform((value, ctx) => {
+      try {
+        return parseInterval(value);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
 });
 
 export type AppEnv = {
@@ -35,6 +54,13 @@ export type AppEnv = {
   retryBaseMs: number;
   concurrency: number;
   redisUrl: string | undefined;
+  /** Reconciliation interval (MIRROR_SYNC_INTERVAL) in ms; absent: 1 hour. */
+  syncIntervalMs?: number;
+  /** Two-way mirroring and the access policy (optional so older test fixtures stay valid). */
+  publicUrl?: string;
+  /** Lower-case group paths without slashes at either end; empty: any namespace. */
+  gitlabNamespaces?: string[];
+  allowPublishingPrivate?: boolean;
 };
 
 export function parseEnv(env: NodeJS.ProcessEnv = process.env): AppEnv {
@@ -54,5 +80,12 @@ export function parseEnv(env: NodeJS.ProcessEnv = process.env): AppEnv {
     retryBaseMs: e.MIRROR_RETRY_BASE_MS,
     concurrency: e.MIRROR_CONCURRENCY,
     redisUrl: e.REDIS_URL || undefined,
+    syncIntervalMs: e.MIRROR_SYNC_INTERVAL,
+    publicUrl: e.MIRROR_PUBLIC_URL?.replace(/\/+$/, "") || undefined,
+    gitlabNamespaces: (e.MIRROR_GITLAB_NAMESPACES ?? "")
+      .split(",")
+      .map((ns) => ns.trim().replace(/^\/+|\/+$/g, "").toLowerCase())
+      .filter(Boolean),
+    allowPublishingPrivate: e.MIRROR_ALLOW_PUBLISHING_PRIVATE === "true",
   };
 }

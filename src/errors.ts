@@ -7,6 +7,7 @@ export type ErrorCode =
   | "config_invalid" // .mirror.yml does not parse or validate
   | "config_missing" // no .mirror.yml on the default branch
   | "gitlab_not_allowed" // the config names a GitLab instance this app has no token for
+  | "policy_denied" // the operator's access policy forbids this mirror (namespaces, private → public)
   | "gitlab_project_not_found" // Projects.show answered 404
   | "github_repo_not_found" // git got 404 fetching the GitHub repository
   | "gitlab_unauthorized" // token missing, expired or revoked (401)

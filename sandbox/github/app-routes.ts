@@ -49,7 +49,7 @@ export function appRoutes(router: Router, ctx: GitHubContext): void {
     })
     .on("GET", "/installation/repositories", (req) => {
       ctx.actor(req);
-      const all = [...state.repos.values()].map((repo) => repositoryObject(state, repo, "rest"));
+      const all = [...state.repos.values()].filter((repo) => state.inInstallation(repo)).map((repo) => repositoryObject(state, repo, "rest"));
       const { page, headers } = paginate(req, all, { baseUrl: state.urls.api, defaultPerPage: 30 });
       return { status: 200, headers, body: { total_count: all.length, repository_selection: "all", repositories: page } };
     });

@@ -43,6 +43,8 @@ export class GitHubContext {
     if (token !== undefined) this.actor(req);
     const repo = this.state.repo(req.params.owner!, req.params.repo!);
     if (repo.private && token === undefined) throw notFound();
+    // As on GitHub: an installation token does not see a repository outside its installation.
+    if (token !== undefined && token !== this.userToken && !this.state.inInstallation(repo)) throw notFound();
     return repo;
   }
 }

@@ -6,7 +6,7 @@
 import { ZERO_SHA } from "../git.js";
 import { isoSeconds } from "./app-auth.js";
 import { DEVELOPER_LOGIN } from "./context.js";
-import { checkRunObject, nodeId, repositoryObject, userObject, webhookExample } from "./objects.js";
+import { checkRunObject, installationObject, nodeId, repositoryObject, userObject, webhookExample } from "./objects.js";
 import type { CheckRunRecord, GitHubState, KnownCommit, RepoRecord } from "./state.js";
 
 type Json = Record<string, unknown>;
@@ -107,6 +107,41 @@ export function buildPushEvent(state: GitHubState, repo: RepoRecord, options: Pu
     compare: compareUrl,
     commits,
     head_commit: head,
+  });
+}
+
+/** The short repository entries installation events list. */
+function installationRepo(repo: RepoRecord): Json {
+  return { id: repo.id, node_id: nodeId("Repository", repo.id), name: repo.name, full_name: repo.fullName, private: repo.private };
+}
+
+/** `installation` (created, deleted, ...): the full installation object and its repositories. */
+export function buildInstallationEvent(state: GitHubState, action: string, repos: RepoRecord[]): Json {
+  const payload = webhookExample(
+    "installation",
+    (e) => e.action === action,
+    (e) => e.action === "created",
+  );
+  return Object.assign(payload, {
+    action,
+    installation: { ...(payload.installation as Json), ...installationObject(state) },
+    repositories: repos.map(installationRepo),
+    requester: null,
+    sender: userObject(state, DEVELOPER_LOGIN),
+  });
+}
+
+/** `installation_repositories` (added, removed). */
+export function buildInstallationRepositoriesEvent(state: GitHubState, action: "added" | "removed", repos: RepoRecord[]): Json {
+  const payload = webhookExample("installation_repositories", (e) => e.action === action);
+  return Object.assign(payload, {
+    action,
+    installation: { ...(payload.installation as Json), ...installationObject(state) },
+    repository_selection: "selected",
+    repositories_added: action === "added" ? repos.map(installationRepo) : [],
+    repositories_removed: action === "removed" ? repos.map(installationRepo) : [],
+    requester: null,
+    sender: userObject(state, DEVELOPER_LOGIN),
   });
 }
 

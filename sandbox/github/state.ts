@@ -110,6 +110,8 @@ export class GitHubState {
   #nextCheckRunId = 9_000_001;
   #nextIssueId = 8_000_001;
   #ownerIds = new Map<string, number>();
+  /** Repositories taken out of the installation (full names, lower case): its tokens no longer see them. */
+  readonly removedFromInstallation = new Set<string>();
   /** The installation's account: the owner of the first repository created. */
   account = "sandbox-org";
 
@@ -139,6 +141,10 @@ export class GitHubState {
   /** GitHub matches owner/name case-insensitively. */
   findRepo(owner: string, name: string): RepoRecord | undefined {
     return this.repos.get(`${owner}/${name}`.toLowerCase());
+  }
+
+  inInstallation(repo: RepoRecord): boolean {
+    return !this.removedFromInstallation.has(repo.fullName.toLowerCase());
   }
 
   repo(owner: string, name: string): RepoRecord {

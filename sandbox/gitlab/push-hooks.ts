@@ -2,6 +2,7 @@
  * What GitLab does after a push: one "Push Hook" per branch and one "Tag Push Hook" per tag,
  * sent to every project hook that asked for that kind of event (and whose branch filter matches).
  */
+import { randomUUID } from "node:crypto";
 import { describeCommits } from "../work-repo.js";
 import type { RefChange } from "../work-repo.js";
 import { newCommitsOf, type RefsAroundPush } from "../push-watcher.js";
@@ -14,6 +15,8 @@ export interface HookDelivery {
   url: string;
   event: "Push Hook" | "Tag Push Hook";
   ref: string;
+  /** X-Gitlab-Event-UUID of the delivery (what receivers de-duplicate on). */
+  eventUuid: string;
   /** Set once answered. */
   status?: number;
   error?: string;
@@ -58,10 +61,10 @@ export async function deliverPushHooks(
     const event = change.ref.startsWith("refs/tags/") ? "Tag Push Hook" : "Push Hook";
     await Promise.all(
       hooks.map(async (hook) => {
-        const record: HookDelivery = { hookId: hook.id, url: hook.url, event, ref: change.ref };
+        const record: HookDelivery = { hookId: hook.id, url: hook.url, event, ref: change.ref, eventUuid: randomUUID() };
         deliveries.push(record);
         try {
-          const result = await deliverGitLabWebhook(hook.url, event, payload, { token: hook.token, instanceUrl });
+          const result = await deliverGitLabWebhook(hook.url, event, payload, { token: hook.token, instanceUrl, eventUuid: record.eventUuid });
           record.status = result.status;
           record.ms = result.ms;
         } catch (error) {

@@ -56,6 +56,8 @@ export const MirrorConfigSchema = z
     prune: z.boolean().default(true),
     force: z.boolean().default(false),
     notify: z.enum(NOTIFY).default("issue"),
+    /** Create the GitLab project (in the named namespace, never more visible than GitHub's) when it is missing. */
+    create: z.boolean().default(false),
   })
   .strict();
 

@@ -106,7 +106,7 @@ export async function completeCheckRun(
 export async function createCompletedCheckRun(
   octokit: GitHubClient,
   { owner, repo }: RepoRef,
-  { name, headSha, conclusion, output }: { name: string; headSha: string; conclusion: Conclusion; output: CheckRunOutput },
+  { name, headSha, conclusion, output, actions }: { name: string; headSha: string; conclusion: Conclusion; output: CheckRunOutput; actions?: CheckRunAction[] },
 ): Promise<number> {
   const safe = safeOutput(output);
   const annotations = safe.annotations ?? [];
@@ -121,6 +121,7 @@ export async function createCompletedCheckRun(
     started_at: now,
     completed_at: now,
     output: { ...safe, annotations: annotations.slice(0, ANNOTATIONS_PER_REQUEST) },
+    ...(actions ? { actions } : {}),
   });
   for (let i = ANNOTATIONS_PER_REQUEST; i < annotations.length; i += ANNOTATIONS_PER_REQUEST) {
     await octokit.rest.checks.update({

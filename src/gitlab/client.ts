@@ -4,7 +4,8 @@
  */
 import { Gitlab } from "@gitbeaker/rest";
 import { MirrorError } from "../errors.js";
-import { registerSecret } from "../secrets.js";
+import { redact, registerSecret } from "../secrets.js";
+import { retryingRequesterFn, type RequesterPolicy } from "./requester.js";
 
 export interface GitLabProject {
   id: number;
@@ -18,15 +19,109 @@ export interface GitLabProject {
 export interface GitLabClient {
   readonly url: string;
   showProject(idOrPath: string | number): Promise<GitLabProject>;
+  /** A commit status (a CI job to GitLab); description and link are redacted, the description clipped. */
+  setCommitStatus?(projectId: number, sha: string, status: GitLabCommitStatus): Promise<void>;
+  /** Creates the project hook for `url`, or updates the one already there: never a duplicate. */
+  ensureProjectHook?(projectId: number, hook: { url: string; token: string }): Promise<"created" | "updated">;
+  /** Creates `namespace/path` (the namespace must exist) with this visibility (`create: true`). */
+  createProject?(fullPath: string, options: { visibility: GitLabProject["visibility"] }): Promise<GitLabProject>;
+  /** The token's scopes and expiry (GET /personal_access_tokens/self), cached for a while. */
+  tokenInfo?(): Promise<GitLabTokenInfo>;
+  /** The project's protected branch rules (GET /projects/:id/protected_branches), cached briefly. */
+  protectedBranches?(projectId: number): Promise<GitLabProtectedBranch[]>;
 }
+
+export interface GitLabProtectedBranch {
+  /** A branch name or a wildcard such as `release/*`. */
+  name: string;
+  allowForcePush: boolean;
+}
+
+/** Short: a rule changed in GitLab's settings is honoured on the next sync but one at the latest. */
+const PROTECTED_BRANCHES_TTL_MS = 30 * 1000;
+
+export interface GitLabTokenInfo {
+  name: string;
+  scopes: string[];
+  /** YYYY-MM-DD, or null for a token that never expires. */
+  expiresAt: string | null;
+  active: boolean;
+}
+
+const TOKEN_INFO_TTL_MS = 10 * 60 * 1000;
+
+export interface GitLabCommitStatus {
+  state: "pending" | "running" | "success" | "failed" | "canceled";
+  name: string;
+  description: string;
+  targetUrl?: string;
+  ref?: string;
+}
+
+const MAX_STATUS_DESCRIPTION = 255;
 
 const NEEDED_SCOPES = "`api` and `write_repository`";
 
-export function createGitLabClient({ url, token }: { url: string; token: string | undefined }): GitLabClient {
+export function createGitLabClient({ url, token, retry }: { url: string; token: string | undefined; retry?: RequesterPolicy }): GitLabClient {
   registerSecret(token);
-  const api = new Gitlab({ host: url, token: token ?? "" });
+  // Our requester: 429 waits what Retry-After says, 5xx and network errors back off (requester.ts).
+  const api = new Gitlab({ host: url, token: token ?? "", requesterFn: retryingRequesterFn(retry ?? { attempts: 4, baseMs: 1000 }) });
+  let tokenInfo: { at: number; value: Promise<GitLabTokenInfo> } | undefined;
+  const protectedBranches = new Map<number, { at: number; value: Promise<GitLabProtectedBranch[]> }>();
   return {
     url,
+    async createProject(fullPath, { visibility }) {
+      if (!token) throw missingToken(url);
+      const slash = fullPath.lastIndexOf("/");
+      const namespacePath = fullPath.slice(0, slash);
+      const projectPath = fullPath.slice(slash + 1);
+      try {
+        const namespace = await api.Namespaces.show(namespacePath);
+        const project = await api.Projects.create({ name: projectPath, path: projectPath, namespaceId: namespace.id, visibility });
+        return {
+          id: project.id,
+          pathWithNamespace: project.path_with_namespace,
+          httpUrlToRepo: project.http_url_to_repo,
+          webUrl: project.web_url,
+          visibility: project.visibility,
+          defaultBranch: project.default_branch ?? null,
+        };
+      } catch (error) {
+        throw toGitLabError(error, `GitLab namespace ${namespacePath}`, url);
+      }
+    },
+    tokenInfo() {
+      if (!token) return Promise.reject(missingToken(url));
+      // Cached: asked once per TOKEN_INFO_TTL_MS, not on every sync.
+      if (!tokenInfo || Date.now() - tokenInfo.at > TOKEN_INFO_TTL_MS) {
+        const value = api.PersonalAccessTokens.show()
+          .then((t) => ({
+            name: String(t.name ?? ""),
+            scopes: (t.scopes as string[] | undefined) ?? [],
+            expiresAt: (t.expires_at as string | null | undefined) ?? null,
+            active: t.active !== false && t.revoked !== true,
+          }))
+          .catch((error) => {
+            tokenInfo = undefined;
+            throw toGitLabError(error, "the token's own details", url);
+          });
+        tokenInfo = { at: Date.now(), value };
+      }
+      return tokenInfo.value;
+    },
+    protectedBranches(projectId) {
+      if (!token) return Promise.reject(missingToken(url));
+      const cached = protectedBranches.get(projectId);
+      if (cached && Date.now() - cached.at <= PROTECTED_BRANCHES_TTL_MS) return cached.value;
+      const value = api.ProtectedBranches.all(projectId, { perPage: 100 })
+        .then((rules) => rules.map((r) => ({ name: String(r.name), allowForcePush: r.allow_force_push === true })))
+        .catch((error) => {
+          protectedBranches.delete(projectId);
+          throw toGitLabError(error, `the protected branches of project ${projectId}`, url);
+        });
+      protectedBranches.set(projectId, { at: Date.now(), value });
+      return value;
+    },
     async showProject(idOrPath) {
       if (!token) throw missingToken(url);
       try {
@@ -41,6 +136,37 @@ export function createGitLabClient({ url, token }: { url: string; token: string 
         };
       } catch (error) {
         throw toGitLabError(error, `GitLab project ${idOrPath}`, url);
+      }
+    },
+    async setCommitStatus(projectId, sha, status) {
+      if (!token) throw missingToken(url);
+      const description = redact(status.description).split("\n")[0] ?? "";
+      try {
+        await api.Commits.editStatus(projectId, sha, status.state, {
+          name: status.name,
+          description: description.length > MAX_STATUS_DESCRIPTION ? `${description.slice(0, MAX_STATUS_DESCRIPTION - 1)}…` : description,
+          ...(status.targetUrl ? { targetUrl: redact(status.targetUrl) } : {}),
+          ...(status.ref ? { ref: status.ref } : {}),
+        });
+      } catch (error) {
+        throw toGitLabError(error, `the commit status of ${sha.slice(0, 7)} in project ${projectId}`, url);
+      }
+    },
+    async ensureProjectHook(projectId, hook) {
+      if (!token) throw missingToken(url);
+      registerSecret(hook.token);
+      const options = { pushEvents: true, tagPushEvents: true, enableSslVerification: hook.url.startsWith("https:"), token: hook.token };
+      try {
+        const hooks = await api.ProjectHooks.all(projectId, { perPage: 100 });
+        const existing = hooks.find((h) => h.url === hook.url);
+        if (existing) {
+          await api.ProjectHooks.edit(projectId, existing.id, hook.url, options);
+          return "updated";
+        }
+        await api.ProjectHooks.add(projectId, hook.url, options);
+        return "created";
+      } catch (error) {
+        throw toGitLabError(error, `the webhooks of project ${projectId}`, url);
       }
     },
   };
@@ -78,7 +204,10 @@ export function toGitLabError(error: unknown, what: string, url: string): Mirror
   }
   if (status === 401) {
     return new MirrorError("gitlab_unauthorized", `GitLab at ${url} rejected mirror-bot's token (401)`, {
-      advice: `The token is missing, expired or revoked. The app's operator must set \`GITLAB_TOKEN\` to a valid token with the ${NEEDED_SCOPES} scopes.`,
+      advice:
+        `mirror-bot's GitLab token is expired, revoked or wrong: GitLab answers 401 to all three alike. ` +
+        `To renew it, the app's operator creates a new access token in GitLab (the bot user's, project's or group's ` +
+        `**Settings → Access tokens**) with the ${NEEDED_SCOPES} scopes and at least the Developer role, sets \`GITLAB_TOKEN\` to it and restarts mirror-bot.`,
       cause: error,
     });
   }

@@ -13,17 +13,24 @@ import { parseForEachRef, parseLsRemote, type AdvertisedRefs } from "./git-outpu
 import { diffRefs, planRefUpdates } from "./plan-ref-updates.js";
 import { pushChanges } from "./push-changes.js";
 import { gatherRefFacts } from "./ref-facts.js";
-import type { MirrorRequest, MirrorResult, RefMap } from "./types.js";
+import { loadSyncedRefs, nextSyncedRefs, saveSyncedRefs } from "./two-way.js";
+import type { MirrorRequest, MirrorResult, RefMap, RemoteName } from "./types.js";
 
 export type { GitEndpoint, MirrorRequest, MirrorResult, RefChange, RefRefusal } from "./types.js";
 
 export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
   const git = await openCache(req);
+  const names = req.sides ?? { source: "GitHub", target: "GitLab" };
 
-  const [fetched, listed] = await Promise.allSettled([fetchSource(git, req.source.url), listTarget(git, req.target.url)]);
+  const [fetched, listed, synced] = await Promise.allSettled([
+    fetchSource(git, req.source.url, names.source),
+    listTarget(git, req.target.url, names.target),
+    req.twoWay ? loadSyncedRefs(req.twoWay.statePath) : Promise.resolve(undefined),
+  ]);
   // Both settle first, so no git process is still writing to the cache when an error is thrown.
   if (fetched.status === "rejected") throw fetched.reason;
   if (listed.status === "rejected") throw listed.reason;
+  if (synced.status === "rejected") throw synced.reason;
   const target = listed.value;
   const source = await listCacheRefs(git);
 
@@ -31,13 +38,31 @@ export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
   const facts = await gatherRefFacts({
     git,
     diff: diffRefs(sides),
-    force: req.force,
+    // Two-way needs to know whether the target is strictly ahead even under force (never rewind).
+    force: req.force && !req.twoWay,
     targetPeeled: target.peeled,
     targetUrl: req.target.url,
   });
-  const result = planRefUpdates({ ...sides, force: req.force, facts });
+  const result = planRefUpdates({ ...sides, force: req.force, facts, synced: synced.value });
 
-  if (result.changes.length > 0) await pushChanges(git, req.target.url, result.changes);
+  // Pre-flight: what the target would refuse anyway stays out of the atomic push, so the rest goes through.
+  const blocked = req.screenChanges && result.changes.length > 0 ? await req.screenChanges(result.changes) : [];
+  if (blocked.length > 0) {
+    const skipped = new Set(blocked.map((b) => b.ref));
+    result.changes = result.changes.filter((c) => !skipped.has(c.ref));
+    result.blocked = blocked;
+  }
+  if (result.changes.length > 0) await pushChanges(git, req.target.url, result.changes, names.target);
+  if (req.listInSync) {
+    const agreed = nextSyncedRefs({ synced: new Map(), source, target: target.refs, changes: result.changes, includeRef: req.includeRef });
+    result.inSync = Object.fromEntries(agreed);
+  }
+  if (req.twoWay && synced.value) {
+    const next = nextSyncedRefs({ synced: synced.value, source, target: target.refs, changes: result.changes, includeRef: req.includeRef });
+    await saveSyncedRefs(req.twoWay.statePath, next).catch((error) => {
+      throw new MirrorError("internal", "mirror-bot could not record the two-way sync state in its cache", { cause: error });
+    });
+  }
   return result;
 }
 
@@ -62,22 +87,22 @@ async function openCache(req: MirrorRequest): Promise<SimpleGit> {
  * Makes the cache's branches and tags exactly the source's (forced, pruned): the cache is a copy,
  * never a judge. Safety is decided against the target, not here.
  */
-async function fetchSource(git: SimpleGit, url: string): Promise<void> {
+async function fetchSource(git: SimpleGit, url: string, remote: RemoteName): Promise<void> {
   const refspecs = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"];
   try {
     // --verbose, not --quiet: simple-git waits an extra 50 ms for a process that prints nothing.
     await git.raw(["fetch", "--prune", "--no-tags", "--no-write-fetch-head", "--verbose", url, ...refspecs]);
   } catch (error) {
-    throw classifyGitError(error, { operation: "fetch", remote: "GitHub" });
+    throw classifyGitError(error, { operation: "fetch", remote });
   }
 }
 
 /** Only branches and tags are asked for (GitLab also holds merge-request, pipeline and keep-around refs). */
-async function listTarget(git: SimpleGit, url: string): Promise<AdvertisedRefs> {
+async function listTarget(git: SimpleGit, url: string, remote: RemoteName): Promise<AdvertisedRefs> {
   try {
     return parseLsRemote(await git.raw(["ls-remote", "--heads", "--tags", url]));
   } catch (error) {
-    throw classifyGitError(error, { operation: "ls-remote", remote: "GitLab" });
+    throw classifyGitError(error, { operation: "ls-remote", remote });
   }
 }
 

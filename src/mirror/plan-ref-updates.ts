@@ -56,18 +56,28 @@ export function diffRefs({ source, target, includeRef, prune }: RefSides): RefDi
   return diff;
 }
 
-export function planRefUpdates(input: RefSides & { force: boolean; facts: RefFacts }): MirrorResult {
-  const { force, facts } = input;
+/**
+ * `synced` (two-way mode only): the last commit each ref had when both sides agreed. With it, what
+ * changed on the target side alone is left for the other half of the sync (`deferred`) instead of
+ * being refused or deleted: a target strictly ahead, a ref created on the target, and a ref the
+ * target deleted (source still at the agreed commit, so nothing new would be lost).
+ */
+export function planRefUpdates(input: RefSides & { force: boolean; facts: RefFacts; synced?: RefMap }): MirrorResult {
+  const { force, facts, synced } = input;
   const diff = diffRefs(input);
   const changes: RefChange[] = [];
   const refusals: RefRefusal[] = [];
+  const deferred: string[] = [];
 
   for (const { ref, sourceSha } of diff.creates) {
-    changes.push({ ref, action: "create", oldSha: null, newSha: sourceSha });
+    if (synced && input.prune && synced.get(ref) === sourceSha) deferred.push(ref); // deleted on the target
+    else changes.push({ ref, action: "create", oldSha: null, newSha: sourceSha });
   }
   for (const { ref, sourceSha, targetSha } of diff.updates) {
     if (facts.isAncestor(targetSha, sourceSha) === true) {
       changes.push({ ref, action: "fast-forward", oldSha: targetSha, newSha: sourceSha });
+    } else if (synced && facts.divergence(targetSha, sourceSha)?.sourceOnly === 0) {
+      deferred.push(ref); // the target is strictly ahead: the other half fast-forwards the source
     } else if (force) {
       changes.push({ ref, action: "force-update", oldSha: targetSha, newSha: sourceSha });
     } else {
@@ -80,7 +90,9 @@ export function planRefUpdates(input: RefSides & { force: boolean; facts: RefFac
     else refusals.push({ ref, reason: "tag-moved", sourceSha, targetSha });
   }
   for (const { ref, targetSha } of diff.deletions) {
-    if (facts.isReachableFromSource(targetSha)) {
+    if (synced && synced.get(ref) !== targetSha) {
+      deferred.push(ref); // created or moved on the target since the sides last agreed
+    } else if (facts.isReachableFromSource(targetSha)) {
       changes.push({ ref, action: "delete", oldSha: targetSha, newSha: null });
     } else if (force) {
       changes.push({ ref, action: "force-delete", oldSha: targetSha, newSha: null });
@@ -97,5 +109,6 @@ export function planRefUpdates(input: RefSides & { force: boolean; facts: RefFac
   }
 
   const byRef = (a: { ref: string }, b: { ref: string }) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0);
-  return { changes: changes.sort(byRef), refusals: refusals.sort(byRef), unchangedCount: diff.unchangedCount };
+  const result: MirrorResult = { changes: changes.sort(byRef), refusals: refusals.sort(byRef), unchangedCount: diff.unchangedCount };
+  return synced ? { ...result, deferred: deferred.sort() } : result;
 }

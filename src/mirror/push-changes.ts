@@ -8,7 +8,7 @@ import type { SimpleGit } from "simple-git";
 import { MirrorError } from "../errors.js";
 import { classifyGitError } from "./classify-git-error.js";
 import { parsePushPorcelain } from "./git-output.js";
-import type { RefChange } from "./types.js";
+import type { RefChange, RemoteName } from "./types.js";
 
 // Linux caps argv near 2 MiB; far below that, one push carries every ref (atomic). A first sync of
 // a repository with tens of thousands of tags is split into several atomic pushes instead.
@@ -23,16 +23,16 @@ export function pushArgs(url: string, changes: RefChange[]): string[] {
   return ["push", "--atomic", "--porcelain", "--no-verify", ...leases, url, ...refspecs];
 }
 
-export async function pushChanges(git: SimpleGit, url: string, changes: RefChange[]): Promise<void> {
-  for (const batch of batches(changes)) await pushBatch(git, url, batch);
+export async function pushChanges(git: SimpleGit, url: string, changes: RefChange[], remote: RemoteName = "GitLab"): Promise<void> {
+  for (const batch of batches(changes)) await pushBatch(git, url, batch, remote);
 }
 
-async function pushBatch(git: SimpleGit, url: string, changes: RefChange[]): Promise<void> {
+async function pushBatch(git: SimpleGit, url: string, changes: RefChange[], remote: RemoteName): Promise<void> {
   let output: string;
   try {
     output = await git.raw(pushArgs(url, changes));
   } catch (error) {
-    throw classifyGitError(error, { operation: "push", remote: "GitLab", refs: culprits(error, changes) });
+    throw classifyGitError(error, { operation: "push", remote, refs: culprits(error, changes) });
   }
   const statuses = parsePushPorcelain(output);
   const unconfirmed = changes.filter((c) => !statuses.get(c.ref)?.ok).map((c) => c.ref);

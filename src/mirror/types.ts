@@ -22,7 +22,25 @@ export interface MirrorRequest {
   prune: boolean;
   /** Per git process (default 120000); on expiry a MirrorError("timeout") is thrown. */
   timeoutMs?: number;
+  /** Which forge each side is, for messages; default GitHub → GitLab (pull mirrors swap them). */
+  sides?: { source: RemoteName; target: RemoteName };
+  /**
+   * Two-way mode (`direction: both`), one half of it: a ref the target moved ahead, created or
+   * changed since the last agreement is left for the other half instead of being refused or
+   * deleted, and deletions are judged against the last state both sides agreed on (kept in
+   * `statePath`, shared by both halves). See two-way.ts.
+   */
+  twoWay?: { statePath: string };
+  /** Also return `inSync` (for reports on commits that arrived from the other side). */
+  listInSync?: boolean;
+  /**
+   * Pre-flight before the push: planned changes the target would refuse anyway (a protected
+   * branch), taken out of the push and reported in `blocked` (src/diagnostics/protected-branches.ts).
+   */
+  screenChanges?: (changes: RefChange[]) => Promise<BlockedRef[]>;
 }
+
+export type RemoteName = "GitHub" | "GitLab";
 
 export type RefChange = {
   ref: string;
@@ -46,7 +64,21 @@ export interface MirrorResult {
   changes: RefChange[];
   refusals: RefRefusal[];
   unchangedCount: number;
+  /** Two-way only: refs that changed on the target side, left for the other half to carry back. */
+  deferred?: string[];
+  /** With `listInSync`: ref → commit, for each mirrored ref the target holds at the source's commit after this sync. */
+  inSync?: Record<string, string>;
+  /** With `screenChanges`: planned changes not pushed because the target protects the branch. */
+  blocked?: BlockedRef[];
 }
+
+/** A planned change left out of the push because the target's branch protection forbids it. */
+export type BlockedRef = RefChange & {
+  /** What the protection forbids: force pushes, or deleting the branch. */
+  rule: "force-push" | "delete";
+  /** The protected branch rule (name or wildcard) that matched. */
+  protectedBy: string;
+};
 
 /** ref name → object id. */
 export type RefMap = Map<string, string>;

@@ -4,7 +4,7 @@
  * reading the commit, never with a stack trace.
  */
 import type { MirrorError } from "../errors.js";
-import type { RefChange, RefRefusal, MirrorResult } from "../mirror/types.js";
+import type { BlockedRef, RefChange, RefRefusal, MirrorResult } from "../mirror/types.js";
 import type { CheckRunOutput, Conclusion } from "../github/check-runs.js";
 
 export interface MirrorReportInput {
@@ -96,6 +96,28 @@ function refusalAdvice(refusal: RefRefusal, projectPath: string, webUrl?: string
   }
 }
 
+function blockedTitle(blocked: BlockedRef): string {
+  const name = shortRef(blocked.ref);
+  return blocked.rule === "delete" ? `${name} is protected on GitLab: not deleted` : `${name} is protected on GitLab against force pushes: not overwritten`;
+}
+
+const PROTECTED_SETTINGS = "**Settings → Repository → Protected branches**";
+
+function blockedAdvice(blocked: BlockedRef, webUrl?: string): string {
+  const name = shortRef(blocked.ref);
+  const rule = blocked.protectedBy === name ? "" : ` (rule \`${blocked.protectedBy}\`)`;
+  if (blocked.rule === "delete") {
+    return [
+      `**\`${name}\` was deleted on GitHub but is a protected branch on GitLab${rule}.** GitLab deletes protected branches only in its web interface, so GitLab's \`${name}\` (${commitLink(webUrl, blocked.oldSha)}) was kept; the other refs were mirrored.`,
+      `Unprotect it in GitLab's ${PROTECTED_SETTINGS} (the next sync deletes it), or delete it on GitLab yourself.`,
+    ].join("\n");
+  }
+  return [
+    `**\`${name}\` is a protected branch on GitLab${rule} that does not allow force pushes.** GitHub's \`${short(blocked.newSha)}\` does not descend from GitLab's ${commitLink(webUrl, blocked.oldSha)}, so it was not pushed; the other refs were mirrored.`,
+    `Unprotect it or allow force push for the token's role in GitLab's ${PROTECTED_SETTINGS}, then press **Sync now**.`,
+  ].join("\n");
+}
+
 export function renderMirrorReport(input: MirrorReportInput): RenderedReport {
   const link = input.projectWebUrl ? `[${input.projectPath}](${input.projectWebUrl})` : `\`${input.projectPath}\``;
   const retried = input.attempts > 1 ? ` after ${input.attempts} attempts` : "";
@@ -121,18 +143,23 @@ export function renderMirrorReport(input: MirrorReportInput): RenderedReport {
     : "";
   const changed = `${result.changes.length} ref${result.changes.length === 1 ? "" : "s"}`;
 
-  if (result.refusals.length > 0) {
-    const first = result.refusals[0]!;
-    const title =
-      result.refusals.length === 1 ? refusalTitle(first) : `${result.refusals.length} refs refused on GitLab: ${refusalTitle(first)}, …`;
+  const blocked = result.blocked ?? [];
+  if (result.refusals.length > 0 || blocked.length > 0) {
+    const titles = [...result.refusals.map(refusalTitle), ...blocked.map(blockedTitle)];
+    const title = titles.length === 1 ? titles[0]! : `${titles.length} refs refused on GitLab: ${titles[0]}, …`;
+    const why = [
+      ...(result.refusals.length > 0 ? [`${result.refusals.length} ref(s) refused to protect commits that exist only on GitLab`] : []),
+      ...(blocked.length > 0 ? [`${blocked.length} ref(s) skipped because GitLab protects the branch`] : []),
+    ];
     return {
       projectPath: input.projectPath,
       conclusion: "failure",
       output: {
         title,
         summary: [
-          `Mirroring to ${link}: ${result.refusals.length} ref(s) refused to protect commits that exist only on GitLab; ${changed} updated (${seconds(input.durationMs)}).`,
+          `Mirroring to ${link}: ${why.join("; ")}; ${changed} updated (${seconds(input.durationMs)}).`,
           ...result.refusals.map((r) => refusalAdvice(r, input.projectPath, input.projectWebUrl)),
+          ...blocked.map((b) => blockedAdvice(b, input.projectWebUrl)),
         ].join("\n\n"),
         ...(table ? { text: `### Updated\n\n${table}` } : {}),
       },

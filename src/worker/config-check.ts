@@ -8,6 +8,7 @@ import { toCheckRunAnnotations } from "../config/annotations.js";
 import type { MirrorFile } from "../config/schema.js";
 import { createCompletedCheckRun, type CheckRunAnnotation, type CheckRunOutput } from "../github/check-runs.js";
 import { readFile } from "../github/repository.js";
+import { expandTemplate, ORG_CONFIG_REPO, usesOrgConfig } from "../config/org-config.js";
 import type { GitHubClient, RepoRef } from "../github/types.js";
 
 export const CONFIG_FILE = ".mirror.yml";
@@ -48,7 +49,15 @@ export function normalizeUrl(url: string): string {
 /** `ref` undefined reads the default branch, which is where mirroring config lives. */
 export async function loadConfig(octokit: GitHubClient, repo: RepoRef, ref: string | undefined, allowedGitLabUrl: string): Promise<ConfigReading> {
   const text = await readFile(octokit, repo, CONFIG_FILE, ref);
-  return text === null ? { kind: "absent" } : readConfigText(text, allowedGitLabUrl);
+  if (text !== null) return readConfigText(text, allowedGitLabUrl);
+  // On the default branch, a repository without its own file follows its owner's org-wide one.
+  if (ref !== undefined || !usesOrgConfig(repo.repo)) return { kind: "absent" };
+  const orgText = await readFile(octokit, { owner: repo.owner, repo: ORG_CONFIG_REPO }, CONFIG_FILE);
+  if (orgText === null) return { kind: "absent" };
+  const reading = readConfigText(expandTemplate(orgText, repo), allowedGitLabUrl);
+  if (reading.kind !== "invalid") return reading;
+  const where = `${repo.owner}/${ORG_CONFIG_REPO}`;
+  return { kind: "invalid", problems: reading.problems.map((p) => `${where} ${CONFIG_FILE} ${p}`), annotations: [] };
 }
 
 export function invalidConfigOutput(reading: Extract<ConfigReading, { kind: "invalid" }>, where: string): CheckRunOutput {

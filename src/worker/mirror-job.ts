@@ -23,6 +23,23 @@ export interface MirrorJob {
   enqueuedAt: number;
   /** Repository facts from the (signed) webhook payload, saving an API round trip; absent for re-runs. */
   repository?: RepositorySnapshot;
+  /**
+   * Also report on the new tips of whatever the sync changed. Set for jobs that have no pushed
+   * commit of their own (reconciliation, "Sync now", the CLI, a new installation).
+   */
+  reportChanges?: boolean;
+  /** What asked for the job, for logs: push, rerun, reconcile, sync-now, install, cli. */
+  trigger?: string;
+  /** The repository left the installation (or the app was uninstalled): drop its cache, do no work. */
+  drop?: boolean;
+  /** GitLab commits pushed (GitLab webhooks, pull/both mirrors): each gets a `github-mirror` status. */
+  gitlabTargets?: GitLabReportTarget[];
+}
+
+export interface GitLabReportTarget {
+  projectId: number;
+  ref: string;
+  sha: string;
 }
 
 export interface RepositorySnapshot {
@@ -51,5 +68,21 @@ export function mergeJobs(older: MirrorJob, newer: MirrorJob): MirrorJob {
     deliveryIds: [...older.deliveryIds, ...newer.deliveryIds],
     reportTargets: [...byRef.values()],
     validateConfigAt: [...new Set([...older.validateConfigAt, ...newer.validateConfigAt])],
+    ...mergeGitLabTargets(older.gitlabTargets, newer.gitlabTargets),
+    ...(older.reportChanges || newer.reportChanges ? { reportChanges: true } : {}),
+    ...(newer.trigger ?? older.trigger ? { trigger: newer.trigger ?? older.trigger } : {}),
+    // The newest word wins: a repository removed and added again is mirrored again.
+    drop: newer.drop ? true : undefined,
   };
+}
+
+/** Newest tip per (project, ref) wins, as for GitHub targets; absent when neither job had any. */
+function mergeGitLabTargets(older: GitLabReportTarget[] = [], newer: GitLabReportTarget[] = []): { gitlabTargets?: GitLabReportTarget[] } {
+  if (older.length === 0 && newer.length === 0) return {};
+  const byRef = new Map(older.map((t) => [`${t.projectId} ${t.ref}`, t] as const));
+  for (const target of newer) {
+    byRef.delete(`${target.projectId} ${target.ref}`);
+    byRef.set(`${target.projectId} ${target.ref}`, target);
+  }
+  return { gitlabTargets: [...byRef.values()] };
 }

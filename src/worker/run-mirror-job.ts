@@ -23,6 +23,12 @@ import type { MirrorIndex } from "../index/mirror-index.js";
 import type { BackgroundTasks } from "./background.js";
 import { invalidConfigOutput, loadConfig, reportConfigValidation, CONFIG_FILE } from "./config-check.js";
 import type { MirrorJob, RepositorySnapshot } from "./mirror-job.js";
+import { SYNC_NOW_ACTION, type MirrorFollowUp } from "../sync/follow-up.js";
+import { resolveProject } from "../sync/ensure-project.js";
+import { runPullMirror } from "./run-pull-mirror.js";
+import { screenProtectedBranches } from "../diagnostics/protected-branches.js";
+import { isOwnBounce, prepareMirror, recordOwnPushes, withHookProblem, type TwoWayDeps } from "./two-way.js";
+import type { HookOutcome } from "../gitlab/hooks.js";
 
 export interface WorkerDeps {
   env: AppEnv;
@@ -35,6 +41,10 @@ export interface WorkerDeps {
   status?: StatusStore;
   metrics?: Metrics;
   sleep?: (ms: number) => Promise<void>;
+  /** After each mirror run: retry note, check runs on what a sync changed, failure issue (src/sync/follow-up.ts). */
+  followUp?: MirrorFollowUp;
+  /** Access policy, GitLab hooks and bounce log for pull/both mirrors (src/worker/two-way.ts). */
+  twoWay?: TwoWayDeps;
 }
 
 export function cacheDirFor(env: AppEnv, job: Pick<MirrorJob, "owner" | "repo">): string {
@@ -51,6 +61,8 @@ export async function runMirrorJob(job: MirrorJob, deps: WorkerDeps): Promise<vo
     const mirrorError = toMirrorError(error);
     log.error({ code: mirrorError.code, err: error }, `mirror job failed: ${mirrorError.userMessage}`);
   }
+  // For operators and end-to-end tests: when this job's check runs and statuses are all written.
+  void deps.background.drain().then(() => log.debug("mirror job finished and reported"));
 }
 
 async function runJob(job: MirrorJob, deps: WorkerDeps, log: Logger): Promise<void> {
@@ -83,13 +95,18 @@ async function runJob(job: MirrorJob, deps: WorkerDeps, log: Logger): Promise<vo
     return;
   }
   const pushMirrors = config.config.mirrors.filter((m) => m.direction === "push" || m.direction === "both");
-  if (pushMirrors.length === 0) return;
+  const pullMirrors = config.config.mirrors.filter((m): m is typeof m & { direction: "pull" | "both" } => m.direction === "pull" || m.direction === "both");
+  if (pushMirrors.length === 0 && pullMirrors.length === 0) return;
 
   const token = await installationToken(octokit);
   registerSecret(token);
   // Mirrors share one cache, so they run one after another.
   for (const mirror of pushMirrors) {
     await runOneMirror({ job, deps, log, octokit, repo, repository, token, mirror });
+  }
+  // GitLab → GitHub, after the push half so a `both` mirror converges in one job (run-pull-mirror.ts).
+  for (const mirror of pullMirrors) {
+    await runPullMirror({ job, deps, log, octokit, repo, repository, token, mirror });
   }
 }
 
@@ -110,7 +127,8 @@ async function runOneMirror(ctx: MirrorContext): Promise<void> {
   const projectPath = String(mirror.gitlab);
   const includeRef = createRefFilter(mirror);
   const name = checkRunName(projectPath);
-  const targets = job.reportTargets.filter((t) => includeRef(t.ref));
+  // Our own pull pushed this commit to GitHub and already reported on it (bounces.ts).
+  const targets = job.reportTargets.filter((t) => includeRef(t.ref) && !isOwnBounce(deps.twoWay, "github", job, mirror, t));
 
   // Check runs are created while git works; they are not on the latency path.
   const checkRunIds = targets.map((t) =>
@@ -121,10 +139,13 @@ async function runOneMirror(ctx: MirrorContext): Promise<void> {
   );
 
   let webUrl: string | undefined;
+  let hook: HookOutcome | undefined;
   const outcome = await withRetry(
     async () => {
-      const project = await deps.gitlab.showProject(mirror.gitlab);
+      const project = await resolveProject(deps.gitlab, mirror, repository, log);
       webUrl = project.webUrl;
+      const prepared = await prepareMirror(deps.twoWay, deps.env, job, mirror, project, repository); // policy, hook, two-way state
+      hook = prepared.hook;
       return deps.mirrorRefs({
         cacheDir: cacheDirFor(deps.env, job),
         source: { url: repository.cloneUrl, username: "x-access-token", password: token },
@@ -133,6 +154,9 @@ async function runOneMirror(ctx: MirrorContext): Promise<void> {
         force: mirror.force,
         prune: mirror.prune,
         timeoutMs: deps.env.gitTimeoutMs,
+        // Force pushes and deletions GitLab's protected branches would refuse are skipped and reported.
+        screenChanges: (changes) => screenProtectedBranches(deps.gitlab, project.id, changes, log),
+        ...prepared.request,
       });
     },
     {
@@ -145,16 +169,25 @@ async function runOneMirror(ctx: MirrorContext): Promise<void> {
       },
     },
   );
+  if (outcome.ok) recordOwnPushes(deps.twoWay, "gitlab", job, mirror, outcome.value.changes);
   const durationMs = Date.now() - started;
-  const report = renderMirrorReport({
-    projectPath,
-    projectWebUrl: webUrl,
-    durationMs,
-    attempts: outcome.attempts,
-    ...(outcome.ok ? { result: outcome.value } : { error: outcome.error }),
-  });
+  const rendered = withHookProblem(
+    renderMirrorReport({
+      projectPath,
+      projectWebUrl: webUrl,
+      durationMs,
+      attempts: outcome.attempts,
+      ...(outcome.ok ? { result: outcome.value } : { error: outcome.error }),
+    }),
+    hook,
+  );
+  const previous = deps.followUp ? await deps.status?.get?.({ owner: job.owner, repo: job.repo, target: projectPath }).catch(() => undefined) : undefined;
+  const finished = { job, octokit, repo, defaultBranch: repository.defaultBranch, mirror, result: outcome.ok ? outcome.value : null, previous, cacheDir: cacheDirFor(deps.env, job) };
+  const report = (await deps.followUp?.amend({ ...finished, report: rendered })) ?? rendered;
 
-  deps.background.run(publishReport(ctx, report, checkRunIds));
+  deps.background.run(
+    publishReport(ctx, report, checkRunIds).then(() => deps.followUp?.after({ ...finished, report, reportedShas: targets.map((t) => t.sha) })),
+  );
   deps.background.run(recordStatus(ctx, { report, outcome, durationMs, webUrl }));
   logOutcome(log, mirror, projectPath, report, outcome, durationMs);
 }
@@ -163,9 +196,13 @@ async function runOneMirror(ctx: MirrorContext): Promise<void> {
 async function publishReport({ job, deps, log, octokit, repo, repository }: MirrorContext, report: RenderedReport, checkRunIds: Array<Promise<number | null>>) {
   const ids = await Promise.all(checkRunIds);
   await Promise.all(
-    ids.map((id) => (id === null ? null : completeCheckRun(octokit, repo, id, report).catch((error) => log.warn({ err: error, id }, "could not complete check run")))),
+    ids.map((id) =>
+      id === null ? null : completeCheckRun(octokit, repo, id, { ...report, actions: [SYNC_NOW_ACTION] }).catch((error) => log.warn({ err: error, id }, "could not complete check run")),
+    ),
   );
-  if (job.reportTargets.length === 0 && report.conclusion === "failure") {
+  // Syncs that report on what they changed (reconciliation) place their failures themselves.
+  // A GitLab push's job reports on GitLab (run-pull-mirror.ts), not on GitHub's default branch.
+  if (job.reportTargets.length === 0 && report.conclusion === "failure" && !job.reportChanges && !job.gitlabTargets?.length) {
     const head = await defaultBranchHead(octokit, repo, repository.defaultBranch).catch(() => null);
     if (head) await createCompletedCheckRun(octokit, repo, { name: checkRunName(report.projectPath), headSha: head, ...report }).catch(() => undefined);
   }

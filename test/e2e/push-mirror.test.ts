@@ -126,12 +126,16 @@ describe("mirroring GitHub pushes to GitLab", () => {
     await e2e.sandbox.gitlab.protectBranch(project, "main");
     // A rewrite on GitHub needs a force push, which the protected branch forbids.
     const rewrite = await e2e.sandbox.github.commitAndPush(repo, { branch: "main", force: true, files: { "a.txt": "rewritten" } });
+    const pushesBefore = e2e.sandbox.gitlab.pushCount(project);
     await e2e.deliverPush(repo, rewrite);
 
+    // The pre-flight reads GitLab's protected branches and names the rule before any push is tried.
     const check = await e2e.waitForCheck(repo, rewrite.after, MIRROR(project));
     expect(check.conclusion).toBe("failure");
-    expect(check.output.title).toBe("GitLab refused to push refs/heads/main: a protected branch or push rule forbids it");
+    expect(check.output.title).toBe("main is protected on GitLab against force pushes: not overwritten");
+    expect(check.output.summary).toContain("Unprotect it or allow force push for the token's role in GitLab's **Settings → Repository → Protected branches**");
     expect((await e2e.sandbox.gitlab.refs(project)).get("refs/heads/main")).toBe(first.after);
+    expect(e2e.sandbox.gitlab.pushCount(project)).toBe(pushesBefore);
   });
 
   it("fails an invalid .mirror.yml on the pushed commit with an annotation on the exact line", async () => {

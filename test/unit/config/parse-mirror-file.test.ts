@@ -1,6 +1,6 @@
 import { parseMirrorFile, type ConfigProblem } from "../../../src/config/parse-mirror-file.js";
 
-const DEFAULTS = { direction: "push", branches: null, tags: true, prune: true, force: false, notify: "issue" };
+const DEFAULTS = { direction: "push", branches: null, tags: true, prune: true, force: false, notify: "issue", create: false };
 
 describe("parseMirrorFile: valid files", () => {
   it.each([
@@ -31,6 +31,7 @@ describe("parseMirrorFile: valid files", () => {
           prune: false,
           force: true,
           notify: "none",
+          create: false,
         },
       ],
     ],

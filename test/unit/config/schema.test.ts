@@ -73,7 +73,7 @@ describe("validateMirrorFile: other fields", () => {
       ok: true,
       config: {
         mirrors: [
-          { gitlab: "group/project", direction: "push", branches: null, tags: true, prune: true, force: false, notify: "issue" },
+          { gitlab: "group/project", direction: "push", branches: null, tags: true, prune: true, force: false, notify: "issue", create: false },
         ],
       },
     });
@@ -86,7 +86,7 @@ describe("validateMirrorFile: other fields", () => {
         { path: ["mirrors", 0, "brnches"], message: 'unknown key "brnches" (did you mean "branches"?)', target: "key" },
         {
           path: ["mirrors", 0, "colour"],
-          message: 'unknown key "colour" (allowed: gitlab, url, direction, branches, tags, prune, force, notify)',
+          message: 'unknown key "colour" (allowed: gitlab, url, direction, branches, tags, prune, force, notify, create)',
           target: "key",
         },
       ],

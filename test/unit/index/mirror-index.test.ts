@@ -2,7 +2,7 @@ import { MirrorIndex } from "../../../src/index/mirror-index.js";
 import type { MirrorConfig } from "../../../src/config/schema.js";
 
 const mirror = (gitlab: string | number, direction: MirrorConfig["direction"]): MirrorConfig => ({
-  gitlab, direction, branches: null, tags: true, prune: true, force: false, notify: "issue",
+  gitlab, direction, branches: null, tags: true, prune: true, force: false, notify: "issue", create: false,
 });
 
 describe("MirrorIndex", () => {

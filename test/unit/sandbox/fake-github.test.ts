@@ -437,3 +437,37 @@ describe("seeding history for benchmarks", () => {
     expect((await git(["rev-list", "--count", tip], { cwd: bareDir })).trim()).toBe("5001");
   });
 });
+
+describe("installation events and membership", () => {
+  it("builds installation and installation_repositories payloads with the example's keys and sandbox values", async () => {
+    const { fullName } = await newRepo();
+    const require = createRequire(import.meta.url);
+    const examples = require("@octokit/webhooks-examples") as Array<{ name: string; examples: Array<Record<string, unknown>> }>;
+    const keysOf = (name: string, action: string) => Object.keys(examples.find((e) => e.name === name)!.examples.find((x) => x.action === action)!).sort();
+
+    const created = sandbox.github.installationEvent("created");
+    expect(Object.keys(created).filter((k) => k !== "requester").sort()).toEqual(keysOf("installation", "created").filter((k) => k !== "requester"));
+    expect((created.installation as { id: number }).id).toBe(sandbox.github.installationId);
+    expect((created.repositories as Array<{ full_name: string }>).map((r) => r.full_name)).toContain(fullName);
+
+    const added = sandbox.github.installationRepositoriesEvent("added", [fullName]);
+    expect(Object.keys(added).filter((k) => k !== "requester").sort()).toEqual(keysOf("installation_repositories", "added").filter((k) => k !== "requester"));
+    expect(added).toMatchObject({ action: "added", repositories_added: [{ full_name: fullName }], repositories_removed: [] });
+  });
+
+  it("a repository removed from the installation is invisible to its tokens, API and git, until added back", async () => {
+    const { fullName } = await newRepo({ private: true });
+    const [owner, repo] = fullName.split("/") as [string, string];
+    const octokit = appOctokit();
+    sandbox.github.removeFromInstallation(fullName);
+    await expect(octokit.rest.repos.get({ owner, repo })).rejects.toMatchObject({ status: 404 });
+    const listed = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
+    expect(listed.map((r) => r.full_name)).not.toContain(fullName);
+    const auth = { env: configEnv([basicAuthConfig("x-access-token", sandbox.github.createInstallationToken())]) };
+    await expect(git(["ls-remote", sandbox.github.cloneUrl(fullName)], auth)).rejects.toThrow();
+
+    sandbox.github.addToInstallation(fullName);
+    expect((await octokit.rest.repos.get({ owner, repo })).data.full_name).toBe(fullName);
+    await expect(git(["ls-remote", sandbox.github.cloneUrl(fullName)], auth)).resolves.toBeDefined();
+  });
+});

@@ -224,6 +224,8 @@ describe("push hooks", () => {
         total_commits_count: 1,
       });
       expect(sandbox.gitlab.hookDeliveries.map((d) => d.status)).toEqual([200, 200]);
+      // Each delivery records the X-Gitlab-Event-UUID it was sent with.
+      expect(sandbox.gitlab.hookDeliveries.map((d) => d.eventUuid).sort()).toEqual(capture.received.map((r) => r.headers["x-gitlab-event-uuid"]).sort());
     } finally {
       await capture.close();
     }

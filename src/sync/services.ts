@@ -1,0 +1,74 @@
+/**
+ * Wiring of everything that keeps mirrors in sync without a push: the reconciliation scheduler,
+ * the worker's follow-up, and the handlers for installation events, "Sync now" and org-wide
+ * config changes. app.ts calls this once; it holds no logic of its own.
+ */
+import type { Logger } from "pino";
+import type { Probot } from "probot";
+import type { AppEnv } from "../env.js";
+import type { GitHubClient } from "../github/types.js";
+import type { GitLabClient } from "../gitlab/client.js";
+import { handleInstallationCreated, handleInstallationDeleted, handleRepositoriesAdded, handleRepositoriesRemoved } from "../handlers/installation.js";
+import { handleOrgConfigPush } from "../handlers/org-config-push.js";
+import { handleRequestedAction } from "../handlers/requested-action.js";
+import type { MirrorIndex } from "../index/mirror-index.js";
+import type { JobQueue } from "../queue/job-queue.js";
+import type { Metrics } from "../status/types.js";
+import { createFollowUp, type MirrorFollowUp } from "./follow-up.js";
+import { reconcileRepository } from "./reconcile.js";
+import { ReconcileScheduler } from "./scheduler.js";
+
+export const DEFAULT_SYNC_INTERVAL_MS = 3_600_000;
+
+export interface SyncServices {
+  scheduler: ReconcileScheduler;
+  followUp: MirrorFollowUp;
+  /** After the start-up scan: reconcile everything now, then on the interval. */
+  startReconciling(): void;
+  stop(): Promise<void>;
+}
+
+export function createSyncServices(input: {
+  env: AppEnv;
+  log: Logger;
+  getOctokit(installationId: number): Promise<GitHubClient>;
+  gitlab: GitLabClient;
+  queue: JobQueue;
+  index: MirrorIndex;
+}): SyncServices {
+  const intervalMs = input.env.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS;
+  const scheduler = new ReconcileScheduler({
+    intervalMs,
+    index: input.index,
+    log: input.log,
+    concurrency: Math.max(2, input.env.concurrency),
+    reconcile: (entry, trigger) => reconcileRepository(entry, trigger, input),
+  });
+  return {
+    scheduler,
+    followUp: createFollowUp({ log: input.log, scheduler, gitlab: input.gitlab, gitTimeoutMs: input.env.gitTimeoutMs }),
+    startReconciling() {
+      scheduler.requestAll("startup");
+      scheduler.start();
+    },
+    stop: () => scheduler.stop(),
+  };
+}
+
+export function registerSyncHandlers(app: Probot, sync: SyncServices, deps: { env: AppEnv; queue: JobQueue; index: MirrorIndex; metrics?: Metrics }): void {
+  const installation = {
+    queue: deps.queue,
+    index: deps.index,
+    allowedGitLabUrl: deps.env.gitlabUrl,
+    forget: (owner: string, repo: string) => sync.scheduler.forget(owner, repo),
+  };
+  app.on("installation.created", handleInstallationCreated(installation));
+  app.on("installation_repositories.added", handleRepositoriesAdded(installation));
+  app.on("installation_repositories.removed", handleRepositoriesRemoved(installation));
+  app.on("installation.deleted", handleInstallationDeleted(installation));
+  app.on("check_run.requested_action", handleRequestedAction(deps.queue, deps.metrics));
+  app.on(
+    "push",
+    handleOrgConfigPush({ index: deps.index, allowedGitLabUrl: deps.env.gitlabUrl, reconcile: (entry) => sync.scheduler.request(entry, "config") }),
+  );
+}
