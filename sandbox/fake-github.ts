@@ -21,6 +21,7 @@ import { repositoryObject } from "./github/objects.js";
 import { repoRoutes } from "./github/repo-routes.js";
 import { GitHubState, notFound, type CheckRunRecord, type IssueRecord, type RepoRecord } from "./github/state.js";
 import { sendPushWebhooks, type WebhookDelivery } from "./github/push-webhooks.js";
+import { CAN_WRITE_WORKFLOWS_ENV, writeWorkflowsHook } from "./github/workflows-hook.js";
 import { PushWatcher } from "./push-watcher.js";
 import { deliverGitHubWebhook, type DeliveryResult } from "./webhook-delivery.js";
 import { describeCommits, WorkRepo, type CommitAndPushOptions, type PushResult } from "./work-repo.js";
@@ -104,6 +105,7 @@ export class FakeGitHub {
 
   async #listen(slug: string): Promise<void> {
     await mkdir(this.#root, { recursive: true });
+    const hooksPath = await writeWorkflowsHook(`${this.#root}-hooks`); // outside root: never served
     const router = new Router();
     this.#server = new FakeServer({
       apiPrefix: "/api/v3",
@@ -113,6 +115,8 @@ export class FakeGitHub {
         authorize: (request) => this.#authorizeGit(request),
         beforePush: this.#pushes.beforePush,
         onPush: this.#pushes.afterPush,
+        hooksPath,
+        extraEnv: ({ password }) => ({ [CAN_WRITE_WORKFLOWS_ENV]: this.#canWriteWorkflows(password) ? "1" : "0" }),
       }),
       errorBody: (status) => ({ message: status === 404 ? "Not Found" : status >= 500 ? "Server Error" : "Error", documentation_url: DOCS_URL }),
       apiHeaders: rateLimitHeaders,
@@ -141,6 +145,16 @@ export class FakeGitHub {
     const valid = login !== undefined && (password === this.userToken || !repo || this.#ctx.state.inInstallation(repo));
     if (!repo) return valid; // git http-backend answers 404 for what does not exist
     return valid || (!repo.private && service === "upload-pack");
+  }
+
+  /**
+   * The developer may; an installation token only if it was issued with `workflows: write` and
+   * the installation still has it (a permission taken away stops working for issued tokens too).
+   */
+  #canWriteWorkflows(password: string | undefined): boolean {
+    if (password === this.userToken) return true;
+    const granted = this.#ctx.tokens.permissionsOf(password);
+    return granted?.workflows === "write" && this.#ctx.state.installationPermissions.workflows === "write";
   }
 
   /** `http://127.0.0.1:<port>`. */
@@ -192,9 +206,28 @@ export class FakeGitHub {
     this.#ctx.tokens.expireAll();
   }
 
-  /** An installation token for tests that act as the app. */
+  /** An installation token for tests that act as the app (with the installation's permissions). */
   createInstallationToken(): string {
-    return this.#ctx.tokens.issue(this.installationId).token;
+    return this.#ctx.tokens.issue(this.installationId, undefined, this.#ctx.state.installationPermissions).token;
+  }
+
+  /** The installation's permissions, as `GET /app/installations/{id}` lists them. */
+  get installationPermissions(): Record<string, string> {
+    return { ...this.#ctx.state.installationPermissions };
+  }
+
+  /**
+   * Change what the installation is granted, as an org owner accepting (or removing) permissions:
+   * `{ workflows: "write" }` grants, `{ workflows: null }` takes away. Default: no `workflows`.
+   * Tokens issued afterwards carry the new set; a removal applies to issued tokens at once.
+   */
+  setInstallationPermissions(changes: Record<string, string | null>): void {
+    const next = { ...this.#ctx.state.installationPermissions };
+    for (const [name, level] of Object.entries(changes)) {
+      if (level === null) delete next[name];
+      else next[name] = level;
+    }
+    this.#ctx.state.installationPermissions = next;
   }
 
   async createRepo(options: CreateRepoOptions): Promise<CreatedRepo> {

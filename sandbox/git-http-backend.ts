@@ -4,8 +4,11 @@
  * Mount the handler in a fake GitHub or GitLab server so their clone URLs work with real git.
  */
 import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import os from "node:os";
 import path from "node:path";
+import { rewriteReportStatus } from "./pkt-line.js";
 
 export interface GitRequest {
   /** Repository path without `.git`, e.g. `octo/hello` or `group/sub/project`. */
@@ -25,6 +28,14 @@ export interface GitHttpOptions {
   onPush?: (request: GitRequest) => void;
   /** Called before a receive-pack request is served; lets tests hold or fail a push. */
   beforePush?: (request: GitRequest) => Promise<void> | void;
+  /** Extra environment for `git http-backend` and the hooks it runs, per request (e.g. who pushes). */
+  extraEnv?: (request: GitRequest) => Record<string, string>;
+  /**
+   * Hooks directory (`core.hooksPath`) for receive-pack. A hook may refuse a ref with the server's
+   * own reason, as GitHub does, by appending `<ref> <reason>` lines to `$GIT_SANDBOX_REJECTIONS`
+   * and exiting non-zero: the push report then says `[remote rejected] <ref> (<reason>)`.
+   */
+  hooksPath?: string;
 }
 
 const GIT_PATH = /^\/(.+?)\.git(\/(?:info\/refs|git-upload-pack|git-receive-pack|HEAD|objects\/.*))$/;
@@ -59,19 +70,47 @@ export function createGitHttpHandler(options: GitHttpOptions) {
     }
     const isPushPost = service === "receive-pack" && req.method === "POST";
     if (isPushPost) await options.beforePush?.(request);
-    await runBackend(options.root, req, res, request, url);
+    await runBackend(options, req, res, request, url, isPushPost);
     if (isPushPost) options.onPush?.(request);
     return true;
   };
 }
 
-function runBackend(root: string, req: IncomingMessage, res: ServerResponse, request: GitRequest, url: URL) {
-  return new Promise<void>((resolve) => {
+async function runBackend(options: GitHttpOptions, req: IncomingMessage, res: ServerResponse, request: GitRequest, url: URL, isPushPost: boolean) {
+  // Only a push that runs hooks is buffered, so its report can carry the hook's reasons.
+  const hooked = isPushPost && options.hooksPath !== undefined;
+  const tmp = hooked ? await mkdtemp(path.join(os.tmpdir(), "sandbox-push-")) : undefined;
+  const rejections = tmp ? path.join(tmp, "rejections") : undefined;
+  try {
+    const body = await spawnBackend(options, req, res, request, url, rejections);
+    if (body === undefined) return;
+    const reasons = await readRejections(rejections);
+    res.end(reasons.size > 0 ? rewriteReportStatus(body, reasons) : body);
+  } finally {
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+async function readRejections(file: string | undefined): Promise<Map<string, string>> {
+  const text = file ? await readFile(file, "utf8").catch(() => "") : "";
+  const reasons = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const space = line.indexOf(" ");
+    if (space > 0) reasons.set(line.slice(0, space), line.slice(space + 1));
+  }
+  return reasons;
+}
+
+/** Serves the request; with `rejections`, returns the response body instead of streaming it. */
+function spawnBackend(options: GitHttpOptions, req: IncomingMessage, res: ServerResponse, request: GitRequest, url: URL, rejections: string | undefined) {
+  return new Promise<Buffer | undefined>((resolve) => {
     const pathInfo = url.pathname;
+    const config: [string, string][] = [["http.receivepack", "true"]];
+    if (rejections && options.hooksPath) config.push(["core.hooksPath", path.resolve(options.hooksPath)]);
     const child = spawn("git", ["http-backend"], {
       env: {
         PATH: process.env.PATH ?? "/usr/bin:/bin",
-        GIT_PROJECT_ROOT: path.resolve(root),
+        GIT_PROJECT_ROOT: path.resolve(options.root),
         GIT_HTTP_EXPORT_ALL: "1",
         PATH_INFO: pathInfo,
         REQUEST_METHOD: req.method ?? "GET",
@@ -82,10 +121,11 @@ function runBackend(root: string, req: IncomingMessage, res: ServerResponse, req
         GIT_PROTOCOL: (req.headers["git-protocol"] as string | undefined) ?? "",
         REMOTE_USER: request.username ?? "sandbox",
         REMOTE_ADDR: req.socket.remoteAddress ?? "127.0.0.1",
-        // Allow pushes over HTTP without a web server's auth layer.
-        GIT_CONFIG_COUNT: "1",
-        GIT_CONFIG_KEY_0: "http.receivepack",
-        GIT_CONFIG_VALUE_0: "true",
+        ...options.extraEnv?.(request),
+        ...(rejections ? { GIT_SANDBOX_REJECTIONS: rejections } : {}),
+        // Allow pushes over HTTP without a web server's auth layer (and run the fake's hooks).
+        GIT_CONFIG_COUNT: String(config.length),
+        ...Object.fromEntries(config.flatMap(([key, value], i) => [[`GIT_CONFIG_KEY_${i}`, key], [`GIT_CONFIG_VALUE_${i}`, value]])),
       },
       stdio: ["pipe", "pipe", "pipe"],
     });
@@ -93,9 +133,11 @@ function runBackend(root: string, req: IncomingMessage, res: ServerResponse, req
     child.stdin.on("error", () => undefined);
     let headerDone = false;
     let buffered = Buffer.alloc(0);
+    const body: Buffer[] = [];
+    const write = (chunk: Buffer) => (rejections ? body.push(chunk) : res.write(chunk));
     child.stdout.on("data", (chunk: Buffer) => {
       if (headerDone) {
-        res.write(chunk);
+        write(chunk);
         return;
       }
       buffered = Buffer.concat([buffered, chunk]);
@@ -112,15 +154,22 @@ function runBackend(root: string, req: IncomingMessage, res: ServerResponse, req
         if (name.toLowerCase() === "status") status = Number.parseInt(value, 10);
         else headers[name] = value;
       }
+      if (rejections) delete headers["Content-Length"]; // the report may be rewritten
       res.writeHead(status, headers);
-      res.write(buffered.subarray(end + 4));
+      write(buffered.subarray(end + 4));
     });
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("close", (code) => {
-      if (!headerDone) res.writeHead(500).end(`git http-backend failed (${code}): ${stderr}`);
-      else res.end();
-      resolve();
+      if (!headerDone) {
+        res.writeHead(500).end(`git http-backend failed (${code}): ${stderr}`);
+        resolve(undefined);
+      } else if (rejections) {
+        resolve(Buffer.concat(body));
+      } else {
+        res.end();
+        resolve(undefined);
+      }
     });
   });
 }

@@ -79,14 +79,15 @@ export function isoSeconds(date: Date | number = Date.now()): string {
 
 /** Installation tokens in memory: token → installation and expiry. */
 export class InstallationTokens {
-  readonly #tokens = new Map<string, { installationId: number; expiresAt: number }>();
+  readonly #tokens = new Map<string, { installationId: number; expiresAt: number; permissions: Record<string, string> }>();
   /** Every token issued, expired ones included (for secret scans and token-reuse checks). */
   readonly issuedTokens: string[] = [];
 
-  issue(installationId: number, ttlMs = 3_600_000): { token: string; expiresAt: string } {
+  /** A token carries the permissions it was issued with (GitHub's response lists them). */
+  issue(installationId: number, ttlMs = 3_600_000, permissions: Record<string, string> = {}): { token: string; expiresAt: string } {
     const token = randomToken("ghs_");
     const expiresAt = Date.now() + ttlMs;
-    this.#tokens.set(token, { installationId, expiresAt });
+    this.#tokens.set(token, { installationId, expiresAt, permissions: { ...permissions } });
     this.issuedTokens.push(token);
     return { token, expiresAt: isoSeconds(expiresAt) };
   }
@@ -95,6 +96,12 @@ export class InstallationTokens {
   installationOf(token: string | undefined): number | undefined {
     const entry = token ? this.#tokens.get(token) : undefined;
     return entry && entry.expiresAt > Date.now() ? entry.installationId : undefined;
+  }
+
+  /** The permissions a live token was issued with. */
+  permissionsOf(token: string | undefined): Record<string, string> | undefined {
+    const entry = token ? this.#tokens.get(token) : undefined;
+    return entry && entry.expiresAt > Date.now() ? entry.permissions : undefined;
   }
 
   /** Make every issued token invalid, as if an hour had passed. */

@@ -1,7 +1,7 @@
 /** GitHub App routes: the app itself (JWT) and its installation (installation token). */
 import { paginate, type Router } from "../http/router.js";
 import type { GitHubContext } from "./context.js";
-import { APP_PERMISSIONS, appObject, installationObject, repositoryObject } from "./objects.js";
+import { appObject, installationObject, repositoryObject } from "./objects.js";
 import { notFound } from "./state.js";
 
 export function appRoutes(router: Router, ctx: GitHubContext): void {
@@ -27,8 +27,11 @@ export function appRoutes(router: Router, ctx: GitHubContext): void {
     .on("POST", "/app/installations/:id/access_tokens", (req) => {
       ctx.requireApp(req);
       installation(req.params.id);
-      const { token, expiresAt } = ctx.tokens.issue(state.installationId);
-      const permissions = (req.body.permissions as Record<string, string> | undefined) ?? APP_PERMISSIONS;
+      // As on GitHub: a token may ask for less than the installation has, never more.
+      const requested = req.body.permissions as Record<string, string> | undefined;
+      const granted = state.installationPermissions;
+      const permissions = requested ? Object.fromEntries(Object.entries(requested).filter(([name]) => granted[name] !== undefined)) : { ...granted };
+      const { token, expiresAt } = ctx.tokens.issue(state.installationId, undefined, permissions);
       return {
         status: 201,
         body: { token, expires_at: expiresAt, permissions, repository_selection: "all" },

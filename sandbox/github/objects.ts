@@ -161,7 +161,7 @@ export function installationObject(state: GitHubState): Json {
     app_slug: state.app.slug,
     target_id: state.ownerId(state.account),
     target_type: "Organization",
-    permissions: APP_PERMISSIONS,
+    permissions: { ...state.installationPermissions },
     events: APP_EVENTS,
     created_at: created,
     updated_at: created,

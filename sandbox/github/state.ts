@@ -1,6 +1,7 @@
 /** What the fake GitHub remembers: repositories, check runs, issues, and commits it made itself. */
 import { HttpError } from "../http/router.js";
 import { DOCS_URL } from "./app-auth.js";
+import { APP_PERMISSIONS } from "./objects.js";
 
 export interface GitHubUrls {
   /** `http://127.0.0.1:<port>`: web pages and git. */
@@ -114,6 +115,11 @@ export class GitHubState {
   readonly removedFromInstallation = new Set<string>();
   /** The installation's account: the owner of the first repository created. */
   account = "sandbox-org";
+  /**
+   * What the installation is granted (the org accepted); tokens get these at issue time, and a
+   * permission taken away here stops working for tokens already issued too.
+   */
+  installationPermissions: Record<string, string> = { ...APP_PERMISSIONS };
 
   constructor(
     readonly urls: GitHubUrls,

@@ -43,6 +43,27 @@ export async function installationToken(octokit: GitHubClient): Promise<string> 
   return auth.token;
 }
 
+/**
+ * The installation token with the permissions GitHub issued it with (cached together by
+ * @octokit/auth-app for up to an hour; empty or absent when the server did not list them).
+ */
+export async function installationAuth(octokit: GitHubClient): Promise<{ token: string; permissions?: Record<string, string> }> {
+  const auth = (await octokit.auth({ type: "installation" })) as { token: string; permissions?: Record<string, string> };
+  return { token: auth.token, ...(auth.permissions ? { permissions: auth.permissions } : {}) };
+}
+
+/** What the installation is granted now (`GET /app/installations/{id}`, signed as the app by auth-app). */
+export async function currentInstallationPermissions(octokit: GitHubClient, installationId: number): Promise<Record<string, string>> {
+  const { data } = await octokit.rest.apps.getInstallation({ installation_id: installationId });
+  return data.permissions as Record<string, string>;
+}
+
+/** A new installation token, carrying the installation's current permissions. */
+export async function newInstallationToken(octokit: GitHubClient, installationId: number): Promise<{ token: string; permissions?: Record<string, string> }> {
+  const { data } = await octokit.rest.apps.createInstallationAccessToken({ installation_id: installationId });
+  return { token: data.token, ...(data.permissions ? { permissions: data.permissions as Record<string, string> } : {}) };
+}
+
 /** The commit at the tip of the default branch (for reports that have no pushed commit). */
 export async function defaultBranchHead(octokit: GitHubClient, { owner, repo }: RepoRef, branch: string): Promise<string> {
   const { data } = await octokit.rest.repos.getBranch({ owner, repo, branch });

@@ -35,9 +35,16 @@ export interface MirrorRequest {
   listInSync?: boolean;
   /**
    * Pre-flight before the push: planned changes the target would refuse anyway (a protected
-   * branch), taken out of the push and reported in `blocked` (src/diagnostics/protected-branches.ts).
+   * branch, a workflow change without the permission), taken out of the push and reported in
+   * `blocked` (src/diagnostics/). `changedPaths` answers from the cache which files a change brings.
    */
-  screenChanges?: (changes: RefChange[]) => Promise<BlockedRef[]>;
+  screenChanges?: (changes: RefChange[], cache: { changedPaths: (change: RefChange) => Promise<string[]> }) => Promise<BlockedRef[]>;
+  /**
+   * The source fetch into the cache, already started by the caller (see `prefetchSource`) so it
+   * overlaps with resolving the target; the sync waits for it instead of fetching again
+   * (true: fetched; false: there was no cache to refresh, so the sync fetches itself).
+   */
+  prefetched?: Promise<boolean>;
 }
 
 export type RemoteName = "GitHub" | "GitLab";
@@ -68,17 +75,26 @@ export interface MirrorResult {
   deferred?: string[];
   /** With `listInSync`: ref → commit, for each mirrored ref the target holds at the source's commit after this sync. */
   inSync?: Record<string, string>;
-  /** With `screenChanges`: planned changes not pushed because the target protects the branch. */
+  /** With `screenChanges`: planned changes not pushed because the target would refuse them. */
   blocked?: BlockedRef[];
 }
 
-/** A planned change left out of the push because the target's branch protection forbids it. */
-export type BlockedRef = RefChange & {
-  /** What the protection forbids: force pushes, or deleting the branch. */
-  rule: "force-push" | "delete";
-  /** The protected branch rule (name or wildcard) that matched. */
-  protectedBy: string;
-};
+/** A planned change left out of the push because the target would refuse it. */
+export type BlockedRef = RefChange &
+  (
+    | {
+        /** What the target's branch protection forbids: force pushes, or deleting the branch. */
+        rule: "force-push" | "delete";
+        /** The protected branch rule (name or wildcard) that matched. */
+        protectedBy: string;
+      }
+    | {
+        /** GitHub: the change creates or updates a workflow and the app lacks `workflows: write`. */
+        rule: "workflows";
+        /** The first workflow file it changes, e.g. `.github/workflows/ci.yml`. */
+        path: string;
+      }
+  );
 
 /** ref name → object id. */
 export type RefMap = Map<string, string>;

@@ -105,6 +105,7 @@ const PROTECTED_SETTINGS = "**Settings → Repository → Protected branches**";
 
 function blockedAdvice(blocked: BlockedRef, webUrl?: string): string {
   const name = shortRef(blocked.ref);
+  if (blocked.rule === "workflows") return `**\`${name}\`** changes \`${blocked.path}\`; not pushed.`; // pull direction only
   const rule = blocked.protectedBy === name ? "" : ` (rule \`${blocked.protectedBy}\`)`;
   if (blocked.rule === "delete") {
     return [

@@ -5,7 +5,8 @@
  */
 import type { MirrorError } from "../errors.js";
 import type { CheckRunOutput } from "../github/check-runs.js";
-import type { RefChange, RefRefusal, MirrorResult } from "../mirror/types.js";
+import { WORKFLOWS_FIX, workflowsBlockedTitle } from "../diagnostics/workflows-permission.js";
+import type { BlockedRef, RefChange, RefRefusal, MirrorResult } from "../mirror/types.js";
 import type { RenderedReport } from "./render-mirror-report.js";
 
 export const GITLAB_STATUS_NAME = "github-mirror";
@@ -78,6 +79,20 @@ function refusalAdvice(refusal: RefRefusal, input: PullReportInput): string {
   }
 }
 
+/** Pre-flight findings (src/diagnostics/): only workflow changes without the permission go this way. */
+function blockedTitle(blocked: BlockedRef): string {
+  return blocked.rule === "workflows" ? workflowsBlockedTitle(blocked.ref) : `${shortRef(blocked.ref)} is protected on GitHub: not pushed`;
+}
+
+function blockedAdvice(blocked: BlockedRef): string {
+  const name = shortRef(blocked.ref);
+  if (blocked.rule !== "workflows") return `**\`${name}\`** is protected on GitHub; it was not pushed.`;
+  return [
+    `**\`${name}\` changes \`${blocked.path}\`**, and GitHub lets a GitHub App create or update workflows only with the \`workflows\` permission, which this installation of mirror-bot lacks. GitLab's \`${short(blocked.newSha)}\` was not pushed; the other refs were mirrored.`,
+    `**How to fix:** ${WORKFLOWS_FIX}`,
+  ].join("\n\n");
+}
+
 export function renderPullReport(input: PullReportInput): RenderedReport {
   const project = input.projectWebUrl ? `[${input.projectPath}](${input.projectWebUrl})` : `\`${input.projectPath}\``;
   const retried = input.attempts > 1 ? ` after ${input.attempts} attempts` : "";
@@ -99,6 +114,19 @@ export function renderPullReport(input: PullReportInput): RenderedReport {
         ...result.changes.map((c) => `| ${c.ref.startsWith("refs/tags/") ? "tag" : "branch"} \`${shortRef(c.ref)}\` | ${ACTION_WORDS[c.action]} | \`${short(c.oldSha)}\` → \`${short(c.newSha)}\` |`),
       ].join("\n")
     : "";
+  const blocked = result.blocked ?? [];
+  if (blocked.length > 0 && result.refusals.length === 0) {
+    const first = blocked[0]!;
+    const output: CheckRunOutput = {
+      title: blocked.length === 1 ? blockedTitle(first) : `${blocked.length} refs not pushed to GitHub: ${blockedTitle(first)}, …`,
+      summary: [
+        `Mirroring ${project} to GitHub: ${plural(blocked.length, "ref")} left out because GitHub refuses them; ${plural(result.changes.length, "other ref")} updated.`,
+        ...blocked.map((b) => blockedAdvice(b)),
+      ].join("\n\n"),
+      ...(table ? { text: `### Updated\n\n${table}` } : {}),
+    };
+    return { projectPath: input.projectPath, conclusion: "failure", output };
+  }
   if (result.refusals.length > 0) {
     const first = result.refusals[0]!;
     const output: CheckRunOutput = {
@@ -133,6 +161,8 @@ export function renderGitLabStatus(input: PullReportInput, target: { ref: string
   const commitUrl = `${input.repoHtmlUrl}/commit/${target.sha}`;
   if (input.error) return { state: "failed", description: input.error.userMessage, targetUrl: input.repoHtmlUrl };
   const result = input.result!;
+  const stopped = result.blocked?.find((b) => b.ref === target.ref);
+  if (stopped) return { state: "failed", description: `${blockedTitle(stopped)}: grant it, then Sync now`, targetUrl: input.repoHtmlUrl };
   const refusal = result.refusals.find((r) => r.ref === target.ref);
   if (refusal) {
     const detail = refusal.reason === "diverged" ? ` (GitLab ${short(refusal.sourceSha)}, GitHub ${short(refusal.targetSha)}); merge one into the other` : "";

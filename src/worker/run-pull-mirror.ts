@@ -8,7 +8,9 @@
 import type { Logger } from "pino";
 import { createRefFilter } from "../config/match-refs.js";
 import type { MirrorConfig } from "../config/schema.js";
+import { canWriteWorkflows, screenWorkflowsPermission, type AppPermissions } from "../diagnostics/workflows-permission.js";
 import { createCompletedCheckRun } from "../github/check-runs.js";
+import { currentInstallationPermissions, defaultBranchHead, installationAuth, newInstallationToken } from "../github/repository.js";
 import type { GitHubClient, RepoRef } from "../github/types.js";
 import type { GitLabProject } from "../gitlab/client.js";
 import type { HookOutcome } from "../gitlab/hooks.js";
@@ -16,6 +18,7 @@ import type { MirrorResult } from "../mirror/types.js";
 import { checkRunName } from "../report/render-mirror-report.js";
 import { GITLAB_STATUS_NAME, renderGitLabStatus, renderPullReport, type PullReportInput } from "../report/render-pull-report.js";
 import { withRetry, type RetryOutcome } from "../retry.js";
+import { registerSecret } from "../secrets.js";
 import type { MirrorJob, RepositorySnapshot } from "./mirror-job.js";
 import type { WorkerDeps } from "./run-mirror-job.js";
 import { isOwnBounce, prepareMirror, pullCacheDir, recordOwnPushes, withHookProblem } from "./two-way.js";
@@ -44,10 +47,13 @@ export async function runPullMirror(ctx: PullContext): Promise<void> {
       project = await deps.gitlab.showProject(mirror.gitlab);
       const prepared = await prepareMirror(deps.twoWay, deps.env, job, mirror, project, repository);
       hook = prepared.hook;
+      const push = await pushAuth(ctx);
       return deps.mirrorRefs({
         cacheDir: pullCacheDir(deps.env, job, project.id),
         source: { url: project.httpUrlToRepo, username: "oauth2", password: deps.env.gitlabToken ?? "" },
-        target: { url: repository.cloneUrl, username: "x-access-token", password: ctx.token },
+        target: { url: repository.cloneUrl, username: "x-access-token", password: push.token },
+        // Workflow changes GitHub would refuse without the `workflows` permission are skipped and reported.
+        screenChanges: (changes, cache) => screenWorkflowsPermission(changes, cache, async () => push.permissions, log),
         includeRef,
         // In `both`, `force: true` means GitHub wins: the push half overwrites, this half never does.
         force: mirror.direction === "pull" && mirror.force,
@@ -79,9 +85,32 @@ export async function runPullMirror(ctx: PullContext): Promise<void> {
     attempts: outcome.attempts,
     ...(outcome.ok ? { result: outcome.value } : { error: outcome.error }),
   };
-  deps.metrics?.jobFinished({ direction: "pull", result: outcome.ok && outcome.value.refusals.length === 0 ? "success" : "failure" }, durationMs);
+  const clean = outcome.ok && outcome.value.refusals.length === 0 && !outcome.value.blocked?.length;
+  deps.metrics?.jobFinished({ direction: "pull", result: clean ? "success" : "failure" }, durationMs);
   logOutcome(log, input, outcome);
   deps.background.run(publishPullReports(ctx, input, project, hook, outcome));
+}
+
+/**
+ * The token to push with and the permissions it carries. The cached token keeps the permissions
+ * it was issued with for its hour; when it lacks `workflows`, the installation is asked what it
+ * has now, and if an org owner granted `workflows` since, a new token is used. Unknown: null.
+ */
+async function pushAuth(ctx: PullContext): Promise<{ token: string; permissions: AppPermissions | null }> {
+  const { octokit, job } = ctx;
+  try {
+    let auth = await installationAuth(octokit);
+    if (canWriteWorkflows(auth.permissions) === false) {
+      const now = await currentInstallationPermissions(octokit, job.installationId);
+      if (canWriteWorkflows(now)) auth = await newInstallationToken(octokit, job.installationId);
+      else auth = { token: auth.token, permissions: now };
+    }
+    registerSecret(auth.token);
+    return { token: auth.token, permissions: auth.permissions ?? null };
+  } catch (error) {
+    ctx.log.debug({ err: error }, "could not read the app's permissions: GitHub will say if it refuses a workflow change");
+    return { token: ctx.token, permissions: null };
+  }
 }
 
 async function publishPullReports(ctx: PullContext, input: PullReportInput, project: GitLabProject | undefined, hook: HookOutcome | undefined, outcome: RetryOutcome<MirrorResult>) {
@@ -119,6 +148,15 @@ async function publishPullReports(ctx: PullContext, input: PullReportInput, proj
     }
   }
 
+  // A workflow change left out has no commit on GitHub to report on: the default branch gets it.
+  if (outcome.ok && (outcome.value.blocked?.length ?? 0) > 0 && reported.size === 0) {
+    const head = await defaultBranchHead(octokit, repo, ctx.repository.defaultBranch).catch(() => null);
+    if (head) {
+      reported.add(head);
+      await checkRun(head);
+    }
+  }
+
   // Jobs without pushed commits (reconciliation, "Sync now"): report on what changed.
   if (job.reportChanges && outcome.ok) {
     for (const change of outcome.value.changes) {
@@ -139,7 +177,7 @@ function logOutcome(log: Logger, input: PullReportInput, outcome: RetryOutcome<M
     attempts: outcome.attempts,
     conclusion: report.conclusion,
     changes: outcome.ok ? outcome.value.changes.map((c) => `${c.action} ${c.ref}`) : [],
-    refused: outcome.ok ? outcome.value.refusals.map((r) => `${r.reason} ${r.ref}`) : [],
+    refused: outcome.ok ? [...outcome.value.refusals.map((r) => `${r.reason} ${r.ref}`), ...(outcome.value.blocked ?? []).map((b) => `${b.rule} ${b.ref}`)] : [],
     deferred: outcome.ok ? (outcome.value.deferred ?? []) : [],
     code: outcome.ok ? undefined : outcome.error.code,
   };
