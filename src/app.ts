@@ -21,6 +21,7 @@ import type { Metrics } from "./status/types.js";
 import { MirrorIndex } from "./index/mirror-index.js";
 import { scanAllInstallations } from "./index/scan-installations.js";
 import { BackgroundTasks } from "./worker/background.js";
+import { prefetchSource } from "./mirror/mirror-refs.js";
 import { runMirrorJob } from "./worker/run-mirror-job.js";
 import { dropRepository } from "./sync/drop-repository.js";
 import { createSyncServices, registerSyncHandlers, type SyncServices } from "./sync/services.js";
@@ -43,7 +44,7 @@ export interface AppDeps {
 export async function createQueue(env: AppEnv, log?: Logger): Promise<JobQueue> {
   if (!env.redisUrl) return new MemoryJobQueue(env.concurrency);
   registerSecret(new URL(env.redisUrl).password);
-  return RedisJobQueue.connect({ url: env.redisUrl, concurrency: env.concurrency, log });
+  return RedisJobQueue.connect({ url: env.redisUrl, concurrency: env.concurrency, lockTtlMs: env.queueLeaseMs, log });
 }
 
 export async function defaultDeps(env: AppEnv, mirrorRefs: AppDeps["mirrorRefs"], log?: Logger): Promise<AppDeps> {
@@ -99,6 +100,7 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
         getOctokit: (installationId) => app.auth(installationId),
         gitlab: deps.gitlab,
         mirrorRefs: deps.mirrorRefs,
+        prefetchSource,
         background: deps.background,
         index: deps.index,
         status: status?.store,

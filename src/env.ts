@@ -30,6 +30,8 @@ const EnvSchema = z.object({
   MIRROR_ALLOW_PUBLISHING_PRIVATE: z.enum(["true", "false", ""]).optional(),
   /** Set to share jobs (and the status page) between replicas through Redis. */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
+  /** With REDIS_URL: a replica's lease on a running repository; a dead replica's job moves on after ~1-3 times this. */
+  MIRROR_QUEUE_LEASE_MS: positiveInt(30_000),
   /** How often every mirror is compared and brought right: "1h", "30m", "90s" or seconds. */
   MIRROR_SYNC_INTERVAL: z
     .string()
@@ -54,6 +56,8 @@ export type AppEnv = {
   retryBaseMs: number;
   concurrency: number;
   redisUrl: string | undefined;
+  /** MIRROR_QUEUE_LEASE_MS (Redis queue only); absent: 30 s. */
+  queueLeaseMs?: number;
   /** Reconciliation interval (MIRROR_SYNC_INTERVAL) in ms; absent: 1 hour. */
   syncIntervalMs?: number;
   /** Two-way mirroring and the access policy (optional so older test fixtures stay valid). */
@@ -80,6 +84,7 @@ export function parseEnv(env: NodeJS.ProcessEnv = process.env): AppEnv {
     retryBaseMs: e.MIRROR_RETRY_BASE_MS,
     concurrency: e.MIRROR_CONCURRENCY,
     redisUrl: e.REDIS_URL || undefined,
+    queueLeaseMs: e.MIRROR_QUEUE_LEASE_MS,
     syncIntervalMs: e.MIRROR_SYNC_INTERVAL,
     publicUrl: e.MIRROR_PUBLIC_URL?.replace(/\/+$/, "") || undefined,
     gitlabNamespaces: (e.MIRROR_GITLAB_NAMESPACES ?? "")

@@ -19,6 +19,8 @@ export interface GitLabProject {
 export interface GitLabClient {
   readonly url: string;
   showProject(idOrPath: string | number): Promise<GitLabProject>;
+  /** Forgets a cached project (after a sync against it failed). */
+  forgetProject?(idOrPath: string | number): void;
   /** A commit status (a CI job to GitLab); description and link are redacted, the description clipped. */
   setCommitStatus?(projectId: number, sha: string, status: GitLabCommitStatus): Promise<void>;
   /** Creates the project hook for `url`, or updates the one already there: never a duplicate. */
@@ -39,6 +41,12 @@ export interface GitLabProtectedBranch {
 
 /** Short: a rule changed in GitLab's settings is honoured on the next sync but one at the latest. */
 const PROTECTED_BRANCHES_TTL_MS = 30 * 1000;
+/**
+ * Projects are looked up on every sync (the clone URL, visibility for the policy); a short cache
+ * takes that API round trip off most pushes. A failed sync drops the entry, so a moved project
+ * is looked up afresh on the retry.
+ */
+const PROJECT_TTL_MS = 30 * 1000;
 
 export interface GitLabTokenInfo {
   name: string;
@@ -66,6 +74,11 @@ export function createGitLabClient({ url, token, retry }: { url: string; token: 
   registerSecret(token);
   // Our requester: 429 waits what Retry-After says, 5xx and network errors back off (requester.ts).
   const api = new Gitlab({ host: url, token: token ?? "", requesterFn: retryingRequesterFn(retry ?? { attempts: 4, baseMs: 1000 }) });
+  const projects = new Map<string, { project: GitLabProject; until: number }>();
+  const rememberProject = (idOrPath: string | number, project: GitLabProject): GitLabProject => {
+    projects.set(String(idOrPath).toLowerCase(), { project, until: Date.now() + PROJECT_TTL_MS });
+    return project;
+  };
   let tokenInfo: { at: number; value: Promise<GitLabTokenInfo> } | undefined;
   const protectedBranches = new Map<number, { at: number; value: Promise<GitLabProtectedBranch[]> }>();
   return {
@@ -122,19 +135,25 @@ export function createGitLabClient({ url, token, retry }: { url: string; token: 
       protectedBranches.set(projectId, { at: Date.now(), value });
       return value;
     },
+    forgetProject(idOrPath) {
+      projects.delete(String(idOrPath).toLowerCase());
+    },
     async showProject(idOrPath) {
       if (!token) throw missingToken(url);
+      const cached = projects.get(String(idOrPath).toLowerCase());
+      if (cached && cached.until > Date.now()) return cached.project;
       try {
         const project = await api.Projects.show(idOrPath);
-        return {
+        return rememberProject(idOrPath, {
           id: project.id,
           pathWithNamespace: project.path_with_namespace,
           httpUrlToRepo: project.http_url_to_repo,
           webUrl: project.web_url,
           visibility: project.visibility,
           defaultBranch: project.default_branch ?? null,
-        };
+        });
       } catch (error) {
+        projects.delete(String(idOrPath).toLowerCase());
         throw toGitLabError(error, `GitLab project ${idOrPath}`, url);
       }
     },

@@ -7,6 +7,7 @@ import { access, mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { SimpleGit } from "simple-git";
 import { MirrorError } from "../errors.js";
+import { changedPathsQuery } from "./changed-paths.js";
 import { classifyGitError } from "./classify-git-error.js";
 import { createGit } from "./git.js";
 import { parseForEachRef, parseLsRemote, type AdvertisedRefs } from "./git-output.js";
@@ -23,7 +24,7 @@ export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
   const names = req.sides ?? { source: "GitHub", target: "GitLab" };
 
   const [fetched, listed, synced] = await Promise.allSettled([
-    fetchSource(git, req.source.url, names.source),
+    req.prefetched ? req.prefetched.then((done) => (done ? undefined : fetchSource(git, req.source.url, names.source))) : fetchSource(git, req.source.url, names.source),
     listTarget(git, req.target.url, names.target),
     req.twoWay ? loadSyncedRefs(req.twoWay.statePath) : Promise.resolve(undefined),
   ]);
@@ -46,7 +47,8 @@ export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
   const result = planRefUpdates({ ...sides, force: req.force, facts, synced: synced.value });
 
   // Pre-flight: what the target would refuse anyway stays out of the atomic push, so the rest goes through.
-  const blocked = req.screenChanges && result.changes.length > 0 ? await req.screenChanges(result.changes) : [];
+  const blocked =
+    req.screenChanges && result.changes.length > 0 ? await req.screenChanges(result.changes, { changedPaths: changedPathsQuery(git, [...target.refs.values()]) }) : [];
   if (blocked.length > 0) {
     const skipped = new Set(blocked.map((b) => b.ref));
     result.changes = result.changes.filter((c) => !skipped.has(c.ref));
@@ -64,6 +66,22 @@ export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
     });
   }
   return result;
+}
+
+/**
+ * Starts refreshing an existing cache from the source before the rest of the sync is known (the
+ * target is resolved through an API meanwhile). Resolves to false when there is no cache yet: a
+ * first sync is a clone, which only a sync that knows it has work to do should start.
+ */
+export async function prefetchSource(req: Pick<MirrorRequest, "cacheDir" | "source" | "timeoutMs" | "sides">): Promise<boolean> {
+  const exists = await access(path.join(req.cacheDir, "HEAD")).then(
+    () => true,
+    () => false,
+  );
+  if (!exists || !path.isAbsolute(req.cacheDir)) return false;
+  const git = createGit(req.cacheDir, { timeoutMs: req.timeoutMs, credentials: [req.source] });
+  await fetchSource(git, req.source.url, req.sides?.source ?? "GitHub");
+  return true;
 }
 
 /** The bare cache repository, created on first use. Only `git init --bare` writes its config. */

@@ -36,6 +36,8 @@ export interface WorkerDeps {
   getOctokit(installationId: number): Promise<GitHubClient>;
   gitlab: GitLabClient;
   mirrorRefs(request: MirrorRequest): Promise<MirrorResult>;
+  /** Starts the GitHub fetch into an existing cache early (src/mirror/mirror-refs.ts). */
+  prefetchSource?(request: Pick<MirrorRequest, "cacheDir" | "source" | "timeoutMs">): Promise<boolean>;
   background: BackgroundTasks;
   index?: MirrorIndex;
   status?: StatusStore;
@@ -54,6 +56,9 @@ export function cacheDirFor(env: AppEnv, job: Pick<MirrorJob, "owner" | "repo">)
 
 export async function runMirrorJob(job: MirrorJob, deps: WorkerDeps): Promise<void> {
   const log = deps.log.child({ repo: `${job.owner}/${job.repo}`, deliveries: job.deliveryIds });
+  const started = Date.now();
+  // Start and end of the repository's turn in the queue (its git work; reports may follow in the background).
+  log.debug("mirror job started");
   try {
     await runJob(job, deps, log);
   } catch (error) {
@@ -61,12 +66,35 @@ export async function runMirrorJob(job: MirrorJob, deps: WorkerDeps): Promise<vo
     const mirrorError = toMirrorError(error);
     log.error({ code: mirrorError.code, err: error }, `mirror job failed: ${mirrorError.userMessage}`);
   }
+  log.debug({ durationMs: Date.now() - started }, "mirror job ended");
   // For operators and end-to-end tests: when this job's check runs and statuses are all written.
   void deps.background.drain().then(() => log.debug("mirror job finished and reported"));
 }
 
 async function runJob(job: MirrorJob, deps: WorkerDeps, log: Logger): Promise<void> {
   const octokit = await deps.getOctokit(job.installationId);
+  // The fetch from GitHub starts now, overlapping with reading the config and resolving the
+  // GitLab project; the first push mirror waits for it (and reports its failure, if any).
+  const prefetched = job.repository && deps.prefetchSource ? prefetch(job, deps, octokit, job.repository.cloneUrl) : undefined;
+  prefetched?.catch(() => undefined);
+  try {
+    await runMirrors(job, deps, log, octokit, prefetched);
+  } finally {
+    await prefetched?.catch(() => undefined); // no git process may outlive its job in the cache
+  }
+}
+
+async function prefetch(job: MirrorJob, deps: WorkerDeps, octokit: GitHubClient, cloneUrl: string): Promise<boolean> {
+  const token = await installationToken(octokit);
+  registerSecret(token);
+  return deps.prefetchSource!({
+    cacheDir: cacheDirFor(deps.env, job),
+    source: { url: cloneUrl, username: "x-access-token", password: token },
+    timeoutMs: deps.env.gitTimeoutMs,
+  });
+}
+
+async function runMirrors(job: MirrorJob, deps: WorkerDeps, log: Logger, octokit: GitHubClient, prefetched: Promise<boolean> | undefined): Promise<void> {
   const repo: RepoRef = { owner: job.owner, repo: job.repo };
   const allowedUrl = deps.env.gitlabUrl;
 
@@ -101,8 +129,8 @@ async function runJob(job: MirrorJob, deps: WorkerDeps, log: Logger): Promise<vo
   const token = await installationToken(octokit);
   registerSecret(token);
   // Mirrors share one cache, so they run one after another.
-  for (const mirror of pushMirrors) {
-    await runOneMirror({ job, deps, log, octokit, repo, repository, token, mirror });
+  for (const [i, mirror] of pushMirrors.entries()) {
+    await runOneMirror({ job, deps, log, octokit, repo, repository, token, mirror, prefetched: i === 0 ? prefetched : undefined });
   }
   // GitLab → GitHub, after the push half so a `both` mirror converges in one job (run-pull-mirror.ts).
   for (const mirror of pullMirrors) {
@@ -119,6 +147,8 @@ interface MirrorContext {
   repository: RepositorySnapshot;
   token: string;
   mirror: MirrorConfig;
+  /** The cache refresh started at the beginning of the job, for the first attempt of the first mirror. */
+  prefetched?: Promise<boolean>;
 }
 
 async function runOneMirror(ctx: MirrorContext): Promise<void> {
@@ -141,7 +171,7 @@ async function runOneMirror(ctx: MirrorContext): Promise<void> {
   let webUrl: string | undefined;
   let hook: HookOutcome | undefined;
   const outcome = await withRetry(
-    async () => {
+    async (attempt) => {
       const project = await resolveProject(deps.gitlab, mirror, repository, log);
       webUrl = project.webUrl;
       const prepared = await prepareMirror(deps.twoWay, deps.env, job, mirror, project, repository); // policy, hook, two-way state
@@ -154,6 +184,7 @@ async function runOneMirror(ctx: MirrorContext): Promise<void> {
         force: mirror.force,
         prune: mirror.prune,
         timeoutMs: deps.env.gitTimeoutMs,
+        prefetched: attempt === 1 ? ctx.prefetched : undefined,
         // Force pushes and deletions GitLab's protected branches would refuse are skipped and reported.
         screenChanges: (changes) => screenProtectedBranches(deps.gitlab, project.id, changes, log),
         ...prepared.request,
@@ -164,6 +195,7 @@ async function runOneMirror(ctx: MirrorContext): Promise<void> {
       baseMs: deps.env.retryBaseMs,
       sleep: deps.sleep,
       onRetry: (error, attempt, waitMs) => {
+        deps.gitlab.forgetProject?.(mirror.gitlab);
         deps.metrics?.retried({ reason: error.code });
         log.warn({ code: error.code, attempt, waitMs }, `retrying mirror to ${projectPath}: ${error.userMessage}`);
       },

@@ -192,7 +192,10 @@ describe("org-wide configuration", () => {
 describe("faults survived", () => {
   it("waits what GitLab's 429 Retry-After asks, then mirrors", async () => {
     const { repo, project } = await mirroredPair();
+    // The app caches project lookups for 30 s; the mirror's retry forgets them. Fail the push once
+    // (a transient 500) so the retry looks the project up again, and rate-limit that lookup.
     sandbox.gitlab.resetRequests();
+    sandbox.gitlab.failNext({ method: "POST", path: /git-receive-pack$/, status: 500, count: 1 });
     sandbox.gitlab.failNext({ method: "GET", path: /^\/api\/v4\/projects\//, status: 429, headers: { "retry-after": "2" } });
     const push = await sandbox.github.commitAndPush(repo, { branch: "main", files: { "r.txt": "rate limited" } });
     await deliverPush(repo, push);

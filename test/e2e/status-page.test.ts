@@ -3,21 +3,16 @@
  * through the login form, the mirrors listed, the "failing" filter, and a screenshot for the docs
  * (docs/status-page.png). Fails (does not skip) without Chromium: CI installs it.
  *
- * `startStatusSite` is the only thing that knows what serves the page. Today it is the status
- * handler on a plain node http server with a store holding one succeeding and one failing mirror;
- * to run against the real app process after a sandbox push, replace that one function.
+ * `startStatusSite` is the only thing that knows what serves the page: the REAL app process
+ * (MIRROR_ADMIN_TOKEN set) against the sandbox, after a push to a repository that mirrors and to
+ * one whose .mirror.yml names a GitLab project that does not exist. Also /metrics, with the token.
  */
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { once } from "node:events";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { MemoryStatusStore } from "../../src/status/memory-store.js";
-import { createMetrics } from "../../src/status/metrics.js";
-import { createStatusHandler } from "../../src/status/status-routes.js";
+import { startApp, startSandbox, waitFor } from "../../sandbox/index.js";
 
 /** CHROMIUM_PATH for a machine that has it elsewhere (e.g. macOS). */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -34,55 +29,36 @@ interface StatusSite {
 
 async function startStatusSite(): Promise<StatusSite> {
   const adminToken = "e2e-admin-token-0123456789abcdef";
-  const store = new MemoryStatusStore();
-  // A fixed clock keeps the screenshot the same from run to run.
-  const now = new Date("2024-05-01T12:05:00Z");
-  const lastSyncAt = "2024-05-01T12:01:00Z";
-  await store.record({
-    installationId: 7,
-    owner: "octo",
-    repo: "website",
-    private: false,
-    direction: "push",
-    target: "mirrors/website",
-    targetUrl: "https://gitlab.example/mirrors/website",
-    lastSyncAt,
-    lastResult: "success",
-    lastTitle: "Mirrored 3 refs to mirrors/website",
-    lagRefs: 0,
-    durationMs: 2300,
-    consecutiveFailures: 0,
-  });
-  await store.record({
-    installationId: 7,
-    owner: "octo",
-    repo: "api-server",
-    private: true,
-    direction: "push",
-    target: "mirrors/api-server",
-    targetUrl: "https://gitlab.example/mirrors/api-server",
-    lastSyncAt,
-    lastResult: "failure",
-    lastTitle: "1 ref refused: main diverged on GitLab",
-    lastError: "main has 2 commits on GitLab that are not on GitHub. Merge them into GitHub, or set force: true in .mirror.yml to overwrite GitLab.",
-    lagRefs: 1,
-    durationMs: 4100,
-    consecutiveFailures: 2,
-  });
-  const handler = createStatusHandler({ store, registry: createMetrics().registry, adminToken, metricsPublic: false, now: () => now });
-  const server = http.createServer(async (req, res) => {
-    if (!(await handler(req, res))) res.writeHead(404).end();
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    adminToken,
-    succeeding: "octo/website",
-    failing: "octo/api-server",
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  const sandbox = await startSandbox();
+  try {
+    // One mirror that works, and one whose .mirror.yml names a GitLab project that does not exist.
+    // Made before the app starts: its start-up sync takes the first commit, the push below the next.
+    await sandbox.gitlab.createProject({ path: "mirrors/website" });
+    const succeeding = await sandbox.github.createRepo({ owner: "octo", name: "website", files: { ".mirror.yml": "mirrors:\n  - gitlab: mirrors/website\n" } });
+    const failing = await sandbox.github.createRepo({ owner: "octo", name: "api-server", files: { ".mirror.yml": "mirrors:\n  - gitlab: mirrors/api-server\n" } });
+    const app = await startApp(sandbox.appEnv({ MIRROR_ADMIN_TOKEN: adminToken, MIRROR_RETRY_BASE_MS: "50" }));
+    for (const [repo, project] of [[succeeding.fullName, "mirrors/website"], [failing.fullName, "mirrors/api-server"]] as const) {
+      const push = await sandbox.github.commitAndPush(repo, { branch: "main", files: { "index.html": "<h1>hello</h1>\n" } });
+      expect((await sandbox.github.deliver(app.webhookUrl, "push", sandbox.github.pushEvent(repo, push))).status).toBe(200);
+      await waitFor(
+        async () => (await sandbox.github.checkRuns(repo)).find((r: any) => r.head_sha === push.after && r.name === `GitLab mirror (${project})` && r.status === "completed"),
+        { timeoutMs: 20_000, what: `the mirror check run on ${repo}` },
+      );
+    }
+    return {
+      baseUrl: app.url,
+      adminToken,
+      succeeding: succeeding.fullName,
+      failing: failing.fullName,
+      async stop() {
+        await app.stop();
+        await sandbox.close();
+      },
+    };
+  } catch (error) {
+    await sandbox.close();
+    throw error;
+  }
 }
 
 let site: StatusSite;
@@ -174,4 +150,18 @@ it("shows only the failing mirror under the Failing filter, and everything again
 
   await Promise.all([page.waitForURL(/\?show=all$/), page.click("nav a[href='?show=all']")]);
   expect(await repositories()).toHaveLength(2);
+});
+
+it("serves /metrics with the token only, counting the successful mirror run", async () => {
+  const refused = await fetch(`${site.baseUrl}/metrics`);
+  expect(refused.status).toBe(401);
+  expect(await refused.text()).not.toContain("mirror_jobs_total");
+
+  const response = await fetch(`${site.baseUrl}/metrics`, { headers: { authorization: `Bearer ${site.adminToken}` } });
+  expect(response.status).toBe(200);
+  const text = await response.text();
+  const success = /^mirror_jobs_total\{direction="push",result="success"\} (\d+)$/m.exec(text);
+  expect(Number(success?.[1])).toBeGreaterThan(0);
+  const failure = /^mirror_jobs_total\{direction="push",result="failure"\} (\d+)$/m.exec(text);
+  expect(Number(failure?.[1])).toBeGreaterThan(0);
 });

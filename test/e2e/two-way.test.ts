@@ -152,6 +152,8 @@ describe("GitLab → GitHub (direction: pull)", () => {
     const again = await e2e.sandbox.gitlab.deliverGitLab(gitlabHookUrl(), "Push Hook", payload, { eventUuid: uuid });
     expect(again.status).toBe(200);
     expect(JSON.parse(again.body)).toEqual({ outcome: "duplicate" });
+    // The status is written in the background after the push: wait for it, then for quiet.
+    await waitFor(() => gitlabStatuses(project, pushed.after).length > 0, { timeoutMs: 20_000, what: "the github-mirror status" });
     await quiet();
     expect(gitlabStatuses(project, pushed.after)).toHaveLength(1);
   });
