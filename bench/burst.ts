@@ -1,0 +1,255 @@
+/**
+ * A burst: many repositories, each with commits already pushed to GitHub, and one signed push
+ * delivery per commit sent as fast as a bounded number of connections allows, interleaved across
+ * repositories (commit 1 of every repository, then commit 2, ...), as pushes from many teams
+ * arrive. Measured: how fast the app answers each delivery, how long until each delivery's commit
+ * (or a descendant) is on GitLab, how many git pushes and sync jobs that took (coalescing), how
+ * long until every check run is completed, and the app's peak memory. Verified: every GitLab ref
+ * equals GitHub's, and no check run failed.
+ */
+import { randomUUID } from "node:crypto";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import type { PushResult } from "../sandbox/index.js";
+import { waitForCheckRuns, waitForJobs, type CheckRunSummary } from "./app-jobs.js";
+import type { BenchContext } from "./context.js";
+import { scrapeEventLoopDelay, type EventLoopDelay } from "./app-metrics.js";
+import { sampleMemory, type MemorySampler } from "./process-stats.js";
+import { RefWatcher, type WatchStats } from "./ref-watch.js";
+import { createLinkedRepo, deliver, MAIN, pushCommit, pushPayload, type LinkedRepo } from "./repos.js";
+import { mapLimit, percentile, round } from "./stats.js";
+
+export interface BurstOptions {
+  repos: number;
+  commitsPerRepo: number;
+  /** Deliveries in flight at once. */
+  inFlight: number;
+  /** Repositories being prepared (commits pushed) at once. */
+  setupConcurrency: number;
+  /** Bound on every delivery's commit reaching GitLab, from the first delivery. */
+  mirrorTimeoutMs: number;
+  /** Bound on every check run completing, from the first delivery. */
+  checkRunTimeoutMs: number;
+}
+
+export interface BurstRepo {
+  pair: LinkedRepo;
+  pushes: PushResult[];
+}
+
+export interface BurstResult {
+  repos: number;
+  deliveries: number;
+  inFlight: number;
+  setupMs: number;
+  /** From the first delivery sent to the last one answered. */
+  sendMs: number;
+  webhook: { p50: number; p99: number; max: number; non200: number };
+  /** Delivery sent → its commit (or a descendant) on GitLab. */
+  endToEnd: { p50: number; p99: number; max: number; reachedBeforeSent: number; missing: number };
+  /** From the first delivery until every GitLab ref was right. */
+  allMirroredMs: number;
+  /** Sync jobs the app ran (deliveries are coalesced per repository while a job waits). */
+  jobs: number;
+  /** git-receive-pack requests that reached the GitLab projects. */
+  gitPushes: number;
+  checkRuns: CheckRunSummary & { completedAfterMs: number; afterLastAnswerMs: number };
+  memory: { hwmMb: number; peakSampledRssMb: number };
+  /** Webhook answer p50 / max per tenth of the deliveries, in sending order (where the slow ones were). */
+  webhookByTenth: Array<{ p50: number; max: number }>;
+  /** The app's event-loop delay (its /metrics) while the deliveries were sent, and after, until all were mirrored. */
+  eventLoop: { sending: EventLoopDelay | null; mirroring: EventLoopDelay | null };
+  /** The bench's own event-loop delay while sending (it also serves the fakes): a stalled sender would inflate answer times. */
+  senderEventLoop: EventLoopDelay;
+  /** The slowest answers: position in sending order, ms after the first delivery was sent, answer ms. */
+  slowest: Array<{ index: number; sentAfterMs: number; webhookMs: number }>;
+  refsRight: boolean;
+  observedVia: WatchStats;
+  problems: string[];
+}
+
+export interface PreparedBurst {
+  repos: BurstRepo[];
+  /** A repository mirrored once before the burst, so the app has served a push (JIT, token) first. */
+  warmUp: BurstRepo;
+  setupMs: number;
+}
+
+/** Creates the repositories and pushes their commits (no webhooks); runs before the app starts. */
+export async function prepareBurst(ctx: BenchContext, options: BurstOptions): Promise<PreparedBurst> {
+  const started = performance.now();
+  const warmPair = await createLinkedRepo(ctx.sandbox, { name: "burst-warm-up", project: "bench/burst-warm-up" });
+  const warmUp = { pair: warmPair, pushes: [await pushCommit(ctx.sandbox, warmPair.repo, "warm-up")] };
+  const indices = Array.from({ length: options.repos }, (_, i) => i);
+  const repos = await mapLimit(indices, options.setupConcurrency, async (i) => {
+    const name = `burst-${String(i).padStart(2, "0")}`;
+    const pair = await createLinkedRepo(ctx.sandbox, { name, project: `bench/${name}` });
+    const pushes: PushResult[] = [];
+    for (let c = 0; c < options.commitsPerRepo; c++) pushes.push(await pushCommit(ctx.sandbox, pair.repo, `${name}-${c}`));
+    return { pair, pushes };
+  });
+  return { repos, warmUp, setupMs: performance.now() - started };
+}
+
+/** Backstop poll of each burst repository's ref; end-to-end times are seconds, fs.watch catches changes first. */
+export const BURST_POLL_MS = 100;
+
+interface Delivery {
+  repo: number;
+  commit: number;
+  id: string;
+  payload: Record<string, unknown>;
+  sentAt?: number;
+  answeredAt?: number;
+  webhookMs?: number;
+  status?: number;
+  reachedAt?: number;
+}
+
+/** Sends the burst to `ctx.app` (which should have started fresh, so its peak memory is the burst's). */
+export async function runBurst(ctx: BenchContext, options: BurstOptions, prepared: PreparedBurst): Promise<BurstResult> {
+  const { sandbox } = ctx;
+  const problems: string[] = [];
+  const repos = prepared.repos;
+  const memory: MemorySampler = sampleMemory(ctx.app.pid, 100);
+  await warmUp(ctx, prepared.warmUp, options.mirrorTimeoutMs);
+  const observedVia: WatchStats = { watch: 0, poll: 0 };
+
+  // Interleaved: commit 0 of every repository, then commit 1, ...
+  const deliveries: Delivery[] = [];
+  for (let commit = 0; commit < options.commitsPerRepo; commit++) {
+    repos.forEach((r, repo) => deliveries.push({ repo, commit, id: randomUUID(), payload: pushPayload(sandbox, r.pair.repo, r.pushes[commit]!) }));
+  }
+  const byRepo = repos.map((_, i) => deliveries.filter((d) => d.repo === i));
+  const pushesBefore = repos.reduce((sum, r) => sum + sandbox.gitlab.pushCount(r.pair.project), 0);
+
+  // Which commit index each GitLab ref has reached; deliveries at or below it are done.
+  const reached = repos.map(() => -1);
+  const watchers = await Promise.all(
+    repos.map(async (r, i) => {
+      const index = new Map(r.pushes.map((p, k) => [p.after, k] as const));
+      // fs.watch sees the changes; with 50 repositories the backstop poll is kept slow (100 ms).
+      const watcher = await RefWatcher.start(r.pair.gitlabDir, MAIN, { pollMs: Math.max(ctx.pollMs, BURST_POLL_MS) });
+      watcher.onChange(({ sha, at }) => {
+        const k = sha ? index.get(sha) : undefined;
+        if (k === undefined || k <= reached[i]!) return;
+        reached[i] = k;
+        for (const d of byRepo[i]!) if (d.commit <= k && d.sentAt !== undefined && d.reachedAt === undefined) d.reachedAt = Math.max(at, d.sentAt);
+      });
+      return watcher;
+    }),
+  );
+
+  await scrapeEventLoopDelay(ctx.app, ctx.adminToken); // resets the app's histogram
+  const sender = monitorEventLoopDelay({ resolution: 10 });
+  sender.enable();
+  const first = performance.now();
+  await mapLimit(deliveries, options.inFlight, async (d) => {
+    d.sentAt = performance.now();
+    if (reached[d.repo]! >= d.commit) d.reachedAt = d.sentAt;
+    const answer = await deliver(sandbox, ctx.app, d.payload, d.id);
+    d.answeredAt = performance.now();
+    d.webhookMs = answer.ms;
+    d.status = answer.status;
+  });
+  const lastAnswer = performance.now();
+  sender.disable();
+  const sendingLoop = await scrapeEventLoopDelay(ctx.app, ctx.adminToken);
+  ctx.log(`burst: ${deliveries.length} deliveries answered in ${round((lastAnswer - first) / 1000, 2)} s; waiting for GitLab…`);
+
+  const allReached = await waitUntil(() => deliveries.every((d) => d.reachedAt !== undefined), options.mirrorTimeoutMs - (performance.now() - first));
+  if (!allReached) problems.push("not every delivery's commit reached GitLab in time");
+  const allMirroredMs = Math.max(...deliveries.map((d) => d.reachedAt ?? performance.now())) - first;
+  const mirroringLoop = await scrapeEventLoopDelay(ctx.app, ctx.adminToken);
+  for (const w of watchers) {
+    w.close();
+    observedVia.watch += w.stats.watch;
+    observedVia.poll += w.stats.poll;
+  }
+
+  const jobs = await waitForJobs(ctx.app, deliveries.map((d) => d.id), options.mirrorTimeoutMs).catch((error: Error) => {
+    problems.push(error.message);
+    return [];
+  });
+  ctx.log(`burst: ${jobs.length} sync jobs; waiting for their check runs (written ~1 s apart)…`);
+  const pairs = repos.map((r) => r.pair);
+  const checkRuns = await waitForCheckRuns(sandbox, pairs, jobs.length, Math.max(0, options.checkRunTimeoutMs - (performance.now() - first)));
+  const mem = await memory.stop();
+
+  let refsRight = true;
+  for (const { pair } of repos) {
+    const [github, gitlab] = await Promise.all([sandbox.github.refs(pair.repo), sandbox.gitlab.refs(pair.project)]);
+    if (JSON.stringify([...github].sort()) !== JSON.stringify([...gitlab].sort())) {
+      refsRight = false;
+      problems.push(`${pair.project} differs from ${pair.repo}`);
+    }
+  }
+  if (checkRuns.timedOut) problems.push(`only ${checkRuns.completed} of ${jobs.length} check runs completed in time`);
+  if (checkRuns.failed > 0) problems.push(`${checkRuns.failed} check run(s) did not succeed: ${checkRuns.failures.join("; ")}`);
+  const failedJobs = jobs.filter((j) => j.conclusion !== "success");
+  if (failedJobs.length > 0) problems.push(`${failedJobs.length} job(s) did not succeed`);
+  const non200 = deliveries.filter((d) => d.status !== 200).length;
+  if (non200 > 0) problems.push(`${non200} deliveries were not answered 200`);
+
+  const webhook = deliveries.map((d) => d.webhookMs ?? NaN);
+  const e2e = deliveries.filter((d) => d.reachedAt !== undefined).map((d) => d.reachedAt! - d.sentAt!);
+  return {
+    repos: repos.length,
+    deliveries: deliveries.length,
+    inFlight: options.inFlight,
+    setupMs: prepared.setupMs,
+    sendMs: lastAnswer - first,
+    webhook: { p50: percentile(webhook, 50), p99: percentile(webhook, 99), max: Math.max(...webhook), non200 },
+    endToEnd: {
+      p50: percentile(e2e, 50),
+      p99: percentile(e2e, 99),
+      max: Math.max(...e2e),
+      reachedBeforeSent: deliveries.filter((d) => d.reachedAt === d.sentAt).length,
+      missing: deliveries.length - e2e.length,
+    },
+    allMirroredMs,
+    jobs: jobs.length,
+    gitPushes: repos.reduce((sum, r) => sum + sandbox.gitlab.pushCount(r.pair.project), 0) - pushesBefore,
+    checkRuns: { ...checkRuns, completedAfterMs: checkRuns.doneAt - first, afterLastAnswerMs: checkRuns.doneAt - lastAnswer },
+    memory: { hwmMb: mem.hwmMb, peakSampledRssMb: mem.peakSampledRssMb },
+    webhookByTenth: tenths(deliveries.map((d) => d.webhookMs ?? NaN)),
+    senderEventLoop: { p50Ms: sender.percentile(50) / 1e6, p99Ms: sender.percentile(99) / 1e6, maxMs: sender.max / 1e6 },
+    slowest: deliveries
+      .map((d, index) => ({ index, sentAfterMs: (d.sentAt ?? first) - first, webhookMs: d.webhookMs ?? NaN }))
+      .sort((a, b) => b.webhookMs - a.webhookMs)
+      .slice(0, 10),
+    eventLoop: { sending: sendingLoop, mirroring: mirroringLoop },
+    refsRight,
+    observedVia,
+    problems,
+  };
+}
+
+function tenths(values: number[]): Array<{ p50: number; max: number }> {
+  const size = Math.ceil(values.length / 10);
+  return Array.from({ length: Math.ceil(values.length / size) }, (_, i) => {
+    const part = values.slice(i * size, (i + 1) * size);
+    return { p50: percentile(part, 50), max: Math.max(...part) };
+  });
+}
+
+/** One push mirrored before the burst: the burst then meets a running app, not a cold start. */
+async function warmUp(ctx: BenchContext, { pair, pushes }: BurstRepo, timeoutMs: number): Promise<void> {
+  const push = pushes[0]!;
+  const watcher = await RefWatcher.start(pair.gitlabDir, MAIN, { pollMs: ctx.pollMs });
+  try {
+    await deliver(ctx.sandbox, ctx.app, pushPayload(ctx.sandbox, pair.repo, push));
+    await watcher.until((sha) => sha === push.after, timeoutMs);
+  } finally {
+    watcher.close();
+  }
+}
+
+/** Polls `done` every 10 ms; false after `timeoutMs`. */
+async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (!done()) {
+    if (performance.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return true;
+}

@@ -1,0 +1,45 @@
+/** The two shapes of a run: the full benchmark, and the smoke run CI uses to keep it working. */
+import type { BurstOptions } from "./burst.js";
+import type { LatencyOptions } from "./latency.js";
+
+export type Mode = "full" | "smoke";
+
+export interface BenchOptions {
+  mode: Mode;
+  latency: LatencyOptions;
+  burst: BurstOptions;
+  /** Backstop poll for watched refs (fs.watch normally sees changes first). */
+  pollMs: number;
+  /** Bound on the latency phase's check runs all completing, after its last mirror. */
+  checkRunTimeoutMs: number;
+  /** Where results.json and benchmarks.md are written. */
+  out: { results: string; doc: string | null };
+}
+
+const MINUTE = 60_000;
+
+export function fullOptions(): Omit<BenchOptions, "out"> {
+  return {
+    mode: "full",
+    latency: {
+      sizes: [1_000, 20_000, 100_000],
+      iterations: 11,
+      actionsIterations: (commits) => (commits >= 100_000 ? 3 : 7),
+      timeoutMs: MINUTE,
+      initialTimeoutMs: 10 * MINUTE,
+    },
+    burst: { repos: 50, commitsPerRepo: 20, inFlight: 50, setupConcurrency: 4, mirrorTimeoutMs: 5 * MINUTE, checkRunTimeoutMs: 15 * MINUTE },
+    pollMs: 10,
+    checkRunTimeoutMs: 5 * MINUTE,
+  };
+}
+
+export function smokeOptions(): Omit<BenchOptions, "out"> {
+  return {
+    mode: "smoke",
+    latency: { sizes: [200], iterations: 3, actionsIterations: () => 2, timeoutMs: MINUTE, initialTimeoutMs: MINUTE },
+    burst: { repos: 4, commitsPerRepo: 10, inFlight: 10, setupConcurrency: 4, mirrorTimeoutMs: MINUTE, checkRunTimeoutMs: 2 * MINUTE },
+    pollMs: 10,
+    checkRunTimeoutMs: MINUTE,
+  };
+}
