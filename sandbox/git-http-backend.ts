@@ -70,8 +70,11 @@ export function createGitHttpHandler(options: GitHttpOptions) {
     }
     const isPushPost = service === "receive-pack" && req.method === "POST";
     if (isPushPost) await options.beforePush?.(request);
-    await runBackend(options, req, res, request, url, isPushPost);
-    if (isPushPost) options.onPush?.(request);
+    try {
+      await runBackend(options, req, res, request, url, isPushPost);
+    } finally {
+      if (isPushPost) options.onPush?.(request); // always: push watchers wait for it
+    }
     return true;
   };
 }

@@ -21,15 +21,23 @@ export interface PushWatcherOptions {
 }
 
 export class PushWatcher {
-  readonly #before = new WeakMap<GitRequest, { gitDir: string; refs: Promise<Map<string, string>> }>();
+  readonly #before = new WeakMap<GitRequest, { gitDir: string; refs: Promise<Map<string, string>>; done: () => void }>();
   readonly #pending = new Set<Promise<void>>();
 
   constructor(private readonly options: PushWatcherOptions) {}
 
-  /** For createGitHttpHandler's `beforePush`. */
+  /**
+   * For createGitHttpHandler's `beforePush`. The push counts as pending from here on: the client
+   * can see git's answer before `afterPush` runs, and `settled()` must still wait for its webhook.
+   */
   readonly beforePush = (request: GitRequest): void => {
     const gitDir = this.options.watched(request.repoPath);
-    if (gitDir) this.#before.set(request, { gitDir, refs: listRefs(gitDir) });
+    if (!gitDir) return;
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    this.#pending.add(finished);
+    void finished.finally(() => this.#pending.delete(finished));
+    this.#before.set(request, { gitDir, refs: listRefs(gitDir), done });
   };
 
   /** For createGitHttpHandler's `onPush`: diffs the refs, then notifies without blocking git's answer. */
@@ -44,9 +52,9 @@ export class PushWatcher {
         .map((ref) => ({ ref, before: refsBefore.get(ref) ?? ZERO_SHA, after: refsAfter.get(ref) ?? ZERO_SHA }))
         .filter((change) => change.before !== change.after);
       if (changes.length > 0) await this.options.onPush(request.repoPath, changes, { before: refsBefore, after: refsAfter });
-    })().catch((error: Error) => this.options.onError(error));
-    this.#pending.add(work);
-    void work.finally(() => this.#pending.delete(work));
+    })()
+      .catch((error: Error) => this.options.onError(error))
+      .finally(before.done);
   };
 
   /** Resolves once every notification of earlier pushes has finished. */
