@@ -99,7 +99,6 @@ interface Delivery {
   id: string;
   payload: Record<string, unknown>;
   sentAt?: number;
-  answeredAt?: number;
   webhookMs?: number;
   status?: number;
   reachedAt?: number;
@@ -108,63 +107,29 @@ interface Delivery {
 /** Sends the burst to `ctx.app` (which should have started fresh, so its peak memory is the burst's). */
 export async function runBurst(ctx: BenchContext, options: BurstOptions, prepared: PreparedBurst): Promise<BurstResult> {
   const { sandbox } = ctx;
-  const problems: string[] = [];
   const repos = prepared.repos;
   const memory: MemorySampler = sampleMemory(ctx.app.pid, 100);
   await warmUp(ctx, prepared.warmUp, options.mirrorTimeoutMs);
-  const observedVia: WatchStats = { watch: 0, poll: 0 };
 
   // Interleaved: commit 0 of every repository, then commit 1, ...
   const deliveries: Delivery[] = [];
   for (let commit = 0; commit < options.commitsPerRepo; commit++) {
     repos.forEach((r, repo) => deliveries.push({ repo, commit, id: randomUUID(), payload: pushPayload(sandbox, r.pair.repo, r.pushes[commit]!) }));
   }
-  const byRepo = repos.map((_, i) => deliveries.filter((d) => d.repo === i));
   const pushesBefore = repos.reduce((sum, r) => sum + sandbox.gitlab.pushCount(r.pair.project), 0);
-
-  // Which commit index each GitLab ref has reached; deliveries at or below it are done.
-  const reached = repos.map(() => -1);
-  const watchers = await Promise.all(
-    repos.map(async (r, i) => {
-      const index = new Map(r.pushes.map((p, k) => [p.after, k] as const));
-      // fs.watch sees the changes; with 50 repositories the backstop poll is kept slow (100 ms).
-      const watcher = await RefWatcher.start(r.pair.gitlabDir, MAIN, { pollMs: Math.max(ctx.pollMs, BURST_POLL_MS) });
-      watcher.onChange(({ sha, at }) => {
-        const k = sha ? index.get(sha) : undefined;
-        if (k === undefined || k <= reached[i]!) return;
-        reached[i] = k;
-        for (const d of byRepo[i]!) if (d.commit <= k && d.sentAt !== undefined && d.reachedAt === undefined) d.reachedAt = Math.max(at, d.sentAt);
-      });
-      return watcher;
-    }),
-  );
+  const arrivals = await watchArrivals(ctx, repos, deliveries);
 
   await scrapeEventLoopDelay(ctx.app, ctx.adminToken); // resets the app's histogram
-  const sender = monitorEventLoopDelay({ resolution: 10 });
-  sender.enable();
-  const first = performance.now();
-  await mapLimit(deliveries, options.inFlight, async (d) => {
-    d.sentAt = performance.now();
-    if (reached[d.repo]! >= d.commit) d.reachedAt = d.sentAt;
-    const answer = await deliver(sandbox, ctx.app, d.payload, d.id);
-    d.answeredAt = performance.now();
-    d.webhookMs = answer.ms;
-    d.status = answer.status;
-  });
-  const lastAnswer = performance.now();
-  sender.disable();
+  const sent = await sendAll(ctx, deliveries, options.inFlight, arrivals.reached);
   const sendingLoop = await scrapeEventLoopDelay(ctx.app, ctx.adminToken);
-  ctx.log(`burst: ${deliveries.length} deliveries answered in ${round((lastAnswer - first) / 1000, 2)} s; waiting for GitLab…`);
+  ctx.log(`burst: ${deliveries.length} deliveries answered in ${round((sent.lastAnswer - sent.first) / 1000, 2)} s; waiting for GitLab…`);
 
-  const allReached = await waitUntil(() => deliveries.every((d) => d.reachedAt !== undefined), options.mirrorTimeoutMs - (performance.now() - first));
+  const problems: string[] = [];
+  const allReached = await waitUntil(() => deliveries.every((d) => d.reachedAt !== undefined), options.mirrorTimeoutMs - (performance.now() - sent.first));
   if (!allReached) problems.push("not every delivery's commit reached GitLab in time");
-  const allMirroredMs = Math.max(...deliveries.map((d) => d.reachedAt ?? performance.now())) - first;
+  const allMirroredMs = Math.max(...deliveries.map((d) => d.reachedAt ?? performance.now())) - sent.first;
   const mirroringLoop = await scrapeEventLoopDelay(ctx.app, ctx.adminToken);
-  for (const w of watchers) {
-    w.close();
-    observedVia.watch += w.stats.watch;
-    observedVia.poll += w.stats.poll;
-  }
+  const observedVia = arrivals.close();
 
   const jobs = await waitForJobs(ctx.app, deliveries.map((d) => d.id), options.mirrorTimeoutMs).catch((error: Error) => {
     problems.push(error.message);
@@ -172,17 +137,11 @@ export async function runBurst(ctx: BenchContext, options: BurstOptions, prepare
   });
   ctx.log(`burst: ${jobs.length} sync jobs; waiting for their check runs (written ~1 s apart)…`);
   const pairs = repos.map((r) => r.pair);
-  const checkRuns = await waitForCheckRuns(sandbox, pairs, jobs.length, Math.max(0, options.checkRunTimeoutMs - (performance.now() - first)));
+  const checkRuns = await waitForCheckRuns(sandbox, pairs, jobs.length, Math.max(0, options.checkRunTimeoutMs - (performance.now() - sent.first)));
   const mem = await memory.stop();
 
-  let refsRight = true;
-  for (const { pair } of repos) {
-    const [github, gitlab] = await Promise.all([sandbox.github.refs(pair.repo), sandbox.gitlab.refs(pair.project)]);
-    if (JSON.stringify([...github].sort()) !== JSON.stringify([...gitlab].sort())) {
-      refsRight = false;
-      problems.push(`${pair.project} differs from ${pair.repo}`);
-    }
-  }
+  const wrongRefs = await differingMirrors(ctx, pairs);
+  problems.push(...wrongRefs.map((pair) => `${pair.project} differs from ${pair.repo}`));
   if (checkRuns.timedOut) problems.push(`only ${checkRuns.completed} of ${jobs.length} check runs completed in time`);
   if (checkRuns.failed > 0) problems.push(`${checkRuns.failed} check run(s) did not succeed: ${checkRuns.failures.join("; ")}`);
   const failedJobs = jobs.filter((j) => j.conclusion !== "success");
@@ -197,7 +156,7 @@ export async function runBurst(ctx: BenchContext, options: BurstOptions, prepare
     deliveries: deliveries.length,
     inFlight: options.inFlight,
     setupMs: prepared.setupMs,
-    sendMs: lastAnswer - first,
+    sendMs: sent.lastAnswer - sent.first,
     webhook: { p50: percentile(webhook, 50), p99: percentile(webhook, 99), max: Math.max(...webhook), non200 },
     endToEnd: {
       p50: percentile(e2e, 50),
@@ -209,19 +168,81 @@ export async function runBurst(ctx: BenchContext, options: BurstOptions, prepare
     allMirroredMs,
     jobs: jobs.length,
     gitPushes: repos.reduce((sum, r) => sum + sandbox.gitlab.pushCount(r.pair.project), 0) - pushesBefore,
-    checkRuns: { ...checkRuns, completedAfterMs: checkRuns.doneAt - first, afterLastAnswerMs: checkRuns.doneAt - lastAnswer },
+    checkRuns: { ...checkRuns, completedAfterMs: checkRuns.doneAt - sent.first, afterLastAnswerMs: checkRuns.doneAt - sent.lastAnswer },
     memory: { hwmMb: mem.hwmMb, peakSampledRssMb: mem.peakSampledRssMb },
-    webhookByTenth: tenths(deliveries.map((d) => d.webhookMs ?? NaN)),
-    senderEventLoop: { p50Ms: sender.percentile(50) / 1e6, p99Ms: sender.percentile(99) / 1e6, maxMs: sender.max / 1e6 },
+    webhookByTenth: tenths(webhook),
+    eventLoop: { sending: sendingLoop, mirroring: mirroringLoop },
+    senderEventLoop: sent.senderLoop,
     slowest: deliveries
-      .map((d, index) => ({ index, sentAfterMs: (d.sentAt ?? first) - first, webhookMs: d.webhookMs ?? NaN }))
+      .map((d, index) => ({ index, sentAfterMs: (d.sentAt ?? sent.first) - sent.first, webhookMs: d.webhookMs ?? NaN }))
       .sort((a, b) => b.webhookMs - a.webhookMs)
       .slice(0, 10),
-    eventLoop: { sending: sendingLoop, mirroring: mirroringLoop },
-    refsRight,
+    refsRight: wrongRefs.length === 0,
     observedVia,
     problems,
   };
+}
+
+/**
+ * Watches every GitLab project's main: when it reaches commit k (or a descendant), every sent
+ * delivery of that repository for commits up to k has arrived, at the moment the change was seen.
+ */
+async function watchArrivals(ctx: BenchContext, repos: BurstRepo[], deliveries: Delivery[]): Promise<{ reached: number[]; close(): WatchStats }> {
+  const reached = repos.map(() => -1);
+  const byRepo = repos.map((_, i) => deliveries.filter((d) => d.repo === i));
+  const watchers = await Promise.all(
+    repos.map(async (r, i) => {
+      const index = new Map(r.pushes.map((p, k) => [p.after, k] as const));
+      const watcher = await RefWatcher.start(r.pair.gitlabDir, MAIN, { pollMs: Math.max(ctx.pollMs, BURST_POLL_MS) });
+      watcher.onChange(({ sha, at }) => {
+        const k = sha ? index.get(sha) : undefined;
+        if (k === undefined || k <= reached[i]!) return;
+        reached[i] = k;
+        for (const d of byRepo[i]!) if (d.commit <= k && d.sentAt !== undefined && d.reachedAt === undefined) d.reachedAt = Math.max(at, d.sentAt);
+      });
+      return watcher;
+    }),
+  );
+  return {
+    reached,
+    close() {
+      const stats: WatchStats = { watch: 0, poll: 0 };
+      for (const w of watchers) {
+        w.close();
+        stats.watch += w.stats.watch;
+        stats.poll += w.stats.poll;
+      }
+      return stats;
+    },
+  };
+}
+
+/** Sends every delivery, `inFlight` at a time; a delivery whose commit is already on GitLab has arrived when sent. */
+async function sendAll(ctx: BenchContext, deliveries: Delivery[], inFlight: number, reached: number[]) {
+  const sender = monitorEventLoopDelay({ resolution: 10 });
+  sender.enable();
+  const first = performance.now();
+  await mapLimit(deliveries, inFlight, async (d) => {
+    d.sentAt = performance.now();
+    if (reached[d.repo]! >= d.commit) d.reachedAt = d.sentAt;
+    const answer = await deliver(ctx.sandbox, ctx.app, d.payload, d.id);
+    d.webhookMs = answer.ms;
+    d.status = answer.status;
+  });
+  const lastAnswer = performance.now();
+  sender.disable();
+  const senderLoop: EventLoopDelay = { p50Ms: sender.percentile(50) / 1e6, p99Ms: sender.percentile(99) / 1e6, maxMs: sender.max / 1e6 };
+  return { first, lastAnswer, senderLoop };
+}
+
+/** Pairs whose GitLab refs are not exactly GitHub's branches and tags. */
+async function differingMirrors(ctx: BenchContext, pairs: LinkedRepo[]): Promise<LinkedRepo[]> {
+  const wrong: LinkedRepo[] = [];
+  for (const pair of pairs) {
+    const [github, gitlab] = await Promise.all([ctx.sandbox.github.refs(pair.repo), ctx.sandbox.gitlab.refs(pair.project)]);
+    if (JSON.stringify([...github].sort()) !== JSON.stringify([...gitlab].sort())) wrong.push(pair);
+  }
+  return wrong;
 }
 
 function tenths(values: number[]): Array<{ p50: number; max: number }> {

@@ -9,15 +9,14 @@
  * commit pushed to GitHub (untimed), then a, b, c in turn, starting with a different one each
  * iteration so none always goes first. (a) and (b) both move GitLab by exactly that one commit.
  */
-import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import path from "node:path";
-import type { LoggedRequest } from "../sandbox/index.js";
 import type { BenchContext } from "./context.js";
-import { createLinkedRepo, deliver, githubTip, MAIN, pushCommit, pushPayload, seedHistory, type LinkedRepo } from "./repos.js";
-import { RefWatcher, type WatchStats } from "./ref-watch.js";
+import type { WatchStats } from "./ref-watch.js";
+import { createLinkedRepo, githubTip, MAIN, pushCommit, seedHistory, type LinkedRepo } from "./repos.js";
 import { median, ratio, round } from "./stats.js";
-import { floorTimeline, medianTimeline, mirrorTimeline, type FloorTimeline, type MirrorTimeline } from "./timeline.js";
+import { medianTimeline, type FloorTimeline, type MirrorTimeline } from "./timeline.js";
+import { setUpFloor, timeActions, timeFloor, timeMirror, type ActionsRun, type Floor, type FloorRun, type MirrorRun } from "./variants.js";
+
+export type { ActionsRun, FloorRun, MirrorRun } from "./variants.js";
 
 export interface LatencyOptions {
   sizes: number[];
@@ -28,26 +27,6 @@ export interface LatencyOptions {
   /** Bound on one mirror; an initial sync of a large history gets `initialTimeoutMs`. */
   timeoutMs: number;
   initialTimeoutMs: number;
-}
-
-export interface MirrorRun {
-  ms: number;
-  webhookMs: number;
-  deliveryId: string;
-  timeline: MirrorTimeline;
-}
-
-export interface FloorRun {
-  ms: number;
-  fetchMs: number;
-  pushMs: number;
-  timeline: FloorTimeline;
-}
-
-export interface ActionsRun {
-  ms: number;
-  cloneMs: number;
-  pushMs: number;
 }
 
 export interface SizeResult {
@@ -166,100 +145,4 @@ async function summarize(ctx: BenchContext, { commits, pair, seedMs, initialSync
     deliveryIds: [initialSync.deliveryId, ...runs.a.map((r) => r.deliveryId)],
     problems,
   };
-}
-
-/** Requests the fakes log from now on, read back after the timed work; the logs are then emptied. */
-function requestMark(ctx: BenchContext): () => { github: LoggedRequest[]; gitlab: LoggedRequest[] } {
-  const { github, gitlab } = ctx.sandbox;
-  github.resetRequests();
-  gitlab.resetRequests();
-  return () => {
-    const taken = { github: [...github.requests], gitlab: [...gitlab.requests] };
-    github.resetRequests();
-    gitlab.resetRequests();
-    return taken;
-  };
-}
-
-async function withWatcher<T>(dir: string, ctx: BenchContext, observedVia: WatchStats, use: (watcher: RefWatcher) => Promise<T>): Promise<T> {
-  const watcher = await RefWatcher.start(dir, MAIN, { pollMs: ctx.pollMs });
-  try {
-    return await use(watcher);
-  } finally {
-    watcher.close();
-    observedVia.watch += watcher.stats.watch;
-    observedVia.poll += watcher.stats.poll;
-  }
-}
-
-/** (a): webhook sent → GitLab's main at `push.after`. */
-function timeMirror(ctx: BenchContext, pair: LinkedRepo, push: { before: string; after: string }, timeoutMs: number, observedVia: WatchStats): Promise<MirrorRun> {
-  return withWatcher(pair.gitlabDir, ctx, observedVia, async (watcher) => {
-    const payload = pushPayload(ctx.sandbox, pair.repo, push);
-    const deliveryId = randomUUID();
-    const requests = requestMark(ctx);
-    // Give the event loop a turn so nothing queued earlier runs inside the timed window.
-    await new Promise((resolve) => setImmediate(resolve));
-    const startWall = Date.now();
-    const started = performance.now();
-    const [answer, seen] = await Promise.all([
-      deliver(ctx.sandbox, ctx.app, payload, deliveryId),
-      watcher.until((sha) => sha === push.after, timeoutMs),
-    ]);
-    if (answer.status !== 200) throw new Error(`the app answered ${answer.status} to a push delivery: ${answer.body}`);
-    const ms = seen.at - started;
-    return { ms, webhookMs: answer.ms, deliveryId, timeline: mirrorTimeline(startWall, { ...requests(), webhookMs: answer.ms, refMovedMs: ms }) };
-  });
-}
-
-interface Floor {
-  dir: string;
-  project: string;
-  gitlabDir: string;
-  url: string;
-  setupMs: number;
-}
-
-/** A warm bare clone of the history and a GitLab project holding it, as the floor starts from. */
-async function setUpFloor(ctx: BenchContext, pair: LinkedRepo, label: string): Promise<Floor> {
-  const started = performance.now();
-  const project = await ctx.sandbox.gitlab.createProject({ path: `bench/floor-${label}` });
-  const dir = path.join(ctx.workDir, `floor-${label}.git`);
-  await ctx.git(["clone", "--bare", "--quiet", ctx.sandbox.github.cloneUrl(pair.repo), dir]);
-  await ctx.git(["push", "--quiet", project.httpUrl, `${MAIN}:${MAIN}`], dir);
-  return { dir, project: project.path, gitlabDir: project.bareDir, url: project.httpUrl, setupMs: performance.now() - started };
-}
-
-/** (b): `git fetch` the new commit into the warm clone, then `git push` it: two plain commands. */
-function timeFloor(ctx: BenchContext, pair: LinkedRepo, floor: Floor, sha: string, timeoutMs: number, observedVia: WatchStats): Promise<FloorRun> {
-  return withWatcher(floor.gitlabDir, ctx, observedVia, async (watcher) => {
-    const requests = requestMark(ctx);
-    await new Promise((resolve) => setImmediate(resolve));
-    const startWall = Date.now();
-    const started = performance.now();
-    const fetchMs = await ctx.git(["fetch", "--quiet", ctx.sandbox.github.cloneUrl(pair.repo), `${MAIN}:${MAIN}`], floor.dir);
-    const pushMs = await ctx.git(["push", "--quiet", floor.url, `${MAIN}:${MAIN}`], floor.dir);
-    const seen = await watcher.until((value) => value === sha, timeoutMs);
-    const ms = seen.at - started;
-    return { ms, fetchMs, pushMs, timeline: floorTimeline(startWall, { ...requests(), fetchMs, refMovedMs: ms }) };
-  });
-}
-
-/** (c): what a CI job without a cache does: clone everything, push everything, to a fresh project. */
-async function timeActions(ctx: BenchContext, pair: LinkedRepo, label: string, sha: string, timeoutMs: number, observedVia: WatchStats): Promise<ActionsRun> {
-  const project = await ctx.sandbox.gitlab.createProject({ path: `bench/actions-${label}` });
-  const scratch = await mkdtemp(path.join(ctx.workDir, "actions-"));
-  const dir = path.join(scratch, "mirror.git");
-  try {
-    return await withWatcher(project.bareDir, ctx, observedVia, async (watcher) => {
-      await new Promise((resolve) => setImmediate(resolve));
-      const started = performance.now();
-      const cloneMs = await ctx.git(["clone", "--mirror", "--quiet", ctx.sandbox.github.cloneUrl(pair.repo), dir]);
-      const pushMs = await ctx.git(["push", "--mirror", "--quiet", project.httpUrl], dir);
-      const seen = await watcher.until((value) => value === sha, timeoutMs);
-      return { ms: seen.at - started, cloneMs, pushMs };
-    });
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
 }

@@ -56,12 +56,12 @@ function burstRows(r: BenchResults): string[][] {
     ["deliveries", `${b.deliveries} over ${b.repos} repositories, ${b.inFlight} in flight; all answered in ${formatMs(b.sendMs)} (${Math.round(b.deliveries / (b.sendMs / 1000))}/s)`],
     ["webhook answer (p50 / p99 / max)", `${formatMs(b.webhook.p50)} / ${formatMs(b.webhook.p99)} / ${formatMs(b.webhook.max)}`],
     ["webhook answer p50 by tenth of the burst", b.webhookByTenth.map((t) => `${round(t.p50, 0)}`).join(" · ") + " ms"],
+    ["slowest answers (ms; sent at +ms)", b.slowest.slice(0, 5).map((d) => `${round(d.webhookMs, 0)} (+${round(d.sentAfterMs, 0)})`).join(", ")],
     ["app event-loop delay while sending (p99 / max)", loopDelay(b.eventLoop.sending)],
     ["bench's own event-loop delay while sending (p99 / max)", loopDelay(b.senderEventLoop)],
-    ["slowest answers (ms; sent at +ms)", b.slowest.slice(0, 5).map((d) => `${round(d.webhookMs, 0)} (+${round(d.sentAfterMs, 0)})`).join(", ")],
-    ["app event-loop delay until all mirrored (p99 / max)", loopDelay(b.eventLoop.mirroring)],
     ["delivery → commit on GitLab (p50 / p99 / max)", `${formatMs(b.endToEnd.p50)} / ${formatMs(b.endToEnd.p99)} / ${formatMs(b.endToEnd.max)} (${b.endToEnd.reachedBeforeSent} already there when sent)`],
     ["every GitLab ref right after", formatMs(b.allMirroredMs)],
+    ["app event-loop delay until all mirrored (p99 / max)", loopDelay(b.eventLoop.mirroring)],
     ["sync jobs / git pushes to GitLab", `${b.jobs} / ${b.gitPushes}`],
     ["check runs completed / failed", `${b.checkRuns.completed} / ${b.checkRuns.failed}${b.checkRuns.timedOut ? " (timed out)" : ""}`],
     ["all check runs completed after", `${formatMs(b.checkRuns.completedAfterMs)} (${formatMs(b.checkRuns.afterLastAnswerMs)} after the last delivery was answered)`],
@@ -104,8 +104,11 @@ const MIRROR_MILESTONES: Array<[string, string]> = [
   ["configRequested", "`.mirror.yml` requested (contents API)"],
   ["configAnswered", "`.mirror.yml` answered"],
   ["gitlabApiRequested", "GitLab project requested (API)"],
-  ["firstGitRequest", "first git request (fetch / ls-remote)"],
-  ["fetchAndListAnswered", "fetch and ls-remote answered"],
+  ["firstGitRequest", "first git request (fetch or ls-remote)"],
+  ["fetchAnswered", "fetch from GitHub answered"],
+  ["listRequested", "ls-remote of GitLab requested"],
+  ["listAnswered", "ls-remote of GitLab answered"],
+  ["fetchAndListAnswered", "both answered"],
   ["pushStarted", "push started (receive-pack)"],
   ["refMoved", "GitLab ref moved"],
   ["serverMs", "fakes' own time answering (sum)"],
@@ -148,8 +151,8 @@ function stageRows(sizes: SizeResult[]): string[][] {
     ];
   };
   const labels = [
-    "start → first git request (webhook, queue, `.mirror.yml`, GitLab API, git start-up)",
-    "fetch (and mirror-bot's ls-remote) on the wire",
+    "start → first git request (webhook, queue, whatever the app does before git, git start-up)",
+    "first git request → fetch (and mirror-bot's ls-remote of GitLab) answered",
     "fetch answered → push's first request (local git work, process start-up)",
     "push → GitLab ref moved",
   ];
@@ -230,7 +233,8 @@ interleaved across repositories (every repository's first commit, then every sec
 to a freshly started app (so its peak memory is the burst's). The app is started before the
 repositories are created, because at start it reconciles every repository it can see, which would
 mirror them before the first delivery; and one push to another repository is mirrored first, so
-the burst meets a running app rather than a cold process.` : "not run."} Measured: the webhook answer time;
+the burst meets a running app rather than a cold process. Deliveries go over keep-alive
+connections: the first ${b.inFlight} each open one, so their answer time includes the app accepting it.` : "not run."} Measured: the webhook answer time;
 end to end, from a delivery being sent to its commit (or a descendant) being on GitLab (a
 delivery whose commit was already there when it was sent counts 0); the sync jobs the app ran and
 the git pushes GitLab received (coalescing); how long until every check run was completed; and the
@@ -259,8 +263,10 @@ ${markdownTable(LATENCY_HEAD, latencyRows(sizes))}
 ### Where the time goes
 
 Milestones of one mirror, in ms after the webhook was sent (median over the (a) runs), from the
-fakes' request logs (1 ms resolution). Gaps between milestones are the app's own work: handling
-the webhook and queueing, Octokit, starting git processes, local git commands.
+fakes' request logs (1 ms resolution; a milestone the app did not reach in some runs, such as a
+GitLab API request its cache answered, is the median of the runs that had it). Gaps between
+milestones are the app's own work: handling the webhook and queueing, Octokit, starting git
+processes, local git commands.
 
 ${timelineTable(sizes, "a", MIRROR_MILESTONES)}
 

@@ -15,6 +15,12 @@ export interface MirrorTimeline {
   configAnswered: number | null;
   gitlabApiRequested: number | null;
   firstGitRequest: number | null;
+  /** The fetch from GitHub: its last request answered. */
+  fetchAnswered: number | null;
+  /** The ls-remote of GitLab: its first request, and its last answered. */
+  listRequested: number | null;
+  listAnswered: number | null;
+  /** Both of the above answered. */
   fetchAndListAnswered: number | null;
   pushStarted: number | null;
   refMoved: number | null;
@@ -40,14 +46,20 @@ export function mirrorTimeline(
   const gitRequests = [...github, ...gitlab].filter(isGit).sort((a, b) => a.at - b.at);
   const reads = gitRequests.filter(isUploadPack);
   const push = gitlab.find((r) => /service=git-receive-pack|git-receive-pack$/.test(r.path));
-  const lastRead = reads.length > 0 ? Math.max(...reads.filter((r) => !push || r.at <= push.at).map(end)) : undefined;
+  const beforePush = (r: LoggedRequest) => !push || r.at <= push.at;
+  const lastEnd = (list: LoggedRequest[]) => (list.length > 0 ? Math.max(...list.map(end)) : undefined);
+  const fetch = github.filter((r) => isUploadPack(r) && beforePush(r));
+  const list = gitlab.filter((r) => isUploadPack(r) && beforePush(r));
   return {
     webhookAnswered: webhookMs,
     configRequested: since(config?.at),
     configAnswered: since(config ? end(config) : undefined),
     gitlabApiRequested: since(gitlabApi?.at),
     firstGitRequest: since(gitRequests[0]?.at),
-    fetchAndListAnswered: since(Number.isFinite(lastRead) ? lastRead : undefined),
+    fetchAnswered: since(lastEnd(fetch)),
+    listRequested: since(list[0]?.at),
+    listAnswered: since(lastEnd(list)),
+    fetchAndListAnswered: since(lastEnd(reads.filter(beforePush))),
     pushStarted: since(push?.at),
     refMoved: refMovedMs,
     // Check runs are written in the background (and may be an earlier job's): not this mirror's cost.
