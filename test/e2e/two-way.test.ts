@@ -37,28 +37,7 @@ const githubPushCount = (repo: string) => e2e.sandbox.github.requests.filter((r)
 const gitlabStatuses = (project: string, sha?: string): StatusRecord[] => e2e.sandbox.gitlab.statuses(project).filter((s) => !sha || s.sha === sha);
 const checkRunsOn = (repo: string, sha: string) => e2e.sandbox.github.checkRuns(repo).filter((r) => r.head_sha === sha);
 
-/**
- * The system is quiet when every webhook either fake sent has been answered, and the job each one
- * became has finished and written its reports (or the delivery was a duplicate or dropped), and
- * that produced no further webhook. A bounded wait on that condition, never a sleep.
- */
-async function quiet(): Promise<void> {
-  const { github, gitlab } = e2e.sandbox;
-  for (let round = 0; round < 20; round++) {
-    await Promise.all([github.settled(), gitlab.settled()]);
-    const ids = [...github.webhookDeliveries.map((d) => d.deliveryId), ...gitlab.hookDeliveries.map((d) => d.eventUuid)];
-    await waitFor(
-      () => {
-        const done = e2e.app.logs().filter((line) => /mirror job finished and reported|duplicate|dropped/.test(line));
-        return ids.every((id) => done.some((line) => line.includes(id)));
-      },
-      { timeoutMs: 30_000, what: `the jobs of ${ids.length} webhook deliveries to finish` },
-    );
-    await Promise.all([github.settled(), gitlab.settled()]);
-    if (github.webhookDeliveries.length + gitlab.hookDeliveries.length === ids.length) return;
-  }
-  throw new Error("the system never became quiet: webhooks kept coming");
-}
+const quiet = () => e2e.quiet();
 
 interface Pair {
   repo: string;

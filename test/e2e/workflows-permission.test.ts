@@ -28,24 +28,7 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-/** Every webhook either fake sent answered, and the job each became finished and reported: never a sleep. */
-async function quiet(): Promise<void> {
-  const { github, gitlab } = e2e.sandbox;
-  for (let round = 0; round < 20; round++) {
-    await Promise.all([github.settled(), gitlab.settled()]);
-    const ids = [...github.webhookDeliveries.map((d) => d.deliveryId), ...gitlab.hookDeliveries.map((d) => d.eventUuid)];
-    await waitFor(
-      () => {
-        const done = e2e.app.logs().filter((line) => /mirror job finished and reported|duplicate|dropped/.test(line));
-        return ids.every((id) => done.some((line) => line.includes(id)));
-      },
-      { timeoutMs: 30_000, what: `the jobs of ${ids.length} webhook deliveries to finish` },
-    );
-    await Promise.all([github.settled(), gitlab.settled()]);
-    if (github.webhookDeliveries.length + gitlab.hookDeliveries.length === ids.length) return;
-  }
-  throw new Error("the system never became quiet");
-}
+const quiet = () => e2e.quiet();
 
 const statusOn = (project: string, sha: string) => e2e.sandbox.gitlab.statuses(project).filter((s) => s.sha === sha && s.name === "github-mirror");
 const githubRef = async (repo: string, ref: string) => (await e2e.sandbox.github.refs(repo)).get(ref);

@@ -14,6 +14,12 @@ export interface E2E {
   deliverPush(repo: string, push: { ref: string; before: string; after: string; deleted?: boolean }, deliveryId?: string): Promise<{ status: number }>;
   /** Waits until the GitLab ref has `sha` (or is gone when sha is null). */
   waitForGitLabRef(project: string, ref: string, sha: string | null): Promise<void>;
+  /**
+   * Waits until the system is quiet: every webhook either fake sent has been answered, the job it
+   * became has finished and written its reports (or was a duplicate or dropped), and that produced
+   * no further webhook. A bounded wait on that condition, never a sleep.
+   */
+  quiet(): Promise<void>;
   /** Waits for a completed check run with this name on `sha`. */
   waitForCheck(repo: string, sha: string, name: string): Promise<any>;
   stop(): Promise<void>;
@@ -59,6 +65,23 @@ export async function startE2E(appEnv: Record<string, string> = {}): Promise<E2E
         },
         { timeoutMs: 20_000, what: `completed check run "${name}" on ${sha.slice(0, 7)}` },
       );
+    },
+    async quiet() {
+      const { github, gitlab } = sandbox;
+      for (let round = 0; round < 20; round++) {
+        await Promise.all([github.settled(), gitlab.settled()]);
+        const ids = [...github.webhookDeliveries.map((d) => d.deliveryId), ...gitlab.hookDeliveries.map((d) => d.eventUuid)];
+        await waitFor(
+          () => {
+            const done = app.logs().filter((line) => /mirror job finished and reported|duplicate|dropped/.test(line));
+            return ids.every((id) => done.some((line) => line.includes(id)));
+          },
+          { timeoutMs: 30_000, what: `the jobs of ${ids.length} webhook deliveries to finish` },
+        );
+        await Promise.all([github.settled(), gitlab.settled()]);
+        if (github.webhookDeliveries.length + gitlab.hookDeliveries.length === ids.length) return;
+      }
+      throw new Error("the system never became quiet: webhooks kept coming");
     },
     async stop() {
       await app.stop();
