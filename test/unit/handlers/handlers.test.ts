@@ -41,7 +41,11 @@ afterEach(() => {
   expect(nock.pendingMocks()).toEqual([]);
   nock.cleanAll();
 });
-afterAll(() => nock.enableNetConnect());
+// nock patches Node's http globally, and jest shares core modules across files in a worker: undo it.
+afterAll(() => {
+  nock.enableNetConnect();
+  nock.restore();
+});
 
 describe("push handler", () => {
   it("enqueues one job per push, reporting on the pushed commit, without calling GitHub", async () => {

@@ -36,7 +36,11 @@ afterEach(() => {
   expect(nock.pendingMocks()).toEqual([]);
   nock.cleanAll();
 });
-afterAll(() => nock.enableNetConnect());
+// nock patches Node's http globally, and jest shares core modules across files in a worker: undo it.
+afterAll(() => {
+  nock.enableNetConnect();
+  nock.restore();
+});
 
 describe("Sync now", () => {
   const payload = (identifier: string, name = "GitLab mirror (g/p)") => {
