@@ -6,6 +6,7 @@ import type { AppEnv } from "./env.js";
 import { createGitLabClient, type GitLabClient } from "./gitlab/client.js";
 import { handleCheckRunRerequested, handleCheckSuiteRerequested } from "./handlers/rerun.js";
 import { handlePush } from "./handlers/push.js";
+import { createGitHubWebhookRoute, DEFAULT_WEBHOOK_PATH } from "./handlers/github-webhook-route.js";
 import { createGitLabWebhookHandler } from "./handlers/gitlab-push.js";
 import { createTwoWayDeps } from "./worker/two-way.js";
 import type { MirrorRequest, MirrorResult } from "./mirror/types.js";
@@ -118,7 +119,17 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
         .then(() => sync.startReconciling()),
     );
     registerSyncHandlers(app, sync, { env: deps.env, queue: deps.queue, index: deps.index, metrics: status?.metrics });
-    app.on("push", handlePush(deps.queue, status?.metrics));
+    const onPush = handlePush(deps.queue, status?.metrics);
+    app.on("push", onPush);
+    options.addHandler(
+      createGitHubWebhookRoute({
+        path: deps.env.webhookPath ?? DEFAULT_WEBHOOK_PATH,
+        secret: deps.env.webhookSecret ?? "development",
+        onPush,
+        receive: (event) => app.webhooks.receive(event as Parameters<typeof app.webhooks.receive>[0]),
+        log: app.log,
+      }),
+    );
     app.on("check_run.rerequested", handleCheckRunRerequested(deps.queue, status?.metrics));
     app.on("check_suite.rerequested", handleCheckSuiteRerequested(deps.queue, status?.metrics));
   };

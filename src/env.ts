@@ -3,14 +3,19 @@
  * naming the variable, instead of failing later inside a job.
  * Probot reads its own variables (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, GHE_HOST, PORT, ...) itself.
  */
+import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { parseEnv as parseDotEnv } from "node:util";
 import { z } from "zod";
 import { parseInterval } from "./sync/schedule.js";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const EnvSchema = z.object({
+  /** Probot's own variables, read here too: the app answers GitHub webhooks itself (handlers/github-webhook-route.ts). */
+  WEBHOOK_PATH: z.string().regex(/^\//, "must start with /").default("/api/github/webhooks"),
+  WEBHOOK_SECRET: z.string().optional(),
   GITLAB_URL: z.url({ protocol: /^https?$/ }).default("https://gitlab.com"),
   GITLAB_TOKEN: z.string().optional(),
   GITLAB_WEBHOOK_SECRET: z.string().optional(),
@@ -47,6 +52,10 @@ const EnvSchema = z.object({
 });
 
 export type AppEnv = {
+  /** Where GitHub sends webhooks (WEBHOOK_PATH); absent: /api/github/webhooks. */
+  webhookPath?: string;
+  /** WEBHOOK_SECRET; like Probot, "development" when unset. */
+  webhookSecret?: string;
   gitlabUrl: string;
   gitlabToken: string | undefined;
   gitlabWebhookSecret: string | undefined;
@@ -75,6 +84,8 @@ export function parseEnv(env: NodeJS.ProcessEnv = process.env): AppEnv {
   }
   const e = parsed.data;
   return {
+    webhookPath: e.WEBHOOK_PATH,
+    webhookSecret: e.WEBHOOK_SECRET || "development",
     gitlabUrl: e.GITLAB_URL.replace(/\/+$/, ""),
     gitlabToken: e.GITLAB_TOKEN || undefined,
     gitlabWebhookSecret: e.GITLAB_WEBHOOK_SECRET || undefined,
@@ -93,4 +104,20 @@ export function parseEnv(env: NodeJS.ProcessEnv = process.env): AppEnv {
       .filter(Boolean),
     allowPublishingPrivate: e.MIRROR_ALLOW_PUBLISHING_PRIVATE === "true",
   };
+}
+
+/**
+ * Loads `.env` from the working directory into process.env the way Probot's run() does (the file
+ * wins), but before the app parses its own variables: Probot's setup flow writes `.env`, and
+ * operators add GITLAB_TOKEN and the rest to the same file.
+ */
+export function loadDotEnv(file = path.join(process.cwd(), ".env")): void {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  Object.assign(process.env, parseDotEnv(text));
 }

@@ -24,3 +24,17 @@ export async function createLogger(env: NodeJS.ProcessEnv = process.env): Promis
   out.pipe(format).pipe(process.stdout);
   return pino({ level: env.LOG_LEVEL || "info", name: "mirror-bot" }, out);
 }
+
+/**
+ * Probot writes an access line for every HTTP request (pino-http, at info). A burst of webhooks is
+ * then mostly log work, and each job logs what it did anyway; so request lines only appear at
+ * LOG_LEVEL=debug (failures, at error, always do). Returns the logger to hand to Probot.
+ */
+export function withQuietRequestLog(log: Logger): Logger {
+  const child = log.child.bind(log);
+  const quiet: Pick<Logger, "child"> = {
+    child: ((bindings, options) =>
+      bindings?.name === "http" && !log.isLevelEnabled("debug") ? child(bindings, { ...options, level: "warn" }) : child(bindings, options)) as Logger["child"],
+  };
+  return Object.assign(Object.create(log) as Logger, quiet);
+}

@@ -4,11 +4,13 @@
  */
 import { run } from "probot";
 import { createMirrorApp, defaultDeps, shutdown as drain, type AppDeps } from "./app.js";
-import { parseEnv } from "./env.js";
-import { createLogger } from "./logger.js";
+import { loadDotEnv, parseEnv } from "./env.js";
+import { PROBOT_WEBHOOK_PATH } from "./handlers/github-webhook-route.js";
+import { createLogger, withQuietRequestLog } from "./logger.js";
 import { mirrorRefs } from "./mirror/mirror-refs.js";
 import { registerSecret } from "./secrets.js";
 
+loadDotEnv();
 for (const name of ["WEBHOOK_SECRET", "GITLAB_TOKEN", "GITLAB_WEBHOOK_SECRET", "PRIVATE_KEY"] as const) {
   registerSecret(process.env[name]);
 }
@@ -21,7 +23,9 @@ try {
   log.fatal((error as Error).message);
   process.exit(1);
 }
-const server = await run(createMirrorApp(deps), { log });
+// Probot's webhook route moves aside: the app's own route answers WEBHOOK_PATH (github-webhook-route.ts).
+// Probot's stays reachable for its webhook proxy (WEBHOOK_PROXY_URL), which forwards to it.
+const server = await run(createMirrorApp(deps), { log: withQuietRequestLog(log), env: { ...process.env, WEBHOOK_PATH: PROBOT_WEBHOOK_PATH } });
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

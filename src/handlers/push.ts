@@ -1,4 +1,9 @@
-/** GitHub `push`: one mirror job for the repository; a changed .mirror.yml is validated too. */
+/**
+ * GitHub `push`: one mirror job for the repository; a changed .mirror.yml is validated too. Reached
+ * from the app's own webhook route (github-webhook-route.ts) and, for deliveries that arrive
+ * through Probot (its webhook proxy, `probot.receive`), from a Probot Context, which has the same shape.
+ */
+import type { Logger } from "pino";
 import type { Context } from "probot";
 import type { JobQueue } from "../queue/job-queue.js";
 import type { Metrics } from "../status/types.js";
@@ -11,8 +16,14 @@ export function pushTouchesConfig(commits: Array<{ added?: string[]; modified?: 
   return commits.some((c) => [...(c.added ?? []), ...(c.modified ?? [])].includes(CONFIG_FILE));
 }
 
+export interface PushDelivery {
+  id: string;
+  payload: Context<"push">["payload"];
+  log: Pick<Logger, "debug">;
+}
+
 export function handlePush(queue: JobQueue, metrics?: Metrics) {
-  return async (context: Context<"push">): Promise<void> => {
+  return async (context: PushDelivery): Promise<void> => {
     const { payload } = context;
     const installationId = payload.installation?.id;
     if (!installationId) {
