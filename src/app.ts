@@ -22,7 +22,7 @@ import type { Metrics } from "./status/types.js";
 import { MirrorIndex } from "./index/mirror-index.js";
 import { scanAllInstallations } from "./index/scan-installations.js";
 import { BackgroundTasks } from "./worker/background.js";
-import { prefetchSource } from "./mirror/mirror-refs.js";
+import { prefetchSource, prelistTarget } from "./mirror/mirror-refs.js";
 import { runMirrorJob } from "./worker/run-mirror-job.js";
 import { dropRepository } from "./sync/drop-repository.js";
 import { createSyncServices, registerSyncHandlers, type SyncServices } from "./sync/services.js";
@@ -102,6 +102,7 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
         gitlab: deps.gitlab,
         mirrorRefs: deps.mirrorRefs,
         prefetchSource,
+        prelistTarget,
         background: deps.background,
         index: deps.index,
         status: status?.store,

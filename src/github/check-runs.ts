@@ -106,7 +106,15 @@ export async function completeCheckRun(
 export async function createCompletedCheckRun(
   octokit: GitHubClient,
   { owner, repo }: RepoRef,
-  { name, headSha, conclusion, output, actions }: { name: string; headSha: string; conclusion: Conclusion; output: CheckRunOutput; actions?: CheckRunAction[] },
+  {
+    name,
+    headSha,
+    conclusion,
+    output,
+    actions,
+    externalId,
+    startedAt,
+  }: { name: string; headSha: string; conclusion: Conclusion; output: CheckRunOutput; actions?: CheckRunAction[]; externalId?: string; startedAt?: Date },
 ): Promise<number> {
   const safe = safeOutput(output);
   const annotations = safe.annotations ?? [];
@@ -118,8 +126,9 @@ export async function createCompletedCheckRun(
     head_sha: headSha,
     status: "completed",
     conclusion,
-    started_at: now,
+    started_at: startedAt?.toISOString() ?? now,
     completed_at: now,
+    ...(externalId ? { external_id: externalId } : {}),
     output: { ...safe, annotations: annotations.slice(0, ANNOTATIONS_PER_REQUEST) },
     ...(actions ? { actions } : {}),
   });

@@ -15,9 +15,15 @@ import { diffRefs, planRefUpdates } from "./plan-ref-updates.js";
 import { pushChanges } from "./push-changes.js";
 import { gatherRefFacts } from "./ref-facts.js";
 import { loadSyncedRefs, nextSyncedRefs, saveSyncedRefs } from "./two-way.js";
-import type { MirrorRequest, MirrorResult, RefMap, RemoteName } from "./types.js";
+import type { GitEndpoint, MirrorRequest, MirrorResult, PrelistedTarget, RefMap, RemoteName } from "./types.js";
 
 export type { GitEndpoint, MirrorRequest, MirrorResult, RefChange, RefRefusal } from "./types.js";
+
+/**
+ * The target URL each cache was last synced to, in this process. A job starts listing it at once
+ * (prelistTarget) instead of after reading the config and resolving the project through the API.
+ */
+const lastTargets = new Map<string, string>();
 
 export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
   const git = await openCache(req);
@@ -25,7 +31,7 @@ export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
 
   const [fetched, listed, synced] = await Promise.allSettled([
     req.prefetched ? req.prefetched.then((done) => (done ? undefined : fetchSource(git, req.source.url, names.source))) : fetchSource(git, req.source.url, names.source),
-    listTarget(git, req.target.url, names.target),
+    listTargetOnce(git, req, names.target),
     req.twoWay ? loadSyncedRefs(req.twoWay.statePath) : Promise.resolve(undefined),
   ]);
   // Both settle first, so no git process is still writing to the cache when an error is thrown.
@@ -65,7 +71,30 @@ export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
       throw new MirrorError("internal", "mirror-bot could not record the two-way sync state in its cache", { cause: error });
     });
   }
+  lastTargets.set(req.cacheDir, req.target.url);
   return result;
+}
+
+/** The listing started with the job when it is of this very target; otherwise (or if it failed) a fresh one. */
+async function listTargetOnce(git: SimpleGit, req: MirrorRequest, remote: RemoteName): Promise<AdvertisedRefs> {
+  const early = await req.prelisted;
+  return early?.url === req.target.url ? early.refs : listTarget(git, req.target.url, remote);
+}
+
+/**
+ * Starts listing the target this cache was last synced to, before the job knows its config: the
+ * listing then overlaps the fetch from the source instead of following the config read and the
+ * project lookup. Resolves undefined when there is no such target yet, or when listing failed (the
+ * sync then lists again and reports that error). Read-only: leases protect what follows.
+ */
+export function prelistTarget(req: { cacheDir: string; credentials: Omit<GitEndpoint, "url">; timeoutMs?: number; remote?: RemoteName }): Promise<PrelistedTarget | undefined> {
+  const url = lastTargets.get(req.cacheDir);
+  if (!url) return Promise.resolve(undefined);
+  const git = createGit(req.cacheDir, { timeoutMs: req.timeoutMs, credentials: [{ url, ...req.credentials }] });
+  return listTarget(git, url, req.remote ?? "GitLab").then(
+    (refs) => ({ url, refs }),
+    () => undefined,
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
 /** The mirror engine's public contract: what a sync needs and what it reports. */
+import type { AdvertisedRefs } from "./git-output.js";
 
 /** An http(s) remote. The password (a token) never appears in a URL, argv or config file. */
 export interface GitEndpoint {
@@ -45,6 +46,16 @@ export interface MirrorRequest {
    * (true: fetched; false: there was no cache to refresh, so the sync fetches itself).
    */
   prefetched?: Promise<boolean>;
+  /**
+   * The target as listed at the start of the job, before the config named it (prelistTarget in
+   * mirror-refs.ts); used only if it is the same URL. Undefined: the sync lists the target itself.
+   */
+  prelisted?: Promise<PrelistedTarget | undefined>;
+}
+
+export interface PrelistedTarget {
+  url: string;
+  refs: AdvertisedRefs;
 }
 
 export type RemoteName = "GitHub" | "GitLab";

@@ -14,7 +14,7 @@ import { completeCheckRun, createCompletedCheckRun, startCheckRun } from "../git
 import { defaultBranchHead, getRepository, installationToken } from "../github/repository.js";
 import type { GitHubClient, RepoRef } from "../github/types.js";
 import type { GitLabClient } from "../gitlab/client.js";
-import type { MirrorRequest, MirrorResult } from "../mirror/types.js";
+import type { MirrorRequest, MirrorResult, PrelistedTarget } from "../mirror/types.js";
 import { checkRunName, renderMirrorReport, type RenderedReport } from "../report/render-mirror-report.js";
 import { withRetry, type RetryOutcome } from "../retry.js";
 import { registerSecret } from "../secrets.js";
@@ -29,6 +29,7 @@ import { runPullMirror } from "./run-pull-mirror.js";
 import { screenProtectedBranches } from "../diagnostics/protected-branches.js";
 import { isOwnBounce, prepareMirror, recordOwnPushes, withHookProblem, type TwoWayDeps } from "./two-way.js";
 import type { HookOutcome } from "../gitlab/hooks.js";
+import { DeferredCheckRun } from "./deferred-check-run.js";
 
 export interface WorkerDeps {
   env: AppEnv;
@@ -38,6 +39,8 @@ export interface WorkerDeps {
   mirrorRefs(request: MirrorRequest): Promise<MirrorResult>;
   /** Starts the GitHub fetch into an existing cache early (src/mirror/mirror-refs.ts). */
   prefetchSource?(request: Pick<MirrorRequest, "cacheDir" | "source" | "timeoutMs">): Promise<boolean>;
+  /** Starts listing the GitLab project this cache was last mirrored to, early (src/mirror/mirror-refs.ts). */
+  prelistTarget?(request: { cacheDir: string; credentials: { username: string; password: string }; timeoutMs?: number }): Promise<PrelistedTarget | undefined>;
   background: BackgroundTasks;
   index?: MirrorIndex;
   status?: StatusStore;
@@ -77,11 +80,21 @@ async function runJob(job: MirrorJob, deps: WorkerDeps, log: Logger): Promise<vo
   // GitLab project; the first push mirror waits for it (and reports its failure, if any).
   const prefetched = job.repository && deps.prefetchSource ? prefetch(job, deps, octokit, job.repository.cloneUrl) : undefined;
   prefetched?.catch(() => undefined);
+  // So does listing the GitLab project this repository was last mirrored to (used if the config still names it).
+  const prelisted = prefetched && deps.prelistTarget?.({ cacheDir: cacheDirFor(deps.env, job), credentials: gitlabCredentials(deps.env), timeoutMs: deps.env.gitTimeoutMs });
   try {
-    await runMirrors(job, deps, log, octokit, prefetched);
+    await runMirrors(job, deps, log, octokit, prefetched && { fetched: prefetched, listed: prelisted });
   } finally {
-    await prefetched?.catch(() => undefined); // no git process may outlive its job in the cache
+    await Promise.all([prefetched?.catch(() => undefined), prelisted]); // no git process may outlive its job
   }
+}
+
+const gitlabCredentials = (env: AppEnv) => ({ username: "oauth2", password: env.gitlabToken ?? "" });
+
+/** Git work started with the job, for the first attempt of its first push mirror. */
+interface EarlyGitWork {
+  fetched: Promise<boolean>;
+  listed: Promise<PrelistedTarget | undefined> | undefined;
 }
 
 async function prefetch(job: MirrorJob, deps: WorkerDeps, octokit: GitHubClient, cloneUrl: string): Promise<boolean> {
@@ -94,7 +107,7 @@ async function prefetch(job: MirrorJob, deps: WorkerDeps, octokit: GitHubClient,
   });
 }
 
-async function runMirrors(job: MirrorJob, deps: WorkerDeps, log: Logger, octokit: GitHubClient, prefetched: Promise<boolean> | undefined): Promise<void> {
+async function runMirrors(job: MirrorJob, deps: WorkerDeps, log: Logger, octokit: GitHubClient, early: EarlyGitWork | undefined): Promise<void> {
   const repo: RepoRef = { owner: job.owner, repo: job.repo };
   const allowedUrl = deps.env.gitlabUrl;
 
@@ -130,7 +143,7 @@ async function runMirrors(job: MirrorJob, deps: WorkerDeps, log: Logger, octokit
   registerSecret(token);
   // Mirrors share one cache, so they run one after another.
   for (const [i, mirror] of pushMirrors.entries()) {
-    await runOneMirror({ job, deps, log, octokit, repo, repository, token, mirror, prefetched: i === 0 ? prefetched : undefined });
+    await runOneMirror({ job, deps, log, octokit, repo, repository, token, mirror, early: i === 0 ? early : undefined });
   }
   // GitLab → GitHub, after the push half so a `both` mirror converges in one job (run-pull-mirror.ts).
   for (const mirror of pullMirrors) {
@@ -147,8 +160,8 @@ interface MirrorContext {
   repository: RepositorySnapshot;
   token: string;
   mirror: MirrorConfig;
-  /** The cache refresh started at the beginning of the job, for the first attempt of the first mirror. */
-  prefetched?: Promise<boolean>;
+  /** Git work started at the beginning of the job, for the first attempt of the first mirror. */
+  early?: EarlyGitWork;
 }
 
 async function runOneMirror(ctx: MirrorContext): Promise<void> {
@@ -160,13 +173,8 @@ async function runOneMirror(ctx: MirrorContext): Promise<void> {
   // Our own pull pushed this commit to GitHub and already reported on it (bounces.ts).
   const targets = job.reportTargets.filter((t) => includeRef(t.ref) && !isOwnBounce(deps.twoWay, "github", job, mirror, t));
 
-  // Check runs are created while git works; they are not on the latency path.
-  const checkRunIds = targets.map((t) =>
-    startCheckRun(octokit, repo, { name, headSha: t.sha, title: `Mirroring to ${projectPath}…`, externalId: job.deliveryIds.at(-1) }).catch((error) => {
-      log.warn({ err: error, sha: t.sha }, "could not create check run");
-      return null;
-    }),
-  );
+  // Shown in progress only if the mirror is still running after a moment (deferred-check-run.ts).
+  const checkRuns = targets.map((t) => deferCheckRun(ctx, name, t.sha, projectPath));
 
   let webUrl: string | undefined;
   let hook: HookOutcome | undefined;
@@ -179,12 +187,13 @@ async function runOneMirror(ctx: MirrorContext): Promise<void> {
       return deps.mirrorRefs({
         cacheDir: cacheDirFor(deps.env, job),
         source: { url: repository.cloneUrl, username: "x-access-token", password: token },
-        target: { url: project.httpUrlToRepo, username: "oauth2", password: deps.env.gitlabToken ?? "" },
+        target: { url: project.httpUrlToRepo, ...gitlabCredentials(deps.env) },
         includeRef,
         force: mirror.force,
         prune: mirror.prune,
         timeoutMs: deps.env.gitTimeoutMs,
-        prefetched: attempt === 1 ? ctx.prefetched : undefined,
+        prefetched: attempt === 1 ? ctx.early?.fetched : undefined,
+        prelisted: attempt === 1 ? ctx.early?.listed : undefined,
         // Force pushes and deletions GitLab's protected branches would refuse are skipped and reported.
         screenChanges: (changes) => screenProtectedBranches(deps.gitlab, project.id, changes, log),
         ...prepared.request,
@@ -218,20 +227,33 @@ async function runOneMirror(ctx: MirrorContext): Promise<void> {
   const report = (await deps.followUp?.amend({ ...finished, report: rendered })) ?? rendered;
 
   deps.background.run(
-    publishReport(ctx, report, checkRunIds).then(() => deps.followUp?.after({ ...finished, report, reportedShas: targets.map((t) => t.sha) })),
+    publishReport(ctx, report, checkRuns).then(() => deps.followUp?.after({ ...finished, report, reportedShas: targets.map((t) => t.sha) })),
   );
   deps.background.run(recordStatus(ctx, { report, outcome, durationMs, webUrl }));
   logOutcome(log, mirror, projectPath, report, outcome, durationMs);
 }
 
+type MirrorCheckRun = DeferredCheckRun<RenderedReport>;
+
+function deferCheckRun({ job, log, octokit, repo }: MirrorContext, name: string, headSha: string, projectPath: string): MirrorCheckRun {
+  const externalId = job.deliveryIds.at(-1);
+  const warn = (what: string) => (error: unknown) => {
+    log.warn({ err: error, sha: headSha }, `could not ${what} check run`);
+    return null;
+  };
+  return new DeferredCheckRun<RenderedReport>({
+    start: () => startCheckRun(octokit, repo, { name, headSha, title: `Mirroring to ${projectPath}…`, externalId }).catch(warn("create")),
+    complete: (id, report) => completeCheckRun(octokit, repo, id, { ...report, actions: [SYNC_NOW_ACTION] }).catch(warn("complete")).then(() => undefined),
+    createCompleted: (report, startedAt) =>
+      createCompletedCheckRun(octokit, repo, { name, headSha, ...report, actions: [SYNC_NOW_ACTION], externalId, startedAt })
+        .catch(warn("create"))
+        .then(() => undefined),
+  });
+}
+
 /** Completes the check runs; a failed deletion-only sync has no commit of its own, so it reports on the default branch. */
-async function publishReport({ job, deps, log, octokit, repo, repository }: MirrorContext, report: RenderedReport, checkRunIds: Array<Promise<number | null>>) {
-  const ids = await Promise.all(checkRunIds);
-  await Promise.all(
-    ids.map((id) =>
-      id === null ? null : completeCheckRun(octokit, repo, id, { ...report, actions: [SYNC_NOW_ACTION] }).catch((error) => log.warn({ err: error, id }, "could not complete check run")),
-    ),
-  );
+async function publishReport({ job, octokit, repo, repository }: MirrorContext, report: RenderedReport, checkRuns: MirrorCheckRun[]) {
+  await Promise.all(checkRuns.map((run) => run.finish(report)));
   // Syncs that report on what they changed (reconciliation) place their failures themselves.
   // A GitLab push's job reports on GitLab (run-pull-mirror.ts), not on GitHub's default branch.
   if (job.reportTargets.length === 0 && report.conclusion === "failure" && !job.reportChanges && !job.gitlabTargets?.length) {

@@ -5,7 +5,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { MirrorError } from "../../src/errors.js";
-import { mirrorRefs } from "../../src/mirror/mirror-refs.js";
+import { mirrorRefs, prelistTarget } from "../../src/mirror/mirror-refs.js";
 import type { MirrorRequest } from "../../src/mirror/types.js";
 import {
   commit,
@@ -312,6 +312,35 @@ describe("mirrorRefs", () => {
     expect(error.code).toBe("lease_lost");
     expect((error.cause as Error).message).toMatch(/cannot lock ref 'refs\/heads\/main': is at \w+ but expected/);
     expect((await refsOf(s.targetBare)).get("refs/heads/main")).toBe(s.concurrent);
+  });
+
+  it("lists the target it last synced to before being told it, and a listing gone stale only loses the lease", async () => {
+    const s = await racing(); // synced once; the source has moved on since
+    const targetMain = (await refsOf(s.targetBare)).get("refs/heads/main");
+
+    const prelisted = prelistTarget({ cacheDir: s.cacheDir, credentials: { username: TARGET.username, password: TARGET.token } });
+    expect(await prelisted).toEqual({ url: s.request().target.url, refs: expect.objectContaining({ refs: new Map([["refs/heads/main", targetMain]]) }) });
+    await s.moveTargetMain(); // someone pushes to GitLab after the early listing
+
+    const error = await s.syncFailure({ prelisted });
+
+    expect(error.code).toBe("lease_lost"); // the early listing was used, and the lease caught it
+    expect((await refsOf(s.targetBare)).get("refs/heads/main")).toBe(s.concurrent);
+    // The retry lists afresh and sees the divergence instead of overwriting it.
+    expect((await s.sync()).refusals).toEqual([expect.objectContaining({ ref: "refs/heads/main", reason: "diverged" })]);
+  });
+
+  it("ignores an early listing of another target, and lists nothing early for a cache never synced", async () => {
+    const s = await scenario();
+    const c1 = await commit(s.work, "one");
+    await pushTo(s.work, s.sourceBare, "main");
+    expect(await prelistTarget({ cacheDir: s.cacheDir, credentials: { username: TARGET.username, password: TARGET.token } })).toBeUndefined();
+
+    const elsewhere = { url: gitlab.url("group/another-project"), refs: { refs: new Map([["refs/heads/main", "f".repeat(40)]]), peeled: new Map() } };
+    const result = await s.sync({ prelisted: Promise.resolve(elsewhere) });
+
+    expect(result.changes).toEqual([{ ref: "refs/heads/main", action: "create", oldSha: null, newSha: c1 }]);
+    expect((await refsOf(s.targetBare)).get("refs/heads/main")).toBe(c1);
   });
 
   it("pushes atomically: when the server rejects one ref, no ref is updated", async () => {
