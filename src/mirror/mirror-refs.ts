@@ -15,7 +15,8 @@ import { diffRefs, planRefUpdates } from "./plan-ref-updates.js";
 import { pushChanges } from "./push-changes.js";
 import { gatherRefFacts } from "./ref-facts.js";
 import { loadSyncedRefs, nextSyncedRefs, saveSyncedRefs } from "./two-way.js";
-import type { GitEndpoint, MirrorRequest, MirrorResult, PrelistedTarget, RefMap, RemoteName } from "./types.js";
+import { readRefs } from "./read-refs.js";
+import type { FetchedSource, GitEndpoint, MirrorRequest, MirrorResult, PrelistedTarget, RefMap, RemoteName } from "./types.js";
 
 export type { GitEndpoint, MirrorRequest, MirrorResult, RefChange, RefRefusal } from "./types.js";
 
@@ -30,7 +31,7 @@ export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
   const names = req.sides ?? { source: "GitHub", target: "GitLab" };
 
   const [fetched, listed, synced] = await Promise.allSettled([
-    req.prefetched ? req.prefetched.then((done) => (done ? undefined : fetchSource(git, req.source.url, names.source))) : fetchSource(git, req.source.url, names.source),
+    req.prefetched ? req.prefetched.then((done) => done ?? fetchSource(git, req.cacheDir, req.source.url, names.source)) : fetchSource(git, req.cacheDir, req.source.url, names.source),
     listTargetOnce(git, req, names.target),
     req.twoWay ? loadSyncedRefs(req.twoWay.statePath) : Promise.resolve(undefined),
   ]);
@@ -39,7 +40,7 @@ export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
   if (listed.status === "rejected") throw listed.reason;
   if (synced.status === "rejected") throw synced.reason;
   const target = listed.value;
-  const source = await listCacheRefs(git);
+  const source = fetched.value.after;
 
   const sides = { source, target: target.refs, includeRef: req.includeRef, prune: req.prune };
   const facts = await gatherRefFacts({
@@ -49,6 +50,8 @@ export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
     force: req.force && !req.twoWay,
     targetPeeled: target.peeled,
     targetUrl: req.target.url,
+    // What the fetch fast-forwarded from a tip the target still has needs no question to git.
+    knownAncestor: (ref, targetSha) => fetched.value.fastForwardOnly && fetched.value.before.get(ref) === targetSha,
   });
   const result = planRefUpdates({ ...sides, force: req.force, facts, synced: synced.value });
 
@@ -99,18 +102,17 @@ export function prelistTarget(req: { cacheDir: string; credentials: Omit<GitEndp
 
 /**
  * Starts refreshing an existing cache from the source before the rest of the sync is known (the
- * target is resolved through an API meanwhile). Resolves to false when there is no cache yet: a
- * first sync is a clone, which only a sync that knows it has work to do should start.
+ * target is resolved through an API meanwhile). Resolves to undefined when there is no cache yet:
+ * a first sync is a clone, which only a sync that knows it has work to do should start.
  */
-export async function prefetchSource(req: Pick<MirrorRequest, "cacheDir" | "source" | "timeoutMs" | "sides">): Promise<boolean> {
+export async function prefetchSource(req: Pick<MirrorRequest, "cacheDir" | "source" | "timeoutMs" | "sides">): Promise<FetchedSource | undefined> {
   const exists = await access(path.join(req.cacheDir, "HEAD")).then(
     () => true,
     () => false,
   );
-  if (!exists || !path.isAbsolute(req.cacheDir)) return false;
+  if (!exists || !path.isAbsolute(req.cacheDir)) return undefined;
   const git = createGit(req.cacheDir, { timeoutMs: req.timeoutMs, credentials: [req.source] });
-  await fetchSource(git, req.source.url, req.sides?.source ?? "GitHub");
-  return true;
+  return fetchSource(git, req.cacheDir, req.source.url, req.sides?.source ?? "GitHub");
 }
 
 /** The bare cache repository, created on first use. Only `git init --bare` writes its config. */
@@ -131,18 +133,31 @@ async function openCache(req: MirrorRequest): Promise<SimpleGit> {
 }
 
 /**
- * Makes the cache's branches and tags exactly the source's (forced, pruned): the cache is a copy,
- * never a judge. Safety is decided against the target, not here.
+ * Makes the cache's branches and tags exactly the source's (pruned): the cache is a copy, never a
+ * judge; safety is decided against the target, not here. The fetch is first tried without forcing,
+ * which succeeds whenever every branch moved forward (nearly always): then each ref's old tip is an
+ * ancestor of its new one, and the plan need not ask git. A force-pushed branch or a moved tag is
+ * refused by that fetch, and a forced one follows.
  */
-async function fetchSource(git: SimpleGit, url: string, remote: RemoteName): Promise<void> {
-  const refspecs = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"];
+async function fetchSource(git: SimpleGit, cacheDir: string, url: string, remote: RemoteName): Promise<FetchedSource> {
+  const before = await cacheRefs(git, cacheDir);
+  // --verbose, not --quiet: simple-git waits an extra 50 ms for a process that prints nothing.
+  const fetch = (force: "+" | "") =>
+    git.raw(["fetch", "--prune", "--no-tags", "--no-write-fetch-head", "--verbose", url, `${force}refs/heads/*:refs/heads/*`, `${force}refs/tags/*:refs/tags/*`]);
+  let fastForwardOnly = true;
   try {
-    // --verbose, not --quiet: simple-git waits an extra 50 ms for a process that prints nothing.
-    await git.raw(["fetch", "--prune", "--no-tags", "--no-write-fetch-head", "--verbose", url, ...refspecs]);
+    await fetch("").catch(async (error: unknown) => {
+      if (!REJECTED_UPDATE.test(String((error as Error).message))) throw error;
+      fastForwardOnly = false;
+      await fetch("+");
+    });
   } catch (error) {
     throw classifyGitError(error, { operation: "fetch", remote });
   }
+  return { before, after: await cacheRefs(git, cacheDir), fastForwardOnly };
 }
+
+const REJECTED_UPDATE = /\[rejected\].*\((non-fast-forward|would clobber existing tag|already exists)\)/;
 
 /** Only branches and tags are asked for (GitLab also holds merge-request, pipeline and keep-around refs). */
 async function listTarget(git: SimpleGit, url: string, remote: RemoteName): Promise<AdvertisedRefs> {
@@ -153,7 +168,10 @@ async function listTarget(git: SimpleGit, url: string, remote: RemoteName): Prom
   }
 }
 
-async function listCacheRefs(git: SimpleGit): Promise<RefMap> {
+/** From the ref files when it can (read-refs.ts), else from git. */
+async function cacheRefs(git: SimpleGit, cacheDir: string): Promise<RefMap> {
+  const fromFiles = await readRefs(cacheDir);
+  if (fromFiles) return fromFiles;
   try {
     return parseForEachRef(await git.raw(["for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags"]));
   } catch (error) {

@@ -18,15 +18,18 @@ export interface FactInputs {
   /** Target tag ref → commit it points at (deletions are judged by the commit, not the tag object). */
   targetPeeled: RefMap;
   targetUrl: string;
+  /** True when `targetSha` is already known to be an ancestor of the source's tip of `ref`. */
+  knownAncestor?(ref: string, targetSha: string): boolean;
 }
 
 const TMP_NAMESPACE = "refs/mirror-bot/tmp/";
 
 type Question = { ref: string; key: string; ask: () => Promise<Counts | undefined> };
 
-export async function gatherRefFacts({ git, diff, force, targetPeeled, targetUrl }: FactInputs): Promise<RefFacts> {
+export async function gatherRefFacts({ git, diff, force, targetPeeled, targetUrl, knownAncestor }: FactInputs): Promise<RefFacts> {
+  const known = new Set(diff.updates.filter(({ ref, targetSha }) => knownAncestor?.(ref, targetSha)).map(({ targetSha, sourceSha }) => pairKey(targetSha, sourceSha)));
   const questions: Question[] = [
-    ...diff.updates.map(({ ref, targetSha, sourceSha }) => ({
+    ...diff.updates.filter(({ targetSha, sourceSha }) => !known.has(pairKey(targetSha, sourceSha))).map(({ ref, targetSha, sourceSha }) => ({
       ref,
       key: pairKey(targetSha, sourceSha),
       ask: () => countDivergence(git, targetSha, sourceSha),
@@ -52,6 +55,7 @@ export async function gatherRefFacts({ git, diff, force, targetPeeled, targetUrl
 
   return {
     isAncestor: (oldSha, newSha) => {
+      if (known.has(pairKey(oldSha, newSha))) return true;
       const counts = answers.get(pairKey(oldSha, newSha));
       return counts && counts.targetOnly === 0;
     },

@@ -43,14 +43,21 @@ export interface MirrorRequest {
   /**
    * The source fetch into the cache, already started by the caller (see `prefetchSource`) so it
    * overlaps with resolving the target; the sync waits for it instead of fetching again
-   * (true: fetched; false: there was no cache to refresh, so the sync fetches itself).
+   * (undefined: there was no cache to refresh, so the sync fetches itself).
    */
-  prefetched?: Promise<boolean>;
+  prefetched?: Promise<FetchedSource | undefined>;
   /**
    * The target as listed at the start of the job, before the config named it (prelistTarget in
    * mirror-refs.ts); used only if it is the same URL. Undefined: the sync lists the target itself.
    */
   prelisted?: Promise<PrelistedTarget | undefined>;
+}
+
+/** The cache's refs around a fetch from the source, and whether every ref only moved forward. */
+export interface FetchedSource {
+  before: RefMap;
+  after: RefMap;
+  fastForwardOnly: boolean;
 }
 
 export interface PrelistedTarget {

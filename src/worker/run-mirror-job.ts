@@ -14,7 +14,7 @@ import { completeCheckRun, createCompletedCheckRun, startCheckRun } from "../git
 import { defaultBranchHead, getRepository, installationToken } from "../github/repository.js";
 import type { GitHubClient, RepoRef } from "../github/types.js";
 import type { GitLabClient } from "../gitlab/client.js";
-import type { MirrorRequest, MirrorResult, PrelistedTarget } from "../mirror/types.js";
+import type { FetchedSource, MirrorRequest, MirrorResult, PrelistedTarget } from "../mirror/types.js";
 import { checkRunName, renderMirrorReport, type RenderedReport } from "../report/render-mirror-report.js";
 import { withRetry, type RetryOutcome } from "../retry.js";
 import { registerSecret } from "../secrets.js";
@@ -38,7 +38,7 @@ export interface WorkerDeps {
   gitlab: GitLabClient;
   mirrorRefs(request: MirrorRequest): Promise<MirrorResult>;
   /** Starts the GitHub fetch into an existing cache early (src/mirror/mirror-refs.ts). */
-  prefetchSource?(request: Pick<MirrorRequest, "cacheDir" | "source" | "timeoutMs">): Promise<boolean>;
+  prefetchSource?(request: Pick<MirrorRequest, "cacheDir" | "source" | "timeoutMs">): Promise<FetchedSource | undefined>;
   /** Starts listing the GitLab project this cache was last mirrored to, early (src/mirror/mirror-refs.ts). */
   prelistTarget?(request: { cacheDir: string; credentials: { username: string; password: string }; timeoutMs?: number }): Promise<PrelistedTarget | undefined>;
   background: BackgroundTasks;
@@ -93,11 +93,11 @@ const gitlabCredentials = (env: AppEnv) => ({ username: "oauth2", password: env.
 
 /** Git work started with the job, for the first attempt of its first push mirror. */
 interface EarlyGitWork {
-  fetched: Promise<boolean>;
+  fetched: Promise<FetchedSource | undefined>;
   listed: Promise<PrelistedTarget | undefined> | undefined;
 }
 
-async function prefetch(job: MirrorJob, deps: WorkerDeps, octokit: GitHubClient, cloneUrl: string): Promise<boolean> {
+async function prefetch(job: MirrorJob, deps: WorkerDeps, octokit: GitHubClient, cloneUrl: string): Promise<FetchedSource | undefined> {
   const token = await installationToken(octokit);
   registerSecret(token);
   return deps.prefetchSource!({

@@ -161,6 +161,25 @@ describe("mirrorRefs", () => {
     expect([...(await refsOf(s.cacheDir)).keys()].filter((ref) => ref.startsWith("refs/mirror-bot/"))).toEqual([]);
   });
 
+  it("refuses a branch force-pushed on GitHub after it was mirrored, and fast-forwards another in the same sync", async () => {
+    const s = await scenario();
+    const c1 = await commit(s.work, "one");
+    const mirrored = await commit(s.work, "two");
+    await pushTo(s.work, s.sourceBare, "main", "main:refs/heads/other");
+    await s.sync();
+    await git(s.work, "checkout", "--quiet", "-B", "other", mirrored);
+    const otherTip = await commit(s.work, "three, on other");
+    await git(s.work, "checkout", "--quiet", "-B", "main", c1);
+    const rewritten = await commit(s.work, "two, rewritten");
+    await pushTo(s.work, s.sourceBare, `+${rewritten}:refs/heads/main`, `${otherTip}:refs/heads/other`);
+
+    const result = await s.sync();
+
+    expect(result.refusals).toEqual([{ ref: "refs/heads/main", reason: "diverged", sourceSha: rewritten, targetSha: mirrored, sourceOnly: 1, targetOnly: 1 }]);
+    expect(result.changes).toEqual([{ ref: "refs/heads/other", action: "fast-forward", oldSha: mirrored, newSha: otherTip }]);
+    expect(await refsOf(s.targetBare)).toEqual(new Map([["refs/heads/main", mirrored], ["refs/heads/other", otherTip]]));
+  });
+
   it("overwrites a diverged branch with force: true", async () => {
     const s = await diverged();
 
