@@ -54,6 +54,11 @@ export interface BurstResult {
   gitPushes: number;
   checkRuns: CheckRunSummary & { completedAfterMs: number; afterLastAnswerMs: number };
   memory: { hwmMb: number; peakSampledRssMb: number };
+  /**
+   * Answers on the first `inFlight` deliveries, each of which opened its connection (the app had to
+   * accept it), and on the rest, which reused one: where a slow tail comes from.
+   */
+  webhookByConnection: { opened: Percentiles; reused: Percentiles };
   /** Webhook answer p50 / max per tenth of the deliveries, in sending order (where the slow ones were). */
   webhookByTenth: Array<{ p50: number; max: number }>;
   /** The app's event-loop delay (its /metrics) while the deliveries were sent, and after, until all were mirrored. */
@@ -65,6 +70,17 @@ export interface BurstResult {
   refsRight: boolean;
   observedVia: WatchStats;
   problems: string[];
+}
+
+export interface Percentiles {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+function percentiles(values: number[]): Percentiles {
+  return { count: values.length, p50: percentile(values, 50), p99: percentile(values, 99), max: Math.max(...values) };
 }
 
 export interface PreparedBurst {
@@ -170,6 +186,8 @@ export async function runBurst(ctx: BenchContext, options: BurstOptions, prepare
     gitPushes: repos.reduce((sum, r) => sum + sandbox.gitlab.pushCount(r.pair.project), 0) - pushesBefore,
     checkRuns: { ...checkRuns, completedAfterMs: checkRuns.doneAt - sent.first, afterLastAnswerMs: checkRuns.doneAt - sent.lastAnswer },
     memory: { hwmMb: mem.hwmMb, peakSampledRssMb: mem.peakSampledRssMb },
+    // The sender's keep-alive agent opens one connection per delivery in flight, then reuses them.
+    webhookByConnection: { opened: percentiles(webhook.slice(0, options.inFlight)), reused: percentiles(webhook.slice(options.inFlight)) },
     webhookByTenth: tenths(webhook),
     eventLoop: { sending: sendingLoop, mirroring: mirroringLoop },
     senderEventLoop: sent.senderLoop,

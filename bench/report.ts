@@ -55,6 +55,12 @@ function burstRows(r: BenchResults): string[][] {
   return [
     ["deliveries", `${b.deliveries} over ${b.repos} repositories, ${b.inFlight} in flight; all answered in ${formatMs(b.sendMs)} (${Math.round(b.deliveries / (b.sendMs / 1000))}/s)`],
     ["webhook answer (p50 / p99 / max)", `${formatMs(b.webhook.p50)} / ${formatMs(b.webhook.p99)} / ${formatMs(b.webhook.max)}`],
+    ...(b.webhookByConnection
+      ? [
+          [`webhook answer on the ${b.webhookByConnection.opened.count} deliveries that opened a connection (p50 / p99 / max)`, percentileCells(b.webhookByConnection.opened)],
+          [`webhook answer on the ${b.webhookByConnection.reused.count} that reused one (p50 / p99 / max)`, percentileCells(b.webhookByConnection.reused)],
+        ]
+      : []),
     ["webhook answer p50 by tenth of the burst", b.webhookByTenth.map((t) => `${round(t.p50, 0)}`).join(" · ") + " ms"],
     ["slowest answers (ms; sent at +ms)", b.slowest.slice(0, 5).map((d) => `${round(d.webhookMs, 0)} (+${round(d.sentAfterMs, 0)})`).join(", ")],
     ["app event-loop delay while sending (p99 / max)", loopDelay(b.eventLoop.sending)],
@@ -68,6 +74,10 @@ function burstRows(r: BenchResults): string[][] {
     ["app peak RSS (VmHWM; sampled VmRSS peak)", `${round(b.memory.hwmMb, 0)} MB; ${round(b.memory.peakSampledRssMb, 0)} MB`],
     ["refs right / problems", `${b.refsRight ? "yes" : "NO"} / ${b.problems.length === 0 ? "none" : b.problems.join("; ")}`],
   ];
+}
+
+function percentileCells(p: { p50: number; p99: number; max: number }): string {
+  return `${formatMs(p.p50)} / ${formatMs(p.p99)} / ${formatMs(p.max)}`;
 }
 
 function loopDelay(delay: { p99Ms: number; maxMs: number } | null): string {
@@ -243,7 +253,14 @@ included); and the app's event-loop delay, read from its own \`/metrics\` (prom-
 reset by a scrape just before the first delivery; \`MIRROR_ADMIN_TOKEN\` is set only to read it, no
 performance setting is changed). Verified: every GitLab ref equals GitHub's, and every check run succeeded. Check runs
 complete in the background: Probot's Octokit spaces GitHub write requests about a second apart
-(GitHub's advice against secondary rate limits), so completing them takes longer than mirroring.
+(GitHub's advice against secondary rate limits), so completing them takes longer than mirroring
+(a mirror that finishes within 2 s gets its check run in one write, created completed).
+
+Answers are split by connection: the first deliveries each open a connection the app must accept;
+the rest reuse one. Node 20 (libuv 1.46) accepts one pending connection per turn of its event loop,
+and while the burst runs each turn also serves every request already waiting on the accepted
+connections; so the last of the connections opened at once waits for many turns before its first
+request is even read. A tail on the opened connections and not on the reused ones is that.
 
 ## Machine
 
