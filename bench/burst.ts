@@ -8,13 +8,14 @@
  * equals GitHub's, and no check run failed.
  */
 import { randomUUID } from "node:crypto";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { Worker } from "node:worker_threads";
 import type { PushResult } from "../sandbox/index.js";
 import { waitForCheckRuns, waitForJobs, type CheckRunSummary } from "./app-jobs.js";
 import type { BenchContext } from "./context.js";
 import { scrapeEventLoopDelay, type EventLoopDelay } from "./app-metrics.js";
 import { sampleMemory, type MemorySampler } from "./process-stats.js";
 import { RefWatcher, type WatchStats } from "./ref-watch.js";
+import type { SenderInput, SenderOutput } from "./burst-sender.js";
 import { createLinkedRepo, deliver, MAIN, pushCommit, pushPayload, type LinkedRepo } from "./repos.js";
 import { mapLimit, percentile, round } from "./stats.js";
 
@@ -63,7 +64,7 @@ export interface BurstResult {
   webhookByTenth: Array<{ p50: number; max: number }>;
   /** The app's event-loop delay (its /metrics) while the deliveries were sent, and after, until all were mirrored. */
   eventLoop: { sending: EventLoopDelay | null; mirroring: EventLoopDelay | null };
-  /** The bench's own event-loop delay while sending (it also serves the fakes): a stalled sender would inflate answer times. */
+  /** The sender thread's event-loop delay while sending: a stalled sender would inflate answer times. */
   senderEventLoop: EventLoopDelay;
   /** The slowest answers: position in sending order, ms after the first delivery was sent, answer ms. */
   slowest: Array<{ index: number; sentAfterMs: number; webhookMs: number }>;
@@ -136,7 +137,7 @@ export async function runBurst(ctx: BenchContext, options: BurstOptions, prepare
   const arrivals = await watchArrivals(ctx, repos, deliveries);
 
   await scrapeEventLoopDelay(ctx.app, ctx.adminToken); // resets the app's histogram
-  const sent = await sendAll(ctx, deliveries, options.inFlight, arrivals.reached);
+  const sent = await sendAll(ctx, deliveries, options.inFlight, arrivals.arrivedAt);
   const sendingLoop = await scrapeEventLoopDelay(ctx.app, ctx.adminToken);
   ctx.log(`burst: ${deliveries.length} deliveries answered in ${round((sent.lastAnswer - sent.first) / 1000, 2)} s; waiting for GitLab…`);
 
@@ -205,8 +206,14 @@ export async function runBurst(ctx: BenchContext, options: BurstOptions, prepare
  * Watches every GitLab project's main: when it reaches commit k (or a descendant), every sent
  * delivery of that repository for commits up to k has arrived, at the moment the change was seen.
  */
-async function watchArrivals(ctx: BenchContext, repos: BurstRepo[], deliveries: Delivery[]): Promise<{ reached: number[]; close(): WatchStats }> {
+async function watchArrivals(
+  ctx: BenchContext,
+  repos: BurstRepo[],
+  deliveries: Delivery[],
+): Promise<{ reached: number[]; arrivedAt: Array<Map<number, number>>; close(): WatchStats }> {
   const reached = repos.map(() => -1);
+  // Per repository: commit index → when it (or a descendant) was first seen on GitLab.
+  const arrivedAt = repos.map(() => new Map<number, number>());
   const byRepo = repos.map((_, i) => deliveries.filter((d) => d.repo === i));
   const watchers = await Promise.all(
     repos.map(async (r, i) => {
@@ -215,7 +222,9 @@ async function watchArrivals(ctx: BenchContext, repos: BurstRepo[], deliveries: 
       watcher.onChange(({ sha, at }) => {
         const k = sha ? index.get(sha) : undefined;
         if (k === undefined || k <= reached[i]!) return;
+        for (let c = reached[i]! + 1; c <= k; c++) arrivedAt[i]!.set(c, at);
         reached[i] = k;
+        // Deliveries already sent (the sender has reported) arrive now; earlier ones are settled from arrivedAt.
         for (const d of byRepo[i]!) if (d.commit <= k && d.sentAt !== undefined && d.reachedAt === undefined) d.reachedAt = Math.max(at, d.sentAt);
       });
       return watcher;
@@ -223,6 +232,7 @@ async function watchArrivals(ctx: BenchContext, repos: BurstRepo[], deliveries: 
   );
   return {
     reached,
+    arrivedAt,
     close() {
       const stats: WatchStats = { watch: 0, poll: 0 };
       for (const w of watchers) {
@@ -235,22 +245,35 @@ async function watchArrivals(ctx: BenchContext, repos: BurstRepo[], deliveries: 
   };
 }
 
-/** Sends every delivery, `inFlight` at a time; a delivery whose commit is already on GitLab has arrived when sent. */
-async function sendAll(ctx: BenchContext, deliveries: Delivery[], inFlight: number, reached: number[]) {
-  const sender = monitorEventLoopDelay({ resolution: 10 });
-  sender.enable();
-  const first = performance.now();
-  await mapLimit(deliveries, inFlight, async (d) => {
-    d.sentAt = performance.now();
-    if (reached[d.repo]! >= d.commit) d.reachedAt = d.sentAt;
-    const answer = await deliver(ctx.sandbox, ctx.app, d.payload, d.id);
+/**
+ * Sends every delivery, `inFlight` at a time, from a thread of its own (burst-sender.ts). Returns
+ * times on this thread's performance.now() clock; a delivery whose commit was already on GitLab
+ * when it was sent has arrived when sent.
+ */
+async function sendAll(ctx: BenchContext, deliveries: Delivery[], inFlight: number, arrivedAt: Array<Map<number, number>>) {
+  const input: SenderInput = {
+    url: ctx.app.webhookUrl,
+    secret: ctx.sandbox.github.webhookSecret,
+    appId: ctx.sandbox.github.appId,
+    inFlight,
+    deliveries: deliveries.map((d) => ({ id: d.id, payload: d.payload })),
+  };
+  const output = await new Promise<SenderOutput>((resolve, reject) => {
+    const worker = new Worker(new URL("./burst-sender.js", import.meta.url), { workerData: input });
+    worker.once("message", resolve);
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`the burst sender exited (${code}) before reporting`)));
+  });
+  const local = (epochMs: number) => epochMs - performance.timeOrigin;
+  output.answers.forEach((answer, i) => {
+    const d = deliveries[i]!;
+    d.sentAt = local(answer.sentAt);
     d.webhookMs = answer.ms;
     d.status = answer.status;
+    const arrived = arrivedAt[d.repo]!.get(d.commit);
+    if (arrived !== undefined) d.reachedAt = Math.max(arrived, d.sentAt);
   });
-  const lastAnswer = performance.now();
-  sender.disable();
-  const senderLoop: EventLoopDelay = { p50Ms: sender.percentile(50) / 1e6, p99Ms: sender.percentile(99) / 1e6, maxMs: sender.max / 1e6 };
-  return { first, lastAnswer, senderLoop };
+  return { first: local(output.first), lastAnswer: local(output.lastAnswer), senderLoop: output.loop };
 }
 
 /** Pairs whose GitLab refs are not exactly GitHub's branches and tags. */

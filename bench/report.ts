@@ -64,7 +64,7 @@ function burstRows(r: BenchResults): string[][] {
     ["webhook answer p50 by tenth of the burst", b.webhookByTenth.map((t) => `${round(t.p50, 0)}`).join(" · ") + " ms"],
     ["slowest answers (ms; sent at +ms)", b.slowest.slice(0, 5).map((d) => `${round(d.webhookMs, 0)} (+${round(d.sentAfterMs, 0)})`).join(", ")],
     ["app event-loop delay while sending (p99 / max)", loopDelay(b.eventLoop.sending)],
-    ["bench's own event-loop delay while sending (p99 / max)", loopDelay(b.senderEventLoop)],
+    ["sender thread's event-loop delay while sending (p99 / max)", loopDelay(b.senderEventLoop)],
     ["delivery → commit on GitLab (p50 / p99 / max)", `${formatMs(b.endToEnd.p50)} / ${formatMs(b.endToEnd.p99)} / ${formatMs(b.endToEnd.max)} (${b.endToEnd.reachedBeforeSent} already there when sent)`],
     ["every GitLab ref right after", formatMs(b.allMirroredMs)],
     ["app event-loop delay until all mirrored (p99 / max)", loopDelay(b.eventLoop.mirroring)],
@@ -243,8 +243,10 @@ interleaved across repositories (every repository's first commit, then every sec
 to a freshly started app (so its peak memory is the burst's). The app is started before the
 repositories are created, because at start it reconciles every repository it can see, which would
 mirror them before the first delivery; and one push to another repository is mirrored first, so
-the burst meets a running app rather than a cold process. Deliveries go over keep-alive
-connections: the first ${b.inFlight} each open one, so their answer time includes the app accepting it.` : "not run."} Measured: the webhook answer time;
+the burst meets a running app rather than a cold process. Deliveries are signed and sent from a
+thread of their own (\`bench/burst-sender.ts\`), so the fakes' work on the bench's main thread
+does not delay reading the answers, over keep-alive connections: the first ${b.inFlight} each open
+one, so their answer time includes the app accepting it.` : "not run."} Measured: the webhook answer time;
 end to end, from a delivery being sent to its commit (or a descendant) being on GitLab (a
 delivery whose commit was already there when it was sent counts 0); the sync jobs the app ran and
 the git pushes GitLab received (coalescing); how long until every check run was completed; and the
@@ -256,11 +258,10 @@ complete in the background: Probot's Octokit spaces GitHub write requests about 
 (GitHub's advice against secondary rate limits), so completing them takes longer than mirroring
 (a mirror that finishes within 2 s gets its check run in one write, created completed).
 
-Answers are split by connection: the first deliveries each open a connection the app must accept;
-the rest reuse one. Node 20 (libuv 1.46) accepts one pending connection per turn of its event loop,
-and while the burst runs each turn also serves every request already waiting on the accepted
-connections; so the last of the connections opened at once waits for many turns before its first
-request is even read. A tail on the opened connections and not on the reused ones is that.
+Answers are also split by connection: the first deliveries each open a connection the app must
+accept, the rest reuse one. Node 20 (libuv 1.46) accepts one pending connection per turn of its
+event loop, and each turn also serves the requests waiting on connections already accepted, so a
+connection opened in a busy moment waits some turns before its first request is read.
 
 ## Machine
 
