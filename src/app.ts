@@ -12,7 +12,6 @@ import { createTwoWayDeps } from "./worker/two-way.js";
 import type { MirrorRequest, MirrorResult } from "./mirror/types.js";
 import type { JobQueue } from "./queue/job-queue.js";
 import { MemoryJobQueue } from "./queue/memory-queue.js";
-import { RedisJobQueue } from "./queue/redis-queue.js";
 import { registerSecret } from "./secrets.js";
 import { createStatusStore, type ClosableStatusStore } from "./status/create-status-store.js";
 import { createMetrics } from "./status/metrics.js";
@@ -41,10 +40,15 @@ export interface AppDeps {
   sync?: SyncServices;
 }
 
-/** In memory by default (nothing to install); on Redis when REDIS_URL is set, for several replicas. */
+/**
+ * In memory by default (nothing to install); on Redis when REDIS_URL is set, for several replicas.
+ * BullMQ and ioredis are loaded only then: they double start-up time and add to the process's
+ * memory, which every git process the app starts pays for again.
+ */
 export async function createQueue(env: AppEnv, log?: Logger): Promise<JobQueue> {
   if (!env.redisUrl) return new MemoryJobQueue(env.concurrency);
   registerSecret(new URL(env.redisUrl).password);
+  const { RedisJobQueue } = await import("./queue/redis-queue.js");
   return RedisJobQueue.connect({ url: env.redisUrl, concurrency: env.concurrency, lockTtlMs: env.queueLeaseMs, log });
 }
 
