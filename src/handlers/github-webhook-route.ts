@@ -11,6 +11,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { PushDelivery } from "./push.js";
+import { readBody } from "./read-body.js";
 
 /** Where Probot's own webhook route is moved to (main.ts), so this route answers WEBHOOK_PATH. */
 export const PROBOT_WEBHOOK_PATH = "/api/github/webhooks/probot";
@@ -55,7 +56,7 @@ export function createGitHubWebhookRoute(options: GitHubWebhookRouteOptions): Gi
     }
     const name = req.headers["x-github-event"] as string;
     const id = req.headers["x-github-delivery"] as string;
-    const body = await readBody(req);
+    const body = await readBody(req, MAX_BODY_BYTES); // the exact bytes GitHub signed
     if (body === null) return answer(res, 413, { error: "Payload too large" });
     if (!signatureMatches(options.secret, body, req.headers["x-hub-signature-256"] as string)) {
       options.log.error({ event: name, delivery: id }, "GitHub webhook refused: signature does not match WEBHOOK_SECRET");
@@ -96,20 +97,6 @@ async function handle(options: GitHubWebhookRouteOptions, res: ServerResponse, r
 function answer(res: ServerResponse, status: number, body: { error: string }): true {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
   return true;
-}
-
-/** The raw body (its exact bytes are what GitHub signed), or null past GitHub's size cap. */
-function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on("end", () => resolve(size > MAX_BODY_BYTES ? null : Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
 }
 
 function trimSlashes(pathname: string): string {

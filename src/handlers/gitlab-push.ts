@@ -13,6 +13,7 @@ import type { MirrorIndex } from "../index/mirror-index.js";
 import type { JobQueue } from "../queue/job-queue.js";
 import type { Metrics } from "../status/types.js";
 import { jobKey, type MirrorJob } from "../worker/mirror-job.js";
+import { readBody } from "./read-body.js";
 
 const HANDLED_EVENTS = new Set(["Push Hook", "Tag Push Hook"]);
 const MAX_BODY_BYTES = 25 * 1024 * 1024; // GitLab's own limit for webhook payloads
@@ -62,11 +63,13 @@ export function createGitLabWebhookHandler(options: GitLabWebhookOptions): GitLa
     }
     const event = String(req.headers["x-gitlab-event"] ?? "");
     const uuid = String(req.headers["x-gitlab-event-uuid"] ?? req.headers["idempotency-key"] ?? randomUUID());
+    const body = await readBody(req, MAX_BODY_BYTES);
+    if (body === null) return void send(res, 400, { message: "Payload too large" }), true;
     let payload: PushPayload;
     try {
-      payload = JSON.parse(await readBody(req)) as PushPayload;
-    } catch (error) {
-      send(res, 400, { message: (error as Error).message === "too large" ? "Payload too large" : "Body is not JSON" });
+      payload = JSON.parse(body.toString("utf8")) as PushPayload;
+    } catch {
+      send(res, 400, { message: "Body is not JSON" });
       return true;
     }
     if (!HANDLED_EVENTS.has(event)) {
@@ -118,22 +121,6 @@ async function enqueueFor(payload: PushPayload, uuid: string, { index, queue, lo
     outcomes.push(outcome);
   }
   return outcomes.join(",");
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        req.destroy();
-        reject(new Error("too large"));
-      } else chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

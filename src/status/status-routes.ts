@@ -23,6 +23,7 @@ import { createAdminAuth, type AdminAuth } from "./admin-auth.js";
 import { filterRecords, parseFilter } from "./records.js";
 import { renderLoginPage, renderStatusPage, STATUS_PAGE_CSS } from "./render-status-page.js";
 import type { MirrorStatusRecord, StatusStore } from "./types.js";
+import { readBody } from "../handlers/read-body.js";
 
 export interface StatusHandlerOptions {
   store: StatusStore;
@@ -118,7 +119,7 @@ async function login(req: IncomingMessage, res: ServerResponse, auth: AdminAuth)
     res.setHeader("Connection", "close");
     return send(res, 413, "text/plain", "Request body too large.\n");
   }
-  const body = await readBody(req, MAX_LOGIN_BODY_BYTES);
+  const body = (await readBody(req, MAX_LOGIN_BODY_BYTES))?.toString("utf8") ?? null;
   const token = body === null ? "" : (new URLSearchParams(body).get("token") ?? "");
   if (!token || !auth.tokenMatches(token)) {
     return unauthorized(res, "text/html", renderLoginPage({ message: "That token is not right. Check MIRROR_ADMIN_TOKEN and try again." }));
@@ -138,19 +139,6 @@ async function readRecords(store: StatusStore): Promise<MirrorStatusRecord[]> {
 }
 
 /** Reads at most `limit` bytes; a longer body is drained (not stored) and gives null. */
-function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    req.on("end", () => resolve(size <= limit ? Buffer.concat(chunks).toString("utf8") : null));
-    req.on("error", reject);
-  });
-}
-
 function isHttps(req: IncomingMessage): boolean {
   const forwarded = String(req.headers["x-forwarded-proto"] ?? "").split(",")[0]!.trim();
   return Boolean((req.socket as TLSSocket).encrypted) || forwarded === "https";
