@@ -44,6 +44,17 @@ describe("mirroring GitHub pushes to GitLab", () => {
     expect(check.output.text).toContain(`/-/commit/${push.after}`);
   });
 
+  it("also mirrors a push delivered to Probot's own route, where its webhook proxy (smee) forwards", async () => {
+    const { repo, project } = await e2e.linkedPair();
+    const push = await e2e.sandbox.github.commitAndPush(repo, { branch: "main", files: { "via-probot.txt": "proxied" } });
+    const payload = e2e.sandbox.github.pushEvent(repo, push);
+    const delivery = await e2e.sandbox.github.deliver(`${e2e.app.url}/api/github/webhooks/probot`, "push", payload);
+    expect(delivery.status).toBe(200);
+
+    await e2e.waitForGitLabRef(project, "refs/heads/main", push.after);
+    expect((await e2e.waitForCheck(repo, push.after, MIRROR(project))).conclusion).toBe("success");
+  });
+
   it("mirrors tags and only the branches and tags the filters name", async () => {
     const { repo, project } = await e2e.linkedPair({
       mirrorYml: (p) => `mirrors:\n  - gitlab: ${p}\n    branches: ["main", "release/*"]\n    tags: ["v*"]\n`,
