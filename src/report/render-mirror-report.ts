@@ -6,6 +6,7 @@
 import type { MirrorError } from "../errors.js";
 import type { BlockedRef, RefChange, RefRefusal, MirrorResult } from "../mirror/types.js";
 import type { CheckRunOutput, Conclusion } from "../github/check-runs.js";
+import { ACTION_WORDS, failureReport, projectLink, retried, seconds, short, shortRef } from "./format.js";
 
 export interface MirrorReportInput {
   /** e.g. group/sub/project */
@@ -29,23 +30,13 @@ export function checkRunName(projectPath: string): string {
   return `GitLab mirror (${projectPath})`;
 }
 
-const short = (sha: string | null | undefined) => (sha ? sha.slice(0, 7) : "—");
-const shortRef = (ref: string) => ref.replace(/^refs\/(heads|tags)\//, "");
 const isTag = (ref: string) => ref.startsWith("refs/tags/");
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 function commitLink(webUrl: string | undefined, sha: string | null): string {
   if (!sha) return "—";
   return webUrl ? `[\`${short(sha)}\`](${webUrl}/-/commit/${sha})` : `\`${short(sha)}\``;
 }
 
-const ACTION_WORDS: Record<RefChange["action"], string> = {
-  create: "created",
-  "fast-forward": "fast-forwarded",
-  "force-update": "force-updated (force: true)",
-  delete: "deleted",
-  "force-delete": "deleted (force: true)",
-};
 
 function changeRow(change: RefChange, webUrl?: string): string {
   const kind = isTag(change.ref) ? "tag" : "branch";
@@ -120,23 +111,8 @@ function blockedAdvice(blocked: BlockedRef, webUrl?: string): string {
 }
 
 export function renderMirrorReport(input: MirrorReportInput): RenderedReport {
-  const link = input.projectWebUrl ? `[${input.projectPath}](${input.projectWebUrl})` : `\`${input.projectPath}\``;
-  const retried = input.attempts > 1 ? ` after ${input.attempts} attempts` : "";
-
-  if (input.error) {
-    return {
-      projectPath: input.projectPath,
-      conclusion: "failure",
-      output: {
-        title: input.error.userMessage,
-        summary: [
-          `Mirroring to GitLab project ${link} failed${retried} (${seconds(input.durationMs)}).`,
-          "",
-          input.error.advice || "Re-run this check once the cause is fixed.",
-        ].join("\n"),
-      },
-    };
-  }
+  const link = projectLink(input.projectPath, input.projectWebUrl);
+  if (input.error) return failureReport({ ...input, error: input.error }, `Mirroring to GitLab project ${link}`);
 
   const result = input.result!;
   const table = result.changes.length
@@ -177,7 +153,7 @@ export function renderMirrorReport(input: MirrorReportInput): RenderedReport {
       summary:
         result.changes.length === 0
           ? `Every mirrored branch and tag on ${link} already matches GitHub. Nothing was pushed.`
-          : `Mirrored to ${link} in ${seconds(input.durationMs)}${retried}; ${result.unchangedCount} other ref(s) already matched.`,
+          : `Mirrored to ${link} in ${seconds(input.durationMs)}${retried(input.attempts)}; ${result.unchangedCount} other ref(s) already matched.`,
       ...(table ? { text: table } : {}),
     },
   };

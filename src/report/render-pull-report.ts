@@ -6,8 +6,9 @@
 import type { MirrorError } from "../errors.js";
 import type { CheckRunOutput } from "../github/check-runs.js";
 import { WORKFLOWS_FIX, workflowsBlockedTitle } from "../diagnostics/workflows-permission.js";
-import type { BlockedRef, RefChange, RefRefusal, MirrorResult } from "../mirror/types.js";
+import type { BlockedRef, RefRefusal, MirrorResult } from "../mirror/types.js";
 import type { RenderedReport } from "./render-mirror-report.js";
+import { ACTION_WORDS, failureReport, plural, projectLink, retried, seconds, short, shortRef } from "./format.js";
 
 export const GITLAB_STATUS_NAME = "github-mirror";
 
@@ -29,18 +30,6 @@ export interface GitLabStatusReport {
   targetUrl: string;
 }
 
-const short = (sha: string | null | undefined) => (sha ? sha.slice(0, 7) : "—");
-const shortRef = (ref: string) => ref.replace(/^refs\/(heads|tags)\//, "");
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-
-const ACTION_WORDS: Record<RefChange["action"], string> = {
-  create: "created",
-  "fast-forward": "fast-forwarded",
-  "force-update": "force-updated (force: true)",
-  delete: "deleted",
-  "force-delete": "deleted (force: true)",
-};
 
 export function pullRefusalTitle(refusal: RefRefusal): string {
   const name = shortRef(refusal.ref);
@@ -94,18 +83,8 @@ function blockedAdvice(blocked: BlockedRef): string {
 }
 
 export function renderPullReport(input: PullReportInput): RenderedReport {
-  const project = input.projectWebUrl ? `[${input.projectPath}](${input.projectWebUrl})` : `\`${input.projectPath}\``;
-  const retried = input.attempts > 1 ? ` after ${input.attempts} attempts` : "";
-  if (input.error) {
-    return {
-      projectPath: input.projectPath,
-      conclusion: "failure",
-      output: {
-        title: input.error.userMessage,
-        summary: [`Mirroring GitLab project ${project} to GitHub failed${retried} (${seconds(input.durationMs)}).`, "", input.error.advice || "Re-run this check once the cause is fixed."].join("\n"),
-      },
-    };
-  }
+  const project = projectLink(input.projectPath, input.projectWebUrl);
+  if (input.error) return failureReport({ ...input, error: input.error }, `Mirroring GitLab project ${project} to GitHub`);
   const result = input.result!;
   const table = result.changes.length
     ? [
@@ -150,7 +129,7 @@ export function renderPullReport(input: PullReportInput): RenderedReport {
       summary:
         result.changes.length === 0
           ? `Every mirrored branch and tag already matches ${project}. Nothing was pushed.`
-          : `Mirrored from ${project} to GitHub in ${seconds(input.durationMs)}${retried}; ${result.unchangedCount} other ref(s) already matched.`,
+          : `Mirrored from ${project} to GitHub in ${seconds(input.durationMs)}${retried(input.attempts)}; ${result.unchangedCount} other ref(s) already matched.`,
       ...(table ? { text: table } : {}),
     },
   };
