@@ -31,7 +31,7 @@ export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
   const names = req.sides ?? { source: "GitHub", target: "GitLab" };
 
   const [fetched, listed, synced] = await Promise.allSettled([
-    req.prefetched ? req.prefetched.then((done) => done ?? fetchSource(git, req.cacheDir, req.source.url, names.source)) : fetchSource(git, req.cacheDir, req.source.url, names.source),
+    (req.prefetched ?? Promise.resolve(undefined)).then((done) => done ?? fetchSource(git, req.cacheDir, req.source.url, names.source)),
     listTargetOnce(git, req, names.target),
     req.twoWay ? loadSyncedRefs(req.twoWay.statePath) : Promise.resolve(undefined),
   ]);
@@ -151,13 +151,16 @@ async function fetchSource(git: SimpleGit, cacheDir: string, url: string, remote
   // --verbose, not --quiet: simple-git waits an extra 50 ms for a process that prints nothing.
   const fetch = (force: "+" | "") =>
     git.raw(["fetch", "--prune", "--no-tags", "--no-write-fetch-head", "--verbose", url, `${force}refs/heads/*:refs/heads/*`, `${force}refs/tags/*:refs/tags/*`]);
-  let fastForwardOnly = true;
+  let fastForwardOnly: boolean;
   try {
-    await fetch("").catch(async (error: unknown) => {
-      if (!REJECTED_UPDATE.test(String((error as Error).message))) throw error;
-      fastForwardOnly = false;
-      await fetch("+");
-    });
+    fastForwardOnly = await fetch("").then(
+      () => true,
+      (error: Error) => {
+        if (REJECTED_UPDATE.test(error.message)) return false;
+        throw error;
+      },
+    );
+    if (!fastForwardOnly) await fetch("+");
   } catch (error) {
     throw classifyGitError(error, { operation: "fetch", remote });
   }
