@@ -91,14 +91,7 @@ export function createGitLabClient({ url, token, retry }: { url: string; token: 
       try {
         const namespace = await api.Namespaces.show(namespacePath);
         const project = await api.Projects.create({ name: projectPath, path: projectPath, namespaceId: namespace.id, visibility });
-        return {
-          id: project.id,
-          pathWithNamespace: project.path_with_namespace,
-          httpUrlToRepo: project.http_url_to_repo,
-          webUrl: project.web_url,
-          visibility: project.visibility,
-          defaultBranch: project.default_branch ?? null,
-        };
+        return projectInfo(project);
       } catch (error) {
         throw toGitLabError(error, `GitLab namespace ${namespacePath}`, url);
       }
@@ -144,14 +137,7 @@ export function createGitLabClient({ url, token, retry }: { url: string; token: 
       if (cached && cached.until > Date.now()) return cached.project;
       try {
         const project = await api.Projects.show(idOrPath);
-        return rememberProject(idOrPath, {
-          id: project.id,
-          pathWithNamespace: project.path_with_namespace,
-          httpUrlToRepo: project.http_url_to_repo,
-          webUrl: project.web_url,
-          visibility: project.visibility,
-          defaultBranch: project.default_branch ?? null,
-        });
+        return rememberProject(idOrPath, projectInfo(project));
       } catch (error) {
         projects.delete(String(idOrPath).toLowerCase());
         throw toGitLabError(error, `GitLab project ${idOrPath}`, url);
@@ -188,6 +174,25 @@ export function createGitLabClient({ url, token, retry }: { url: string; token: 
         throw toGitLabError(error, `the webhooks of project ${projectId}`, url);
       }
     },
+  };
+}
+
+/** The fields mirror-bot uses from GitLab's project payload (show and create answer the same shape). */
+function projectInfo(project: {
+  id: number;
+  path_with_namespace: string;
+  http_url_to_repo: string;
+  web_url: string;
+  visibility: GitLabProject["visibility"];
+  default_branch?: string | null;
+}): GitLabProject {
+  return {
+    id: project.id,
+    pathWithNamespace: project.path_with_namespace,
+    httpUrlToRepo: project.http_url_to_repo,
+    webUrl: project.web_url,
+    visibility: project.visibility,
+    defaultBranch: project.default_branch ?? null,
   };
 }
 
