@@ -46,10 +46,10 @@ export interface AppDeps {
  * memory, which every git process the app starts pays for again.
  */
 export async function createQueue(env: AppEnv, log?: Logger): Promise<JobQueue> {
-  if (!env.redisUrl) return new MemoryJobQueue(env.concurrency);
+  if (!env.redisUrl) return new MemoryJobQueue(env.concurrency, { pacing: env.intakePacing });
   registerSecret(new URL(env.redisUrl).password);
   const { RedisJobQueue } = await import("./queue/redis-queue.js");
-  return RedisJobQueue.connect({ url: env.redisUrl, concurrency: env.concurrency, lockTtlMs: env.queueLeaseMs, log });
+  return RedisJobQueue.connect({ url: env.redisUrl, concurrency: env.concurrency, lockTtlMs: env.queueLeaseMs, pacing: env.intakePacing, log });
 }
 
 export async function defaultDeps(env: AppEnv, mirrorRefs: AppDeps["mirrorRefs"], log?: Logger): Promise<AppDeps> {

@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseEnv as parseDotEnv } from "node:util";
 import { z } from "zod";
+import { DEFAULT_INTAKE_PACING, type IntakePacing } from "./queue/intake-pacer.js";
 import { parseInterval } from "./sync/schedule.js";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -27,6 +28,10 @@ const EnvSchema = z.object({
   MIRROR_RETRY_BASE_MS: positiveInt(1000),
   /** How many repositories are mirrored at the same time (jobs of one repository never overlap). */
   MIRROR_CONCURRENCY: positiveInt(4),
+  /** Jobs wait while deliveries arrive closer together than this (queue/intake-pacer.ts); 0: never. */
+  MIRROR_INTAKE_QUIET_MS: z.coerce.number().int().min(0).default(DEFAULT_INTAKE_PACING.quietMs),
+  /** ... but never longer than this. */
+  MIRROR_INTAKE_MAX_HOLD_MS: positiveInt(DEFAULT_INTAKE_PACING.maxHoldMs),
   /** Where GitLab can reach this app: project hooks point at <this>/api/gitlab/webhooks. */
   MIRROR_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Comma-separated GitLab groups mirrors may name (subgroups included); unset: any. */
@@ -64,6 +69,8 @@ export type AppEnv = {
   retryAttempts: number;
   retryBaseMs: number;
   concurrency: number;
+  /** MIRROR_INTAKE_QUIET_MS / MIRROR_INTAKE_MAX_HOLD_MS; absent: jobs are never held back. */
+  intakePacing?: IntakePacing;
   redisUrl: string | undefined;
   /** MIRROR_QUEUE_LEASE_MS (Redis queue only); absent: 30 s. */
   queueLeaseMs?: number;
@@ -94,6 +101,7 @@ export function parseEnv(env: NodeJS.ProcessEnv = process.env): AppEnv {
     retryAttempts: e.MIRROR_RETRY_ATTEMPTS,
     retryBaseMs: e.MIRROR_RETRY_BASE_MS,
     concurrency: e.MIRROR_CONCURRENCY,
+    intakePacing: { quietMs: e.MIRROR_INTAKE_QUIET_MS, maxHoldMs: e.MIRROR_INTAKE_MAX_HOLD_MS },
     redisUrl: e.REDIS_URL || undefined,
     queueLeaseMs: e.MIRROR_QUEUE_LEASE_MS,
     syncIntervalMs: e.MIRROR_SYNC_INTERVAL,

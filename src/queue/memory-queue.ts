@@ -1,29 +1,41 @@
 /**
  * In-memory JobQueue: the default, nothing to install. Per-key serialization and coalescing
  * as the contract in job-queue.ts describes; a bounded set of recent delivery ids for dedup.
+ * With `pacing`, jobs are held back while a burst of deliveries arrives (intake-pacer.ts).
  */
 import { mergeJobs, type MirrorJob } from "../worker/mirror-job.js";
+import { IntakePacer, type IntakePacing } from "./intake-pacer.js";
 import type { EnqueueOutcome, JobHandler, JobQueue } from "./job-queue.js";
 
 const REMEMBERED_DELIVERIES = 10_000;
 
 export class MemoryJobQueue implements JobQueue {
   private readonly waiting = new Map<string, MirrorJob>(); // insertion order = FIFO across keys
+  private readonly waitingSince = new Map<string, number>();
   private readonly running = new Set<string>();
   private readonly seenDeliveries = new Set<string>();
   private handler: JobHandler | null = null;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
+  private readonly pacer: IntakePacer | null;
+  private holdTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly concurrency = 4) {}
+  constructor(
+    private readonly concurrency = 4,
+    options: { pacing?: IntakePacing } = {},
+  ) {
+    this.pacer = options.pacing ? new IntakePacer(options.pacing) : null;
+  }
 
   async enqueue(job: MirrorJob): Promise<EnqueueOutcome> {
     if (this.closed) return "closed";
     const fresh = job.deliveryIds.filter((id) => !this.seenDeliveries.has(id));
     if (job.deliveryIds.length > 0 && fresh.length === 0) return "duplicate";
     for (const id of fresh) this.remember(id);
+    this.pacer?.arrived();
     const pending = this.waiting.get(job.key);
     this.waiting.set(job.key, pending ? mergeJobs(pending, job) : job);
+    if (!pending) this.waitingSince.set(job.key, Date.now());
     this.pump();
     return pending ? "coalesced" : "queued";
   }
@@ -44,7 +56,9 @@ export class MemoryJobQueue implements JobQueue {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.holdTimer);
     this.waiting.clear();
+    this.waitingSince.clear();
     if (this.running.size > 0) await this.idle();
   }
 
@@ -58,10 +72,18 @@ export class MemoryJobQueue implements JobQueue {
 
   private pump(): void {
     if (!this.handler) return;
+    clearTimeout(this.holdTimer);
     for (const [key, job] of this.waiting) {
       if (this.running.size >= this.concurrency) break;
       if (this.running.has(key)) continue; // waits behind the running job of its key
+      const hold = this.pacer?.holdFor(this.waitingSince.get(key)!) ?? 0;
+      if (hold > 0) {
+        // Jobs further on started waiting later, so none of them may start sooner.
+        this.holdTimer = setTimeout(() => this.pump(), hold);
+        break;
+      }
       this.waiting.delete(key);
+      this.waitingSince.delete(key);
       this.running.add(key);
       void this.run(key, job);
     }

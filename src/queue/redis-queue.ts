@@ -34,6 +34,7 @@ import { DelayedError, Queue, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { mergeJobs, type MirrorJob } from "../worker/mirror-job.js";
+import { IntakePacer, type IntakePacing } from "./intake-pacer.js";
 import type { EnqueueOutcome, JobHandler, JobQueue } from "./job-queue.js";
 import { QueueScripts, redisKeys, type RedisKeys } from "./redis-scripts.js";
 
@@ -48,6 +49,8 @@ export interface RedisJobQueueOptions {
   /** How long a delivery id is remembered. */
   dedupTtlSeconds?: number;
   log?: Pick<Logger, "warn" | "error">;
+  /** Hold back this replica's jobs while deliveries arrive at it in a burst (intake-pacer.ts). */
+  pacing?: IntakePacing;
 }
 
 interface ScheduledKey {
@@ -78,6 +81,7 @@ export class RedisJobQueue implements JobQueue {
   private closing: Promise<void> | null = null;
   private readonly enqueues = new Set<Promise<unknown>>();
   private readonly changes: StateChanges;
+  private readonly pacer: IntakePacer | null;
 
   constructor(private readonly options: RedisJobQueueOptions) {
     this.keys = redisKeys(options.prefix ?? "mirror-bot");
@@ -85,6 +89,7 @@ export class RedisJobQueue implements JobQueue {
     this.lockTtlMs = options.lockTtlMs ?? 30_000;
     this.dedupTtlSeconds = options.dedupTtlSeconds ?? 24 * 60 * 60;
     this.log = options.log;
+    this.pacer = options.pacing ? new IntakePacer(options.pacing) : null;
     this.redis = new Redis(options.url);
     this.redis.on("error", (error) => this.log?.warn({ err: error }, "redis queue: connection error"));
     this.scripts = new QueueScripts(this.redis, this.keys);
@@ -112,6 +117,7 @@ export class RedisJobQueue implements JobQueue {
 
   async enqueue(job: MirrorJob): Promise<EnqueueOutcome> {
     if (this.closing) return "closed";
+    this.pacer?.arrived();
     const pending = this.schedule(job);
     this.enqueues.add(pending);
     try {
@@ -190,6 +196,8 @@ export class RedisJobQueue implements JobQueue {
   /** One BullMQ job: holds the key's lease and runs its batches until nothing is left. */
   private async process(bullJob: Job<ScheduledKey>, token: string | undefined): Promise<void> {
     const { key, generation } = bullJob.data;
+    // Before the batch is taken, so what arrives meanwhile for this key joins it.
+    await this.pacer?.waitForTurn(bullJob.timestamp);
     const lease = randomUUID();
     if ((await this.redis.set(this.keys.lock(key), lease, "PX", this.lockTtlMs, "NX")) !== "OK") {
       return this.waitForLease(bullJob, token);

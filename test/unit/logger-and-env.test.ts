@@ -57,3 +57,16 @@ describe(".env", () => {
     expect(() => parseEnv({ WEBHOOK_PATH: "hooks" })).toThrow(/WEBHOOK_PATH: must start with \//);
   });
 });
+
+describe("intake pacing variables", () => {
+  it("hold jobs back during a burst by default, and can be turned off or tuned", () => {
+    expect(parseEnv({}).intakePacing).toEqual({ quietMs: 25, maxHoldMs: 1000 });
+    expect(parseEnv({ MIRROR_INTAKE_QUIET_MS: "0" }).intakePacing).toEqual({ quietMs: 0, maxHoldMs: 1000 });
+    expect(parseEnv({ MIRROR_INTAKE_QUIET_MS: "50", MIRROR_INTAKE_MAX_HOLD_MS: "250" }).intakePacing).toEqual({ quietMs: 50, maxHoldMs: 250 });
+  });
+
+  it("refuse a value that is not a whole number of milliseconds, naming the variable", () => {
+    expect(() => parseEnv({ MIRROR_INTAKE_QUIET_MS: "-1" })).toThrow(/MIRROR_INTAKE_QUIET_MS/);
+    expect(() => parseEnv({ MIRROR_INTAKE_MAX_HOLD_MS: "0" })).toThrow(/MIRROR_INTAKE_MAX_HOLD_MS/);
+  });
+});

@@ -68,6 +68,29 @@ async function ownKeys(prefix: string): Promise<string[]> {
 }
 
 describeQueueContract("redis", () => replica(freshPrefix()));
+describeQueueContract("redis, paced", () => replica(freshPrefix(), { pacing: { quietMs: 25, maxHoldMs: 1000 } }));
+
+describe("RedisJobQueue with intake pacing", () => {
+  it("holds a burst's jobs until deliveries stop, so each repository runs once with all its deliveries", async () => {
+    const quietMs = 500; // far longer than an enqueue takes, so the burst is one burst even on a slow machine
+    const queue = await replica(freshPrefix(), { pacing: { quietMs, maxHoldMs: 10_000 } });
+    const gated = gatedHandler();
+    queue.start(gated.handler);
+    await queue.enqueue(job("o/a", "d1"));
+    const lone = await within(BOUND_MS, gated.nthStarted(1), "a lone delivery starts");
+    for (const [key, id] of [["o/b", "d2"], ["o/b", "d3"], ["o/b", "d4"]] as const) await queue.enqueue(job(key, id));
+    const lastEnqueued = Date.now();
+    const burst = await within(BOUND_MS, gated.nthStarted(2), "the burst's job starts");
+    const startedAfter = Date.now() - lastEnqueued;
+    expect(lone.job.deliveryIds).toEqual(["d1"]);
+    expect(burst.job.deliveryIds).toEqual(["d2", "d3", "d4"]);
+    expect(startedAfter).toBeGreaterThanOrEqual(quietMs - 50); // held until intake was quiet (less the enqueue's own time)
+    lone.open();
+    burst.open();
+    await within(BOUND_MS, queue.idle(), "idle");
+    expect(gated.started).toHaveLength(2);
+  });
+});
 
 describe("RedisJobQueue with several replicas", () => {
   it("never runs one repository on two replicas at once, and handles every delivery exactly once", async () => {
