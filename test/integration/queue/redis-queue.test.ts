@@ -78,13 +78,16 @@ describe("RedisJobQueue with intake pacing", () => {
     queue.start(gated.handler);
     await queue.enqueue(job("o/a", "d1"));
     const lone = await within(BOUND_MS, gated.nthStarted(1), "a lone delivery starts");
-    for (const [key, id] of [["o/b", "d2"], ["o/b", "d3"], ["o/b", "d4"]] as const) await queue.enqueue(job(key, id));
-    const lastEnqueued = Date.now();
+    let lastSent = 0;
+    for (const id of ["d2", "d3", "d4"]) {
+      lastSent = Date.now();
+      await queue.enqueue(job("o/b", id));
+    }
     const burst = await within(BOUND_MS, gated.nthStarted(2), "the burst's job starts");
-    const startedAfter = Date.now() - lastEnqueued;
+    const startedAfter = Date.now() - lastSent;
     expect(lone.job.deliveryIds).toEqual(["d1"]);
     expect(burst.job.deliveryIds).toEqual(["d2", "d3", "d4"]);
-    expect(startedAfter).toBeGreaterThanOrEqual(quietMs - 50); // held until intake was quiet (less the enqueue's own time)
+    expect(startedAfter).toBeGreaterThanOrEqual(quietMs - 5); // held until intake was quiet (less timer rounding)
     lone.open();
     burst.open();
     await within(BOUND_MS, queue.idle(), "idle");
