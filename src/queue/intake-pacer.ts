@@ -33,15 +33,11 @@ export class IntakePacer {
     this.lastArrival = now;
   }
 
-  /** How long a job waiting since `waitingSince` should still be held; 0: start it now. */
+  /** How long a job waiting since `waitingSince` (a `now()` reading) should still be held; 0: start it now. */
   holdFor(waitingSince: number): number {
     if (!this.inBurst) return 0;
     const now = this.now();
     const untilQuiet = this.lastArrival + this.pacing.quietMs - now;
-    if (untilQuiet <= 0) {
-      this.inBurst = false;
-      return 0;
-    }
     return Math.max(0, Math.min(untilQuiet, waitingSince + this.pacing.maxHoldMs - now));
   }
 

@@ -11,7 +11,6 @@ const REMEMBERED_DELIVERIES = 10_000;
 
 export class MemoryJobQueue implements JobQueue {
   private readonly waiting = new Map<string, MirrorJob>(); // insertion order = FIFO across keys
-  private readonly waitingSince = new Map<string, number>();
   private readonly running = new Set<string>();
   private readonly seenDeliveries = new Set<string>();
   private handler: JobHandler | null = null;
@@ -35,7 +34,6 @@ export class MemoryJobQueue implements JobQueue {
     this.pacer?.arrived();
     const pending = this.waiting.get(job.key);
     this.waiting.set(job.key, pending ? mergeJobs(pending, job) : job);
-    if (!pending) this.waitingSince.set(job.key, Date.now());
     this.pump();
     return pending ? "coalesced" : "queued";
   }
@@ -58,7 +56,6 @@ export class MemoryJobQueue implements JobQueue {
     this.closed = true;
     clearTimeout(this.holdTimer);
     this.waiting.clear();
-    this.waitingSince.clear();
     if (this.running.size > 0) await this.idle();
   }
 
@@ -76,14 +73,14 @@ export class MemoryJobQueue implements JobQueue {
     for (const [key, job] of this.waiting) {
       if (this.running.size >= this.concurrency) break;
       if (this.running.has(key)) continue; // waits behind the running job of its key
-      const hold = this.pacer?.holdFor(this.waitingSince.get(key)!) ?? 0;
+      // A merged job keeps its first delivery's enqueuedAt: the hold is bounded from when that arrived.
+      const hold = this.pacer?.holdFor(job.enqueuedAt) ?? 0;
       if (hold > 0) {
-        // Jobs further on started waiting later, so none of them may start sooner.
+        // Jobs further on arrived later, so none of them may start sooner.
         this.holdTimer = setTimeout(() => this.pump(), hold);
         break;
       }
       this.waiting.delete(key);
-      this.waitingSince.delete(key);
       this.running.add(key);
       void this.run(key, job);
     }
