@@ -8,7 +8,8 @@ import { handleCheckRunRerequested, handleCheckSuiteRerequested } from "./handle
 import { handlePush } from "./handlers/push.js";
 import { createGitHubWebhookRoute, DEFAULT_WEBHOOK_PATH } from "./handlers/github-webhook-route.js";
 import { createGitLabWebhookHandler } from "./handlers/gitlab-push.js";
-import { createTwoWayDeps } from "./worker/two-way.js";
+import { createWorkerDeps } from "./worker/deps.js";
+import { createAgreedStore, type AgreedStore } from "./records/agreed-store.js";
 import type { MirrorRequest, MirrorResult } from "./mirror/types.js";
 import type { JobQueue } from "./queue/job-queue.js";
 import { MemoryJobQueue } from "./queue/memory-queue.js";
@@ -21,7 +22,6 @@ import type { Metrics } from "./status/types.js";
 import { MirrorIndex } from "./index/mirror-index.js";
 import { scanAllInstallations } from "./index/scan-installations.js";
 import { BackgroundTasks } from "./worker/background.js";
-import { prefetchSource, prelistTarget } from "./mirror/mirror-refs.js";
 import { runMirrorJob } from "./worker/run-mirror-job.js";
 import { dropRepository } from "./sync/drop-repository.js";
 import { createSyncServices, registerSyncHandlers, type SyncServices } from "./sync/services.js";
@@ -38,6 +38,8 @@ export interface AppDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Reconciliation, follow-up and their handlers (src/sync/services.ts); made by createMirrorApp. */
   sync?: SyncServices;
+  /** Each mirror's agreement record (src/records/): files, or Redis when REDIS_URL is set. */
+  agreed: AgreedStore;
 }
 
 /**
@@ -56,6 +58,7 @@ export async function defaultDeps(env: AppEnv, mirrorRefs: AppDeps["mirrorRefs"]
   const statusEnv = statusFromEnv();
   const queue = await createQueue(env, log);
   const store = await createStatusStore(env.redisUrl, log);
+  const agreed = await createAgreedStore(env, log);
   const { metrics, registry } = createMetrics({
     queueDepth: () => queue.size(), // read when Prometheus scrapes
     laggingRefs: async () => totalLagRefs(await store.list()),
@@ -68,6 +71,7 @@ export async function defaultDeps(env: AppEnv, mirrorRefs: AppDeps["mirrorRefs"]
     background: new BackgroundTasks(),
     index: new MirrorIndex(),
     status: { store, metrics, registry, env: statusEnv },
+    agreed,
   };
 }
 
@@ -77,6 +81,7 @@ export async function shutdown(deps: AppDeps): Promise<void> {
   await deps.queue.close();
   await deps.background.drain();
   await deps.status?.store.close?.();
+  await deps.agreed.close?.();
 }
 
 export function createMirrorApp(deps: AppDeps): ApplicationFunction {
@@ -85,8 +90,7 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
     if (status) {
       options.addHandler(createStatusHandler({ store: status.store, registry: status.registry, ...status.env, log: app.log }));
     }
-    // GitLab → GitHub: GitLab webhooks, access policy, hooks and bounce log (handlers/gitlab-push.ts, worker/two-way.ts).
-    const twoWay = createTwoWayDeps(deps.env, deps.gitlab);
+    // GitLab → GitHub: GitLab webhooks (handlers/gitlab-push.ts).
     options.addHandler(
       createGitLabWebhookHandler({ secret: deps.env.gitlabWebhookSecret, index: deps.index, queue: deps.queue, log: app.log, metrics: status?.metrics }),
     );
@@ -98,24 +102,22 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
       queue: deps.queue,
       index: deps.index,
     }));
-    deps.queue.start((job) =>
-      job.drop ? dropRepository(job, { env: deps.env, index: deps.index, log: app.log }) : runMirrorJob(job, {
-        env: deps.env,
-        log: app.log,
-        getOctokit: (installationId) => app.auth(installationId),
-        gitlab: deps.gitlab,
-        mirrorRefs: deps.mirrorRefs,
-        prefetchSource,
-        prelistTarget,
-        background: deps.background,
-        index: deps.index,
-        status: status?.store,
-        metrics: status?.metrics,
-        sleep: deps.sleep,
-        twoWay,
-        followUp: sync.followUp,
-      }),
-    );
+    // The same factory as the CLI's: access policy, hooks, bounce log and agreement records on every path.
+    const worker = createWorkerDeps({
+      env: deps.env,
+      log: app.log,
+      getOctokit: (installationId) => app.auth(installationId),
+      gitlab: deps.gitlab,
+      mirrorRefs: deps.mirrorRefs,
+      background: deps.background,
+      index: deps.index,
+      status: status?.store,
+      metrics: status?.metrics,
+      sleep: deps.sleep,
+      followUp: sync.followUp,
+      agreed: deps.agreed,
+    });
+    deps.queue.start((job) => (job.drop ? dropRepository(job, { env: deps.env, index: deps.index, agreed: deps.agreed, log: app.log }) : runMirrorJob(job, worker)));
     // Learn every installation's mirrors at start (for routing GitLab events and reconciling).
     deps.background.run(
       scanAllInstallations(app, deps.index, deps.env.gitlabUrl)

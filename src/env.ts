@@ -26,6 +26,8 @@ const EnvSchema = z.object({
   /** Attempts for a job that fails with a transient error (network, 5xx, 429). */
   MIRROR_RETRY_ATTEMPTS: positiveInt(4),
   MIRROR_RETRY_BASE_MS: positiveInt(1000),
+  /** Days a backup ref (refs/mirror-backup/*) is kept before reconciliation prunes it; 0: no backups. */
+  MIRROR_BACKUP_DAYS: z.coerce.number().int().min(0).default(30),
   /** How many repositories are mirrored at the same time (jobs of one repository never overlap). */
   MIRROR_CONCURRENCY: positiveInt(4),
   /** Jobs wait while deliveries arrive closer together than this (queue/intake-pacer.ts); 0: never. */
@@ -67,6 +69,8 @@ export type AppEnv = {
   cacheDir: string;
   gitTimeoutMs: number;
   retryAttempts: number;
+  /** Days backup refs are kept; 0 turns backups off. */
+  backupDays: number;
   retryBaseMs: number;
   concurrency: number;
   /** MIRROR_INTAKE_QUIET_MS / MIRROR_INTAKE_MAX_HOLD_MS; absent: jobs are never held back. */
@@ -99,6 +103,7 @@ export function parseEnv(env: NodeJS.ProcessEnv = process.env): AppEnv {
     cacheDir: path.resolve(e.MIRROR_CACHE_DIR),
     gitTimeoutMs: e.MIRROR_GIT_TIMEOUT_MS,
     retryAttempts: e.MIRROR_RETRY_ATTEMPTS,
+    backupDays: e.MIRROR_BACKUP_DAYS,
     retryBaseMs: e.MIRROR_RETRY_BASE_MS,
     concurrency: e.MIRROR_CONCURRENCY,
     intakePacing: { quietMs: e.MIRROR_INTAKE_QUIET_MS, maxHoldMs: e.MIRROR_INTAKE_MAX_HOLD_MS },

@@ -6,6 +6,8 @@ import { findDrift, syncJob } from "../sync/reconcile.js";
 import { BackgroundTasks } from "../worker/background.js";
 import { CONFIG_FILE, loadConfig } from "../worker/config-check.js";
 import { runMirrorJob } from "../worker/run-mirror-job.js";
+import { createWorkerDeps } from "../worker/deps.js";
+import { createAgreedStore } from "../records/agreed-store.js";
 import type { CliContext } from "./main.js";
 
 const short = (sha: string | null) => (sha ? sha.slice(0, 7) : "-");
@@ -15,21 +17,29 @@ export async function runSync(ctx: CliContext, engine: (req: MirrorRequest) => P
   const results: MirrorResult[] = [];
   const store = new MemoryStatusStore();
   const background = new BackgroundTasks();
-  await runMirrorJob(syncJob({ installationId: ctx.installationId, owner: ctx.owner, repo: ctx.repo }, "cli"), {
-    env: ctx.env,
-    log: ctx.log,
-    getOctokit: async () => ctx.octokit,
-    gitlab: ctx.gitlab,
-    mirrorRefs: async (req) => {
-      const result = await engine(req);
-      results.push(result);
-      return result;
-    },
-    background,
-    status: store,
-    followUp: createFollowUp({ log: ctx.log, gitlab: ctx.gitlab, gitTimeoutMs: ctx.env.gitTimeoutMs }),
-  });
-  await background.drain();
+  // The app's own agreement records (Redis when REDIS_URL is set), so the CLI judges as the app does.
+  const agreed = await createAgreedStore(ctx.env, ctx.log);
+  try {
+    const deps = createWorkerDeps({
+      env: ctx.env,
+      log: ctx.log,
+      getOctokit: async () => ctx.octokit,
+      gitlab: ctx.gitlab,
+      mirrorRefs: async (req) => {
+        const result = await engine(req);
+        results.push(result);
+        return result;
+      },
+      background,
+      status: store,
+      followUp: createFollowUp({ log: ctx.log, gitlab: ctx.gitlab, gitTimeoutMs: ctx.env.gitTimeoutMs }),
+      agreed,
+    });
+    await runMirrorJob(syncJob({ installationId: ctx.installationId, owner: ctx.owner, repo: ctx.repo }, "cli"), deps);
+    await background.drain();
+  } finally {
+    await agreed.close?.();
+  }
   const records = await store.list();
   if (records.length === 0) {
     ctx.print(`${ctx.owner}/${ctx.repo}: nothing to sync (no valid ${CONFIG_FILE} with a mirror on the default branch, nor an org-wide one)`);

@@ -55,6 +55,8 @@ export const MirrorConfigSchema = z
       .default(true),
     prune: z.boolean().default(true),
     force: z.boolean().default(false),
+    /** Keep what a rewrite or deletion replaces as refs/mirror-backup/*; unset: on unless the target is public. */
+    backups: z.boolean().optional(),
     notify: z.enum(NOTIFY).default("issue"),
     /** Create the GitLab project (in the named namespace, never more visible than GitHub's) when it is missing. */
     create: z.boolean().default(false),

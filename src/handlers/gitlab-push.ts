@@ -42,6 +42,7 @@ interface PushPayload {
   project_id?: unknown;
   project?: { path_with_namespace?: unknown };
   ref?: unknown;
+  before?: unknown;
   after?: unknown;
 }
 
@@ -100,6 +101,7 @@ async function enqueueFor(payload: PushPayload, uuid: string, { index, queue, lo
     return "not linked";
   }
   const deleted = ZERO_SHA.test(after) || !SHA.test(after);
+  const before = typeof payload.before === "string" && SHA.test(payload.before) && !ZERO_SHA.test(payload.before) ? payload.before : undefined;
   const outcomes: string[] = [];
   for (const entry of linked) {
     const job: MirrorJob = {
@@ -114,6 +116,7 @@ async function enqueueFor(payload: PushPayload, uuid: string, { index, queue, lo
       enqueuedAt: Date.now(),
       trigger: "gitlab-push",
       ...(deleted ? {} : { gitlabTargets: [{ projectId, ref, sha: after }] }),
+      ...(before ? { befores: [{ side: "gitlab" as const, projectId, ref, sha: before }] } : {}),
     };
     const outcome = await queue.enqueue(job);
     metrics?.webhookReceived({ event: "gitlab", outcome });

@@ -11,6 +11,7 @@ import { CONFIG_FILE } from "../worker/config-check.js";
 import { jobKey, type MirrorJob } from "../worker/mirror-job.js";
 
 const ZERO_SHA = /^0+$/;
+const SHA = /^[0-9a-f]{40,64}$/;
 
 export function pushTouchesConfig(commits: Array<{ added?: string[]; modified?: string[] }>): boolean {
   return commits.some((c) => [...(c.added ?? []), ...(c.modified ?? [])].includes(CONFIG_FILE));
@@ -41,6 +42,7 @@ export function handlePush(queue: JobQueue, metrics?: Metrics) {
       deliveryIds: [context.id],
       reportTargets: deleted ? [] : [{ ref: payload.ref, sha: payload.after }],
       validateConfigAt: !deleted && pushTouchesConfig(payload.commits ?? []) ? [payload.after] : [],
+      ...(SHA.test(payload.before) && !ZERO_SHA.test(payload.before) ? { befores: [{ side: "github" as const, ref: payload.ref, sha: payload.before }] } : {}),
       enqueuedAt: Date.now(),
       repository: {
         defaultBranch: payload.repository.default_branch ?? payload.repository.master_branch ?? "main",

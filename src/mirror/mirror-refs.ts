@@ -14,7 +14,8 @@ import { parseForEachRef, parseLsRemote, type AdvertisedRefs } from "./git-outpu
 import { diffRefs, planRefUpdates } from "./plan-ref-updates.js";
 import { pushChanges } from "./push-changes.js";
 import { gatherRefFacts } from "./ref-facts.js";
-import { loadSyncedRefs, nextSyncedRefs, saveSyncedRefs } from "./two-way.js";
+import { nextAgreedRefs } from "./agreed-refs.js";
+import { withBackups } from "./backups.js";
 import { readRefs } from "./read-refs.js";
 import type { FetchedSource, GitEndpoint, MirrorRequest, MirrorResult, PrelistedTarget, RefMap, RemoteName } from "./types.js";
 
@@ -30,15 +31,15 @@ export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
   const git = await openCache(req);
   const names = req.sides ?? { source: "GitHub", target: "GitLab" };
 
-  const [fetched, listed, synced] = await Promise.allSettled([
+  const [fetched, listed, agreed] = await Promise.allSettled([
     (req.prefetched ?? Promise.resolve(undefined)).then((done) => done ?? fetchSource(git, req.cacheDir, req.source.url, names.source)),
     listTargetOnce(git, req, names.target),
-    req.twoWay ? loadSyncedRefs(req.twoWay.statePath) : Promise.resolve(undefined),
+    req.agreed.load(),
   ]);
-  // Both settle first, so no git process is still writing to the cache when an error is thrown.
+  // All settle first, so no git process is still writing to the cache when an error is thrown.
   if (fetched.status === "rejected") throw fetched.reason;
   if (listed.status === "rejected") throw listed.reason;
-  if (synced.status === "rejected") throw synced.reason;
+  if (agreed.status === "rejected") throw recordError(agreed.reason, "read");
   const target = listed.value;
   const source = fetched.value.after;
 
@@ -46,14 +47,12 @@ export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
   const facts = await gatherRefFacts({
     git,
     diff: diffRefs(sides),
-    // Two-way needs to know whether the target is strictly ahead even under force (never rewind).
-    force: req.force && !req.twoWay,
     targetPeeled: target.peeled,
     targetUrl: req.target.url,
     // What the fetch fast-forwarded from a tip the target still has needs no question to git.
     knownAncestor: (ref, targetSha) => fetched.value.fastForwardOnly && fetched.value.before.get(ref) === targetSha,
   });
-  const result = planRefUpdates({ ...sides, force: req.force, facts, synced: synced.value });
+  const result = planRefUpdates({ ...sides, force: req.force, facts, agreed: agreed.value, befores: req.befores, twoWay: req.twoWay });
 
   // Pre-flight: what the target would refuse anyway stays out of the atomic push, so the rest goes through.
   const blocked =
@@ -63,20 +62,22 @@ export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
     result.changes = result.changes.filter((c) => !skipped.has(c.ref));
     result.blocked = blocked;
   }
+  if (req.backups) result.changes = await withBackups(git, result.changes, (req.backups.now ?? (() => new Date()))());
   if (result.changes.length > 0) await pushChanges(git, req.target.url, result.changes, names.target);
   if (req.listInSync) {
-    const agreed = nextSyncedRefs({ synced: new Map(), source, target: target.refs, changes: result.changes, includeRef: req.includeRef });
-    result.inSync = Object.fromEntries(agreed);
+    const inSync = nextAgreedRefs({ agreed: new Map(), source, target: target.refs, changes: result.changes, includeRef: req.includeRef });
+    result.inSync = Object.fromEntries(inSync);
   }
-  if (req.twoWay && synced.value) {
-    const next = nextSyncedRefs({ synced: synced.value, source, target: target.refs, changes: result.changes, includeRef: req.includeRef });
-    await saveSyncedRefs(req.twoWay.statePath, next).catch((error) => {
-      throw new MirrorError("internal", "mirror-bot could not record the two-way sync state in its cache", { cause: error });
-    });
-  }
+  const next = nextAgreedRefs({ agreed: agreed.value, source, target: target.refs, changes: result.changes, includeRef: req.includeRef });
+  await req.agreed.save(next).catch((error) => {
+    throw recordError(error, "record");
+  });
   lastTargets.set(req.cacheDir, req.target.url);
   return result;
 }
+
+const recordError = (cause: unknown, what: "read" | "record") =>
+  new MirrorError("internal", `mirror-bot could not ${what} the commits both sides last agreed on`, { cause, advice: "Re-run the check; nothing was pushed if reading failed." });
 
 /** The listing started with the job when it is of this very target; otherwise (or if it failed) a fresh one. */
 async function listTargetOnce(git: SimpleGit, req: MirrorRequest, remote: RemoteName): Promise<AdvertisedRefs> {

@@ -1,7 +1,7 @@
 /**
  * PURE: what a sync should do to each ref, decided from the two sides' refs and a few precomputed
- * facts about history. Safety first: nothing on the target is overwritten or deleted unless it is
- * a fast-forward, the commits it holds are still on the source, or the user asked for force.
+ * facts about history. Safety first: only commits that exist solely on the target block an update
+ * or a deletion (see planRefUpdates), unless the user asked for force.
  */
 import { isSafeRefName } from "./ref-names.js";
 import type { MirrorResult, RefChange, RefMap, RefRefusal } from "./types.js";
@@ -56,46 +56,68 @@ export function diffRefs({ source, target, includeRef, prune }: RefSides): RefDi
   return diff;
 }
 
+export interface PlanInput extends RefSides {
+  force: boolean;
+  facts: RefFacts;
+  /** The commit each ref had when both sides last agreed (empty when none is known). */
+  agreed: RefMap;
+  /** Tips the source had before the changes this sync carries, per ref (push events' `before`). */
+  befores?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** `direction: both`: what moved on the target alone is left for the other half (`deferred`). */
+  twoWay?: boolean;
+}
+
 /**
- * `synced` (two-way mode only): the last commit each ref had when both sides agreed. With it, what
- * changed on the target side alone is left for the other half of the sync (`deferred`) instead of
- * being refused or deleted: a target strictly ahead, a ref created on the target, and a ref the
- * target deleted (source still at the agreed commit, so nothing new would be lost).
+ * The rule: a target ref may be moved to the source's tip, or deleted, when it holds nothing the
+ * source did not have: it is an ancestor of the new tip, or it equals a tip the source had before
+ * this change, or the tip both sides last agreed on, or it is reachable from a source branch or
+ * tag. Otherwise only `force: true` overwrites it. In two-way mode what moved on the target alone
+ * since the agreement is left for the other half (`deferred`): a target strictly ahead, a ref the
+ * target created, rewrote or deleted while the source stayed at the agreed commit.
  */
-export function planRefUpdates(input: RefSides & { force: boolean; facts: RefFacts; synced?: RefMap }): MirrorResult {
-  const { force, facts, synced } = input;
+export function planRefUpdates(input: PlanInput): MirrorResult {
+  const { force, facts, agreed, befores, twoWay } = input;
   const diff = diffRefs(input);
   const changes: RefChange[] = [];
   const refusals: RefRefusal[] = [];
   const deferred: string[] = [];
+  /** The target's tip is the source's own past (a `before`, or the agreed commit). */
+  const sourceHadTip = (ref: string, targetSha: string) => befores?.get(ref)?.has(targetSha) === true || agreed.get(ref) === targetSha;
+  /** Only the target moved since the sides agreed: the other half carries that back. */
+  const targetAloneMoved = (ref: string, sourceSha: string | null) => twoWay === true && agreed.get(ref) === (sourceSha ?? undefined);
 
   for (const { ref, sourceSha } of diff.creates) {
-    if (synced && input.prune && synced.get(ref) === sourceSha) deferred.push(ref); // deleted on the target
+    if (twoWay && input.prune && agreed.get(ref) === sourceSha) deferred.push(ref); // deleted on the target
     else changes.push({ ref, action: "create", oldSha: null, newSha: sourceSha });
   }
   for (const { ref, sourceSha, targetSha } of diff.updates) {
     if (facts.isAncestor(targetSha, sourceSha) === true) {
       changes.push({ ref, action: "fast-forward", oldSha: targetSha, newSha: sourceSha });
-    } else if (synced && facts.divergence(targetSha, sourceSha)?.sourceOnly === 0) {
-      deferred.push(ref); // the target is strictly ahead: the other half fast-forwards the source
+    } else if (twoWay && (facts.divergence(targetSha, sourceSha)?.sourceOnly === 0 || targetAloneMoved(ref, sourceSha))) {
+      deferred.push(ref); // the target is ahead, or rewrote it: the other half brings that to the source
+    } else if (sourceHadTip(ref, targetSha) || facts.isReachableFromSource(targetSha)) {
+      changes.push({ ref, action: "force-update", oldSha: targetSha, newSha: sourceSha, because: "followed" });
     } else if (force) {
-      changes.push({ ref, action: "force-update", oldSha: targetSha, newSha: sourceSha });
+      changes.push({ ref, action: "force-update", oldSha: targetSha, newSha: sourceSha, because: "forced" });
     } else {
       refusals.push({ ref, reason: "diverged", sourceSha, targetSha, ...facts.divergence(targetSha, sourceSha) });
     }
   }
   // A tag names a release; moving it is never routine, even if the new commit descends from the old.
   for (const { ref, sourceSha, targetSha } of diff.tagMoves) {
-    if (force) changes.push({ ref, action: "force-update", oldSha: targetSha, newSha: sourceSha });
+    if (force) changes.push({ ref, action: "force-update", oldSha: targetSha, newSha: sourceSha, because: "forced" });
     else refusals.push({ ref, reason: "tag-moved", sourceSha, targetSha });
   }
   for (const { ref, targetSha } of diff.deletions) {
-    if (synced && synced.get(ref) !== targetSha) {
+    const followed = sourceHadTip(ref, targetSha);
+    if (twoWay && !followed) {
       deferred.push(ref); // created or moved on the target since the sides last agreed
     } else if (facts.isReachableFromSource(targetSha)) {
       changes.push({ ref, action: "delete", oldSha: targetSha, newSha: null });
+    } else if (followed) {
+      changes.push({ ref, action: "delete", oldSha: targetSha, newSha: null, because: "followed" });
     } else if (force) {
-      changes.push({ ref, action: "force-delete", oldSha: targetSha, newSha: null });
+      changes.push({ ref, action: "force-delete", oldSha: targetSha, newSha: null, because: "forced" });
     } else {
       const counts = facts.divergence(targetSha, null);
       refusals.push({
@@ -110,5 +132,5 @@ export function planRefUpdates(input: RefSides & { force: boolean; facts: RefFac
 
   const byRef = (a: { ref: string }, b: { ref: string }) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0);
   const result: MirrorResult = { changes: changes.sort(byRef), refusals: refusals.sort(byRef), unchangedCount: diff.unchangedCount };
-  return synced ? { ...result, deferred: deferred.sort() } : result;
+  return twoWay ? { ...result, deferred: deferred.sort() } : result;
 }

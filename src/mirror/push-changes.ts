@@ -15,10 +15,11 @@ import type { RefChange, RemoteName } from "./types.js";
 const MAX_ARGV_BYTES = 512 * 1024;
 
 export function pushArgs(url: string, changes: RefChange[]): string[] {
-  const leases = changes.map((c) => `--force-with-lease=${c.ref}:${c.oldSha ?? ""}`);
-  const refspecs = changes.map((c) => {
-    if (c.newSha === null) return `:${c.ref}`;
-    return `${c.action === "force-update" ? "+" : ""}${c.newSha}:${c.ref}`;
+  const leases = changes.flatMap((c) => [`--force-with-lease=${c.ref}:${c.oldSha ?? ""}`, ...(c.backupRef ? [`--force-with-lease=${c.backupRef}:`] : [])]);
+  const refspecs = changes.flatMap((c) => {
+    const update = c.newSha === null ? `:${c.ref}` : `${c.action === "force-update" ? "+" : ""}${c.newSha}:${c.ref}`;
+    // The replaced tip, kept beside it in the same atomic push: both land or neither does.
+    return c.backupRef && c.oldSha ? [update, `${c.oldSha}:${c.backupRef}`] : [update];
   });
   return ["push", "--atomic", "--porcelain", "--no-verify", ...leases, url, ...refspecs];
 }
@@ -35,7 +36,7 @@ async function pushBatch(git: SimpleGit, url: string, changes: RefChange[], remo
     throw classifyGitError(error, { operation: "push", remote, refs: culprits(error, changes) });
   }
   const statuses = parsePushPorcelain(output);
-  const unconfirmed = changes.filter((c) => !statuses.get(c.ref)?.ok).map((c) => c.ref);
+  const unconfirmed = changes.flatMap((c) => [c.ref, ...(c.backupRef ? [c.backupRef] : [])]).filter((ref) => !statuses.get(ref)?.ok);
   if (unconfirmed.length > 0) {
     throw new MirrorError("git_failed", `git push did not confirm ${unconfirmed.length} ref(s): ${unconfirmed.slice(0, 3).join(", ")}`, {
       advice: "Re-run the check; the next sync compares both sides again.",
@@ -55,7 +56,8 @@ function* batches(changes: RefChange[]): Generator<RefChange[]> {
   let batch: RefChange[] = [];
   let bytes = 0;
   for (const change of changes) {
-    const size = 2 * (change.ref.length + 90); // lease + refspec, each with an object id
+    // lease + refspec, each with an object id; a backup (same batch, so it lands with its update) as much again
+    const size = 2 * (change.ref.length + 90) + (change.backupRef ? 2 * (change.backupRef.length + 90) : 0);
     if (batch.length > 0 && bytes + size > MAX_ARGV_BYTES) {
       yield batch;
       batch = [];

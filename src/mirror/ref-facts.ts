@@ -1,8 +1,8 @@
 /**
  * Answers the history questions plan-ref-updates asks, with one local git process per differing
  * ref (usually one or two per sync). Target commits the cache has never seen cannot be ancestors of
- * source commits (the cache holds the source's whole history); only when such a ref will be refused
- * are its objects fetched, so the refusal can say how far the sides diverged.
+ * source commits (the cache holds the source's whole history); such a tip's objects are fetched
+ * from the target, so a refusal can say how far the sides diverged and a replaced tip can be backed up.
  */
 import { GitError, GitPluginError, type SimpleGit } from "simple-git";
 import { classifyGitError } from "./classify-git-error.js";
@@ -14,7 +14,6 @@ type Counts = { sourceOnly: number; targetOnly: number };
 export interface FactInputs {
   git: SimpleGit;
   diff: RefDiff;
-  force: boolean;
   /** Target tag ref → commit it points at (deletions are judged by the commit, not the tag object). */
   targetPeeled: RefMap;
   targetUrl: string;
@@ -26,10 +25,11 @@ const TMP_NAMESPACE = "refs/mirror-bot/tmp/";
 
 type Question = { ref: string; key: string; ask: () => Promise<Counts | undefined> };
 
-export async function gatherRefFacts({ git, diff, force, targetPeeled, targetUrl, knownAncestor }: FactInputs): Promise<RefFacts> {
+export async function gatherRefFacts({ git, diff, targetPeeled, targetUrl, knownAncestor }: FactInputs): Promise<RefFacts> {
   const known = new Set(diff.updates.filter(({ ref, targetSha }) => knownAncestor?.(ref, targetSha)).map(({ targetSha, sourceSha }) => pairKey(targetSha, sourceSha)));
+  const updates = diff.updates.filter(({ targetSha, sourceSha }) => !known.has(pairKey(targetSha, sourceSha)));
   const questions: Question[] = [
-    ...diff.updates.filter(({ targetSha, sourceSha }) => !known.has(pairKey(targetSha, sourceSha))).map(({ ref, targetSha, sourceSha }) => ({
+    ...updates.map(({ ref, targetSha, sourceSha }) => ({
       ref,
       key: pairKey(targetSha, sourceSha),
       ask: () => countDivergence(git, targetSha, sourceSha),
@@ -47,11 +47,12 @@ export async function gatherRefFacts({ git, diff, force, targetPeeled, targetUrl
   };
 
   await ask(questions);
-  // Unknown answers only matter when they become refusals: with force, the push happens regardless.
+  // A target tip the cache never saw: its objects are fetched, for the counts and for a backup.
   const unknown = questions.filter((q) => answers.get(q.key) === undefined);
-  if (!force && unknown.length > 0) {
-    await withTargetObjects(git, targetUrl, unknown.map((q) => q.ref), () => ask(unknown));
-  }
+  if (unknown.length > 0) await withTargetObjects(git, targetUrl, unknown.map((q) => q.ref), () => ask(unknown));
+  // A branch rewritten on the source: its old tip may still live on in another branch or tag.
+  const rewritten = updates.filter(({ targetSha, sourceSha }) => (answers.get(pairKey(targetSha, sourceSha))?.targetOnly ?? 0) > 0);
+  await ask(rewritten.map(({ ref, targetSha }) => ({ ref, key: targetSha, ask: () => countTargetOnly(git, targetSha) })));
 
   return {
     isAncestor: (oldSha, newSha) => {
@@ -94,7 +95,8 @@ async function localQuery(git: SimpleGit, args: string[]): Promise<string | unde
 
 /**
  * Fetches the target's version of `refs` into temporary refs (so the objects are safe from gc while
- * counted), runs `use`, then removes the temporary refs. Failing to fetch only costs the counts.
+ * counted), runs `use`, then removes the temporary refs; the objects stay for the push's backups.
+ * Failing to fetch only costs the counts (a backup then stops the sync: see mirror-refs.ts).
  */
 async function withTargetObjects(git: SimpleGit, targetUrl: string, refs: string[], use: () => Promise<void>) {
   const tmpRefs = refs.map((ref) => `${TMP_NAMESPACE}${ref}`);

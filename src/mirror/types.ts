@@ -26,12 +26,27 @@ export interface MirrorRequest {
   /** Which forge each side is, for messages; default GitHub → GitLab (pull mirrors swap them). */
   sides?: { source: RemoteName; target: RemoteName };
   /**
-   * Two-way mode (`direction: both`), one half of it: a ref the target moved ahead, created or
-   * changed since the last agreement is left for the other half instead of being refused or
-   * deleted, and deletions are judged against the last state both sides agreed on (kept in
-   * `statePath`, shared by both halves). See two-way.ts.
+   * The commits both sides last agreed on, per ref (agreed-refs.ts). A target tip still at its
+   * agreed commit holds nothing the source lacks, so it follows the source's rewrite or deletion.
+   * Read before planning and written after every sync, for every direction.
    */
-  twoWay?: { statePath: string };
+  agreed: AgreedRefs;
+  /**
+   * Tips the source had for each ref before the changes this sync carries (the `before` of each
+   * push event folded into the job). A target tip equal to one of them is the source's old work.
+   */
+  befores?: ReadonlyMap<string, ReadonlySet<string>>;
+  /**
+   * Two-way mode (`direction: both`), one half of it: what moved on the target alone since the
+   * last agreement (strictly ahead, created, rewritten, deleted) is left for the other half
+   * (`deferred`) instead of being refused, overwritten or deleted.
+   */
+  twoWay?: boolean;
+  /**
+   * Keep every tip a non-fast-forward update or a commit-dropping deletion replaces, as
+   * `refs/mirror-backup/<heads|tags>/<name>/<UTC time>` on the target, in the same atomic push.
+   */
+  backups?: { now?: () => Date };
   /** Also return `inSync` (for reports on commits that arrived from the other side). */
   listInSync?: boolean;
   /**
@@ -72,7 +87,21 @@ export type RefChange = {
   action: "create" | "fast-forward" | "force-update" | "delete" | "force-delete";
   oldSha: string | null;
   newSha: string | null;
+  /**
+   * Why the target's commits could be replaced or dropped: the source rewrote or deleted the ref
+   * and the target held only what the source had (`followed`), or `force: true` (`forced`).
+   * Absent for fast-forwards, creations and deletions whose commits another ref still holds.
+   */
+  because?: "followed" | "forced";
+  /** Where the replaced tip is kept on the target (pushed in the same atomic push). */
+  backupRef?: string;
 };
+
+/** The agreement record of one mirror: ref → the commit both sides last held. */
+export interface AgreedRefs {
+  load(): Promise<RefMap>;
+  save(refs: RefMap): Promise<void>;
+}
 
 export type RefRefusal = {
   ref: string;

@@ -6,7 +6,7 @@
 import type { MirrorError } from "../errors.js";
 import type { BlockedRef, RefChange, RefRefusal, MirrorResult } from "../mirror/types.js";
 import type { CheckRunOutput, Conclusion } from "../github/check-runs.js";
-import { ACTION_WORDS, failureReport, projectLink, retried, seconds, short, shortRef } from "./format.js";
+import { backupAdvice, changeWords, failureReport, optional, projectLink, retried, seconds, short, shortRef } from "./format.js";
 
 export interface MirrorReportInput {
   /** e.g. group/sub/project */
@@ -18,6 +18,8 @@ export interface MirrorReportInput {
   durationMs: number;
   /** Attempts made (1 = no retry). */
   attempts: number;
+  /** owner/repo on GitHub, for the restore command of a backup. */
+  repoFullName?: string;
 }
 
 export interface RenderedReport {
@@ -40,7 +42,7 @@ function commitLink(webUrl: string | undefined, sha: string | null): string {
 
 function changeRow(change: RefChange, webUrl?: string): string {
   const kind = isTag(change.ref) ? "tag" : "branch";
-  return `| ${kind} \`${shortRef(change.ref)}\` | ${ACTION_WORDS[change.action]} | ${commitLink(webUrl, change.oldSha)} → ${commitLink(webUrl, change.newSha)} |`;
+  return `| ${kind} \`${shortRef(change.ref)}\` | ${changeWords(change, "GitHub")} | ${commitLink(webUrl, change.oldSha)} → ${commitLink(webUrl, change.newSha)} |`;
 }
 
 function refusalTitle(refusal: RefRefusal): string {
@@ -137,6 +139,7 @@ export function renderMirrorReport(input: MirrorReportInput): RenderedReport {
           `Mirroring to ${link}: ${why.join("; ")}; ${changed} updated (${seconds(input.durationMs)}).`,
           ...result.refusals.map((r) => refusalAdvice(r, input.projectPath, input.projectWebUrl)),
           ...blocked.map((b) => blockedAdvice(b, input.projectWebUrl)),
+          ...optional(backupAdvice(result.changes, input.repoFullName)),
         ].join("\n\n"),
         ...(table ? { text: `### Updated\n\n${table}` } : {}),
       },
@@ -153,7 +156,10 @@ export function renderMirrorReport(input: MirrorReportInput): RenderedReport {
       summary:
         result.changes.length === 0
           ? `Every mirrored branch and tag on ${link} already matches GitHub. Nothing was pushed.`
-          : `Mirrored to ${link} in ${seconds(input.durationMs)}${retried(input.attempts)}; ${result.unchangedCount} other ref(s) already matched.`,
+          : [
+              `Mirrored to ${link} in ${seconds(input.durationMs)}${retried(input.attempts)}; ${result.unchangedCount} other ref(s) already matched.`,
+              ...optional(backupAdvice(result.changes, input.repoFullName)),
+            ].join("\n\n"),
       ...(table ? { text: table } : {}),
     },
   };

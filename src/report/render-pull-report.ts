@@ -8,7 +8,7 @@ import type { CheckRunOutput } from "../github/check-runs.js";
 import { WORKFLOWS_FIX, workflowsBlockedTitle } from "../diagnostics/workflows-permission.js";
 import type { BlockedRef, RefRefusal, MirrorResult } from "../mirror/types.js";
 import type { RenderedReport } from "./render-mirror-report.js";
-import { ACTION_WORDS, failureReport, plural, projectLink, retried, seconds, short, shortRef } from "./format.js";
+import { backupAdvice, changeWords, failureReport, optional, plural, projectLink, retried, seconds, short, shortRef } from "./format.js";
 
 export const GITLAB_STATUS_NAME = "github-mirror";
 
@@ -90,7 +90,7 @@ export function renderPullReport(input: PullReportInput): RenderedReport {
     ? [
         "| Ref | Change | GitHub before → after |",
         "| --- | --- | --- |",
-        ...result.changes.map((c) => `| ${c.ref.startsWith("refs/tags/") ? "tag" : "branch"} \`${shortRef(c.ref)}\` | ${ACTION_WORDS[c.action]} | \`${short(c.oldSha)}\` → \`${short(c.newSha)}\` |`),
+        ...result.changes.map((c) => `| ${c.ref.startsWith("refs/tags/") ? "tag" : "branch"} \`${shortRef(c.ref)}\` | ${changeWords(c, "GitLab")} | \`${short(c.oldSha)}\` → \`${short(c.newSha)}\` |`),
       ].join("\n")
     : "";
   const blocked = result.blocked ?? [];
@@ -101,6 +101,7 @@ export function renderPullReport(input: PullReportInput): RenderedReport {
       summary: [
         `Mirroring ${project} to GitHub: ${plural(blocked.length, "ref")} left out because GitHub refuses them; ${plural(result.changes.length, "other ref")} updated.`,
         ...blocked.map((b) => blockedAdvice(b)),
+        ...optional(backupAdvice(result.changes, repoFullName(input.repoHtmlUrl))),
       ].join("\n\n"),
       ...(table ? { text: `### Updated\n\n${table}` } : {}),
     };
@@ -113,6 +114,7 @@ export function renderPullReport(input: PullReportInput): RenderedReport {
       summary: [
         `Mirroring ${project} to GitHub: ${result.refusals.length} ref(s) refused to protect commits that exist only on GitHub; ${plural(result.changes.length, "ref")} updated.`,
         ...result.refusals.map((r) => refusalAdvice(r, input)),
+        ...optional(backupAdvice(result.changes, repoFullName(input.repoHtmlUrl))),
       ].join("\n\n"),
       ...(table ? { text: `### Updated\n\n${table}` } : {}),
     };
@@ -129,7 +131,10 @@ export function renderPullReport(input: PullReportInput): RenderedReport {
       summary:
         result.changes.length === 0
           ? `Every mirrored branch and tag already matches ${project}. Nothing was pushed.`
-          : `Mirrored from ${project} to GitHub in ${seconds(input.durationMs)}${retried(input.attempts)}; ${result.unchangedCount} other ref(s) already matched.`,
+          : [
+              `Mirrored from ${project} to GitHub in ${seconds(input.durationMs)}${retried(input.attempts)}; ${result.unchangedCount} other ref(s) already matched.`,
+              ...optional(backupAdvice(result.changes, repoFullName(input.repoHtmlUrl))),
+            ].join("\n\n"),
       ...(table ? { text: table } : {}),
     },
   };
@@ -155,3 +160,6 @@ export function renderGitLabStatus(input: PullReportInput, target: { ref: string
   // Already on GitHub, moved again since (a newer push reports), or GitHub is ahead (the other half carries it).
   return null;
 }
+
+/** owner/repo from the repository's page URL (https://github.com/octo/repo). */
+const repoFullName = (htmlUrl: string): string | undefined => /\/([^/]+\/[^/]+?)\/?$/.exec(htmlUrl)?.[1];

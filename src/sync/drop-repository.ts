@@ -1,17 +1,20 @@
 /**
- * A repository left the installation, or the app was uninstalled: forget it and delete its cache.
- * Runs as a queue job, so it never races a sync of the same repository.
+ * A repository left the installation, or the app was uninstalled: forget it, and delete all it
+ * left behind: its caches (both directions), its agreement records. Runs as a queue job, so it
+ * never races a sync of the same repository.
  */
-import { rm } from "node:fs/promises";
 import type { Logger } from "pino";
+import { cacheLayout } from "../cache/layout.js";
 import type { AppEnv } from "../env.js";
 import type { MirrorIndex } from "../index/mirror-index.js";
-import { cacheDirFor } from "../worker/run-mirror-job.js";
+import type { AgreedStore } from "../records/agreed-store.js";
 import type { MirrorJob } from "../worker/mirror-job.js";
 
-export async function dropRepository(job: MirrorJob, deps: { env: AppEnv; index?: MirrorIndex; log: Logger }): Promise<void> {
+export async function dropRepository(job: MirrorJob, deps: { env: AppEnv; index?: MirrorIndex; agreed: AgreedStore; log: Logger }): Promise<void> {
+  const repo = `${job.owner}/${job.repo}`;
   deps.index?.remove(job.owner, job.repo);
-  const dir = cacheDirFor(deps.env, job);
-  await rm(dir, { recursive: true, force: true }).catch((error) => deps.log.warn({ err: error, dir }, "could not delete the cache"));
-  deps.log.info({ repo: `${job.owner}/${job.repo}` }, "repository removed: cache deleted, no more syncs");
+  const [files, records] = await Promise.allSettled([cacheLayout(deps.env.cacheDir).removeRepository(job), deps.agreed.removeRepository(job)]);
+  if (files.status === "rejected") deps.log.warn({ err: files.reason, repo }, "could not delete the repository's caches");
+  if (records.status === "rejected") deps.log.warn({ err: records.reason, repo }, "could not delete the repository's agreement records");
+  deps.log.info({ repo, removed: files.status === "fulfilled" ? files.value.length : 0 }, "repository removed: caches and records deleted, no more syncs");
 }

@@ -34,6 +34,24 @@ export interface MirrorJob {
   drop?: boolean;
   /** GitLab commits pushed (GitLab webhooks, pull/both mirrors): each gets a `github-mirror` status. */
   gitlabTargets?: GitLabReportTarget[];
+  /**
+   * The tip each pushed ref had before each push folded into this job (the events' `before`),
+   * on the side that was pushed to. A target still at one of them holds only the source's old
+   * work, so it follows a rewrite or deletion (plan-ref-updates.ts).
+   */
+  befores?: SourceBefore[];
+}
+
+export type SourceBefore = { side: "github"; ref: string; sha: string } | { side: "gitlab"; projectId: number; ref: string; sha: string };
+
+/** PURE: the befores of one side (and one GitLab project), as the engine takes them. */
+export function beforesOf(job: Pick<MirrorJob, "befores">, side: "github" | "gitlab", projectId?: number): Map<string, Set<string>> {
+  const byRef = new Map<string, Set<string>>();
+  for (const before of job.befores ?? []) {
+    if (before.side !== side || (before.side === "gitlab" && before.projectId !== projectId)) continue;
+    byRef.set(before.ref, (byRef.get(before.ref) ?? new Set()).add(before.sha));
+  }
+  return byRef;
 }
 
 export interface GitLabReportTarget {
@@ -69,6 +87,8 @@ export function mergeJobs(older: MirrorJob, newer: MirrorJob): MirrorJob {
     reportTargets: [...byRef.values()],
     validateConfigAt: [...new Set([...older.validateConfigAt, ...newer.validateConfigAt])],
     ...mergeGitLabTargets(older.gitlabTargets, newer.gitlabTargets),
+    // Every `before` in the chain of pushes counts, so none is dropped.
+    ...(older.befores || newer.befores ? { befores: unionBy([...(older.befores ?? []), ...(newer.befores ?? [])], (b) => JSON.stringify(b)) } : {}),
     ...(older.reportChanges || newer.reportChanges ? { reportChanges: true } : {}),
     ...(newer.trigger ?? older.trigger ? { trigger: newer.trigger ?? older.trigger } : {}),
     // The newest word wins: a repository removed and added again is mirrored again.
@@ -85,4 +105,8 @@ function mergeGitLabTargets(older: GitLabReportTarget[] = [], newer: GitLabRepor
     byRef.set(`${target.projectId} ${target.ref}`, target);
   }
   return { gitlabTargets: [...byRef.values()] };
+}
+
+function unionBy<T>(items: T[], key: (item: T) => string): T[] {
+  return [...new Map(items.map((item) => [key(item), item] as const)).values()];
 }

@@ -4,7 +4,6 @@
  * a completed check run and a log line. GitHub writes that follow the git work run in the
  * background (see background.ts) so the repository is free for its next job at once.
  */
-import path from "node:path";
 import type { Logger } from "pino";
 import type { MirrorConfig } from "../config/schema.js";
 import { createRefFilter } from "../config/match-refs.js";
@@ -30,6 +29,8 @@ import { screenProtectedBranches } from "../diagnostics/protected-branches.js";
 import { isOwnBounce, prepareMirror, recordOwnPushes, withHookProblem, type TwoWayDeps } from "./two-way.js";
 import type { HookOutcome } from "../gitlab/hooks.js";
 import { DeferredCheckRun } from "./deferred-check-run.js";
+import { cacheLayout } from "../cache/layout.js";
+import type { AgreedStore } from "../records/agreed-store.js";
 
 export interface WorkerDeps {
   env: AppEnv;
@@ -48,13 +49,16 @@ export interface WorkerDeps {
   sleep?: (ms: number) => Promise<void>;
   /** After each mirror run: retry note, check runs on what a sync changed, failure issue (src/sync/follow-up.ts). */
   followUp?: MirrorFollowUp;
-  /** Access policy, GitLab hooks and bounce log for pull/both mirrors (src/worker/two-way.ts). */
-  twoWay?: TwoWayDeps;
+  /** Access policy, GitLab hooks and bounce log (src/worker/two-way.ts): required, so no path skips the policy. */
+  twoWay: TwoWayDeps;
+  /** Each mirror's agreement record (src/records/): required, so no path forgets what both sides agreed. */
+  agreed: AgreedStore;
+  /** The clock backup refs are stamped with (tests inject one). */
+  now?: () => Date;
 }
 
 export function cacheDirFor(env: AppEnv, job: Pick<MirrorJob, "owner" | "repo">): string {
-  const safe = (s: string) => s.toLowerCase().replace(/[^a-z0-9._-]/g, "_");
-  return path.join(env.cacheDir, safe(job.owner), `${safe(job.repo)}.git`);
+  return cacheLayout(env.cacheDir).pushCache(job);
 }
 
 export async function runMirrorJob(job: MirrorJob, deps: WorkerDeps): Promise<void> {
@@ -187,7 +191,7 @@ async function runOneMirror(ctx: MirrorContext): Promise<void> {
     async (attempt) => {
       const project = await resolveProject(deps.gitlab, mirror, repository, log);
       webUrl = project.webUrl;
-      const prepared = await prepareMirror(deps.twoWay, deps.env, job, mirror, project, repository); // policy, hook, two-way state
+      const prepared = await prepareMirror(deps, "push", job, mirror, project, repository); // policy, hook, safety inputs
       hook = prepared.hook;
       return deps.mirrorRefs({
         cacheDir: cacheDirFor(deps.env, job),
@@ -220,6 +224,7 @@ async function runOneMirror(ctx: MirrorContext): Promise<void> {
   const rendered = withHookProblem(
     renderMirrorReport({
       projectPath,
+      repoFullName: `${job.owner}/${job.repo}`,
       projectWebUrl: webUrl,
       durationMs,
       attempts: outcome.attempts,

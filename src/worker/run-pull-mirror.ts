@@ -45,7 +45,7 @@ export async function runPullMirror(ctx: PullContext): Promise<void> {
   const outcome = await withRetry(
     async () => {
       project = await deps.gitlab.showProject(mirror.gitlab);
-      const prepared = await prepareMirror(deps.twoWay, deps.env, job, mirror, project, repository);
+      const prepared = await prepareMirror(deps, "pull", job, mirror, project, repository);
       hook = prepared.hook;
       const push = await pushAuth(ctx);
       return deps.mirrorRefs({

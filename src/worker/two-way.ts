@@ -1,10 +1,10 @@
 /**
  * What every mirror does before git runs, whichever way it goes: the operator's access policy,
- * the GitLab project hook (pull and both), and where a `both` mirror keeps its agreement state.
+ * the GitLab project hook (pull and both), and the engine's safety inputs (the agreement record,
+ * the events' befores, two-way mode, backups).
  * Also the bounce log's two sides (see bounces.ts). Shared by the push half (run-mirror-job.ts)
  * and the pull half (run-pull-mirror.ts).
  */
-import path from "node:path";
 import type { MirrorConfig } from "../config/schema.js";
 import type { AppEnv } from "../env.js";
 import { MirrorError } from "../errors.js";
@@ -14,7 +14,9 @@ import { HookRegistrar, type HookOutcome } from "../gitlab/hooks.js";
 import type { MirrorRequest, RefChange } from "../mirror/types.js";
 import { checkAccess, policyFromEnv, type AccessPolicy } from "../policy/access-policy.js";
 import { BounceLog, type Side } from "./bounces.js";
-import type { MirrorJob, RepositorySnapshot } from "./mirror-job.js";
+import { beforesOf, type MirrorJob, type RepositorySnapshot } from "./mirror-job.js";
+import { cacheLayout } from "../cache/layout.js";
+import type { AgreedStore } from "../records/agreed-store.js";
 
 export interface TwoWayDeps {
   bounces: BounceLog;
@@ -30,56 +32,66 @@ export function createTwoWayDeps(env: AppEnv, gitlab: GitLabClient): TwoWayDeps 
   };
 }
 
-const safe = (s: string) => s.toLowerCase().replace(/[^a-z0-9._-]/g, "_");
-
 /** The GitLab → GitHub cache: one bare repository per (repository, project), next to the push cache. */
 export function pullCacheDir(env: AppEnv, job: Pick<MirrorJob, "owner" | "repo">, projectId: number): string {
-  return path.join(env.cacheDir, safe(job.owner), `${safe(job.repo)}.gitlab-${projectId}.git`);
+  return cacheLayout(env.cacheDir).pullCache(job, projectId);
 }
 
-/** Where a `both` mirror remembers the commits both sides last agreed on (two-way.ts in mirror/). */
-export function syncedStatePath(env: AppEnv, job: Pick<MirrorJob, "owner" | "repo">, projectId: number): string {
-  return path.join(env.cacheDir, safe(job.owner), `${safe(job.repo)}.gitlab-${projectId}.synced.json`);
-}
+export type Half = "push" | "pull";
 
 export interface Prepared {
-  /** Extra MirrorRequest fields for this half. */
-  request: Partial<MirrorRequest>;
+  /** The MirrorRequest fields every half sets the same way: agreement, befores, two-way, backups. */
+  request: Pick<MirrorRequest, "agreed" | "befores" | "twoWay" | "backups">;
   hook?: HookOutcome;
 }
 
 /**
  * Throws MirrorError("policy_denied") when the operator's policy forbids the mirror; registers the
- * GitLab hook for pull and both mirrors (never fatal: the report carries the problem).
+ * GitLab hook for pull and both mirrors (never fatal: the report carries the problem); and gives
+ * the half the safety inputs of the engine (see MirrorRequest).
  */
 export async function prepareMirror(
-  twoWay: TwoWayDeps | undefined,
-  env: AppEnv,
+  deps: { twoWay: TwoWayDeps; agreed: AgreedStore; env: AppEnv; now?: () => Date },
+  half: Half,
   job: MirrorJob,
   mirror: MirrorConfig,
   project: GitLabProject,
   repository: RepositorySnapshot,
 ): Promise<Prepared> {
-  if (!twoWay) return { request: {} };
-  const decision = checkAccess(twoWay.policy, {
+  const decision = checkAccess(deps.twoWay.policy, {
     direction: mirror.direction,
     project,
     repository: { fullName: `${job.owner}/${job.repo}`, visibility: repository.visibility },
   });
   if (!decision.allowed) throw new MirrorError("policy_denied", decision.message, { advice: decision.advice });
-  if (mirror.direction === "push") return { request: {} };
-  const hook = await twoWay.hooks.ensure(project);
-  const request: Partial<MirrorRequest> = mirror.direction === "both" ? { twoWay: { statePath: syncedStatePath(env, job, project.id) } } : {};
-  return { request, hook };
+  const targetVisibility = half === "push" ? project.visibility : repository.visibility;
+  const request: Prepared["request"] = {
+    agreed: deps.agreed.forMirror(job, project.id),
+    befores: half === "push" ? beforesOf(job, "github") : beforesOf(job, "gitlab", project.id),
+    twoWay: mirror.direction === "both",
+    ...(backupsOn(mirror, targetVisibility, deps.env) ? { backups: { now: deps.now } } : {}),
+  };
+  if (mirror.direction === "push") return { request };
+  return { request, hook: await deps.twoWay.hooks.ensure(project) };
+}
+
+/**
+ * Backups keep what a force-push removed, so they would also keep a leaked secret someone
+ * force-pushed away: on by default only where the target is not public. `backups:` overrides;
+ * MIRROR_BACKUP_DAYS=0 turns them off everywhere.
+ */
+export function backupsOn(mirror: Pick<MirrorConfig, "backups">, targetVisibility: "public" | "private" | "internal", env: Pick<AppEnv, "backupDays">): boolean {
+  if (env.backupDays === 0) return false;
+  return mirror.backups ?? targetVisibility !== "public";
 }
 
 /** True (once) when a report target is this mirror's own push coming back from `side`. */
-export function isOwnBounce(twoWay: TwoWayDeps | undefined, side: Side, job: MirrorJob, mirror: MirrorConfig, target: { ref: string; sha: string }): boolean {
-  return twoWay?.bounces.takeBounce(side, job.key, String(mirror.gitlab), target.ref, target.sha) ?? false;
+export function isOwnBounce(twoWay: TwoWayDeps, side: Side, job: MirrorJob, mirror: MirrorConfig, target: { ref: string; sha: string }): boolean {
+  return twoWay.bounces.takeBounce(side, job.key, String(mirror.gitlab), target.ref, target.sha);
 }
 
-export function recordOwnPushes(twoWay: TwoWayDeps | undefined, side: Side, job: MirrorJob, mirror: MirrorConfig, changes: RefChange[]): void {
-  twoWay?.bounces.recordPushed(side, job.key, String(mirror.gitlab), changes);
+export function recordOwnPushes(twoWay: TwoWayDeps, side: Side, job: MirrorJob, mirror: MirrorConfig, changes: RefChange[]): void {
+  twoWay.bounces.recordPushed(side, job.key, String(mirror.gitlab), changes);
 }
 
 /** A report, plus what the user must know when GitLab cannot tell mirror-bot about its pushes. */

@@ -92,11 +92,12 @@ describe("mirroring GitHub pushes to GitLab", () => {
     expect((await e2e.sandbox.gitlab.refs(project)).get("refs/heads/main")).toBe(merged.after);
   });
 
-  it("keeps a deleted branch on GitLab when that would lose commits, and says so on the default branch", async () => {
+  it("keeps a deleted branch on GitLab when that would lose commits made on GitLab, and says so on the default branch", async () => {
     const { repo, project } = await e2e.linkedPair();
     const topic = await e2e.sandbox.github.commitAndPush(repo, { branch: "unmerged", from: "main", files: { "u.txt": "only here" } });
     await e2e.deliverPush(repo, topic);
     await e2e.waitForGitLabRef(project, "refs/heads/unmerged", topic.after);
+    const onGitLab = await e2e.sandbox.gitlab.commitAndPush(project, { branch: "unmerged", files: { "g.txt": "made on GitLab" } });
 
     const deletion = await e2e.sandbox.github.commitAndPush(repo, { branch: "unmerged", deleteBranch: true });
     await e2e.deliverPush(repo, { ...deletion, deleted: true });
@@ -106,7 +107,7 @@ describe("mirroring GitHub pushes to GitLab", () => {
       { timeoutMs: 20_000, what: "a failing check run on the default branch" },
     );
     expect(check.output.title).toBe("unmerged was not deleted on GitLab: it holds commits GitHub does not have");
-    expect((await e2e.sandbox.gitlab.refs(project)).get("refs/heads/unmerged")).toBe(topic.after);
+    expect((await e2e.sandbox.gitlab.refs(project)).get("refs/heads/unmerged")).toBe(onGitLab.after);
   });
 
   it("refuses to overwrite a branch that diverged on GitLab, and says how to get out", async () => {

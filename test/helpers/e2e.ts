@@ -9,7 +9,12 @@ export interface E2E {
   sandbox: Sandbox;
   app: AppProcess;
   /** A GitHub repo with `.mirror.yml` naming a fresh GitLab project; returns both names. */
-  linkedPair(options?: { mirrorYml?: (gitlabPath: string) => string; files?: Record<string, string>; gitlabPath?: string }): Promise<{ repo: string; project: string }>;
+  linkedPair(options?: {
+    mirrorYml?: (gitlabPath: string) => string;
+    files?: Record<string, string>;
+    gitlabPath?: string;
+    visibility?: "public" | "private" | "internal";
+  }): Promise<{ repo: string; project: string }>;
   /** Delivers a push event for a commit that is already on the fake GitHub. */
   deliverPush(repo: string, push: { ref: string; before: string; after: string; deleted?: boolean }, deliveryId?: string): Promise<{ status: number }>;
   /** Waits until the GitLab ref has `sha` (or is gone when sha is null). */
@@ -22,21 +27,27 @@ export interface E2E {
   quiet(): Promise<void>;
   /** Waits for a completed check run with this name on `sha`. */
   waitForCheck(repo: string, sha: string, name: string): Promise<any>;
+  /** Stops the app process and starts a new one with the same environment (same port, same cache). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startE2E(appEnv: Record<string, string> = {}): Promise<E2E> {
   const sandbox = await startSandbox();
-  const app = await startApp(sandbox.appEnv({ MIRROR_RETRY_BASE_MS: "50", ...appEnv }));
+  const env = sandbox.appEnv({ MIRROR_RETRY_BASE_MS: "50", ...appEnv });
+  let app = await startApp(env);
+  const earlierLogs: string[] = []; // of app processes stopped by restart(), so quiet() still sees their jobs
   let counter = 0;
 
   return {
     sandbox,
-    app,
+    get app() {
+      return app;
+    },
     async linkedPair(options = {}) {
       const id = `${Date.now().toString(36)}${(counter++).toString(36)}`;
       const project = options.gitlabPath ?? `group/sub/p${id}`;
-      await sandbox.gitlab.createProject({ path: project });
+      await sandbox.gitlab.createProject({ path: project, ...(options.visibility && { visibility: options.visibility }) });
       const mirrorYml = options.mirrorYml?.(project) ?? `mirrors:\n  - gitlab: ${project}\n`;
       const { fullName } = await sandbox.github.createRepo({
         owner: "octo",
@@ -73,7 +84,7 @@ export async function startE2E(appEnv: Record<string, string> = {}): Promise<E2E
         const ids = [...github.webhookDeliveries.map((d) => d.deliveryId), ...gitlab.hookDeliveries.map((d) => d.eventUuid)];
         await waitFor(
           () => {
-            const done = app.logs().filter((line) => /mirror job finished and reported|duplicate|dropped/.test(line));
+            const done = [...earlierLogs, ...app.logs()].filter((line) => /mirror job finished and reported|duplicate|dropped/.test(line));
             return ids.every((id) => done.some((line) => line.includes(id)));
           },
           { timeoutMs: 30_000, what: `the jobs of ${ids.length} webhook deliveries to finish` },
@@ -82,6 +93,11 @@ export async function startE2E(appEnv: Record<string, string> = {}): Promise<E2E
         if (github.webhookDeliveries.length + gitlab.hookDeliveries.length === ids.length) return;
       }
       throw new Error("the system never became quiet: webhooks kept coming");
+    },
+    async restart() {
+      await app.stop();
+      earlierLogs.push(...app.logs());
+      app = await startApp(env);
     },
     async stop() {
       await app.stop();

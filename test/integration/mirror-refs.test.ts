@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { MirrorError } from "../../src/errors.js";
+import { agreedRefsFile } from "../../src/mirror/agreed-refs.js";
 import { mirrorRefs, prelistTarget } from "../../src/mirror/mirror-refs.js";
 import type { MirrorRequest } from "../../src/mirror/types.js";
 import {
@@ -66,6 +67,7 @@ async function scenario() {
     includeRef: () => true,
     force: false,
     prune: true,
+    agreed: agreedRefsFile(path.join(tmp, "agreed", `${id}.json`)),
     ...overrides,
   });
   const sync = (overrides: Partial<MirrorRequest> = {}) => mirrorRefs(request(overrides));
@@ -161,7 +163,8 @@ describe("mirrorRefs", () => {
     expect([...(await refsOf(s.cacheDir)).keys()].filter((ref) => ref.startsWith("refs/mirror-bot/"))).toEqual([]);
   });
 
-  it("refuses a branch force-pushed on GitHub after it was mirrored, and fast-forwards another in the same sync", async () => {
+  /** main and other mirrored; then main rewritten on GitHub (amend) and other advanced. */
+  async function rewrittenAfterMirroring() {
     const s = await scenario();
     const c1 = await commit(s.work, "one");
     const mirrored = await commit(s.work, "two");
@@ -172,12 +175,51 @@ describe("mirrorRefs", () => {
     await git(s.work, "checkout", "--quiet", "-B", "main", c1);
     const rewritten = await commit(s.work, "two, rewritten");
     await pushTo(s.work, s.sourceBare, `+${rewritten}:refs/heads/main`, `${otherTip}:refs/heads/other`);
+    return { ...s, mirrored, otherTip, rewritten };
+  }
+
+  it("follows a branch force-pushed on GitHub after it was mirrored (GitLab still at the agreed tip), and fast-forwards another", async () => {
+    const s = await rewrittenAfterMirroring();
 
     const result = await s.sync();
 
-    expect(result.refusals).toEqual([{ ref: "refs/heads/main", reason: "diverged", sourceSha: rewritten, targetSha: mirrored, sourceOnly: 1, targetOnly: 1 }]);
-    expect(result.changes).toEqual([{ ref: "refs/heads/other", action: "fast-forward", oldSha: mirrored, newSha: otherTip }]);
-    expect(await refsOf(s.targetBare)).toEqual(new Map([["refs/heads/main", mirrored], ["refs/heads/other", otherTip]]));
+    expect(result.refusals).toEqual([]);
+    expect(result.changes).toEqual([
+      { ref: "refs/heads/main", action: "force-update", oldSha: s.mirrored, newSha: s.rewritten, because: "followed" },
+      { ref: "refs/heads/other", action: "fast-forward", oldSha: s.mirrored, newSha: s.otherTip },
+    ]);
+    expect(await refsOf(s.targetBare)).toEqual(new Map([["refs/heads/main", s.rewritten], ["refs/heads/other", s.otherTip]]));
+  });
+
+  it("without a record, still follows the rewrite when another branch holds GitLab's old tip (nothing only on GitLab)", async () => {
+    const s = await rewrittenAfterMirroring();
+
+    const result = await s.sync({ agreed: agreedRefsFile(path.join(tmp, "agreed", "lost-1.json")) });
+
+    expect(result.refusals).toEqual([]);
+    expect(result.changes[0]).toEqual({ ref: "refs/heads/main", action: "force-update", oldSha: s.mirrored, newSha: s.rewritten, because: "followed" });
+  });
+
+  it("refuses a rewrite when neither a record, a before nor another branch vouches for GitLab's tip; a before does", async () => {
+    const s = await scenario();
+    const c1 = await commit(s.work, "one");
+    const mirrored = await commit(s.work, "two");
+    await pushTo(s.work, s.sourceBare, "main");
+    await s.sync();
+    await git(s.work, "checkout", "--quiet", "-B", "main", c1);
+    const rewritten = await commit(s.work, "two, rewritten");
+    await pushTo(s.work, s.sourceBare, `+${rewritten}:refs/heads/main`);
+    const lost = () => agreedRefsFile(path.join(tmp, "agreed", `lost-${++scenarios}.json`));
+
+    const refused = await s.sync({ agreed: lost() });
+
+    expect(refused.refusals).toEqual([{ ref: "refs/heads/main", reason: "diverged", sourceSha: rewritten, targetSha: mirrored, sourceOnly: 1, targetOnly: 1 }]);
+    expect(await refsOf(s.targetBare)).toEqual(new Map([["refs/heads/main", mirrored]]));
+
+    const followed = await s.sync({ agreed: lost(), befores: new Map([["refs/heads/main", new Set([mirrored])]]) });
+
+    expect(followed.changes).toEqual([{ ref: "refs/heads/main", action: "force-update", oldSha: mirrored, newSha: rewritten, because: "followed" }]);
+    expect(await refsOf(s.targetBare)).toEqual(new Map([["refs/heads/main", rewritten]]));
   });
 
   it("overwrites a diverged branch with force: true", async () => {
@@ -186,7 +228,7 @@ describe("mirrorRefs", () => {
     const result = await s.sync({ force: true });
 
     expect(result.refusals).toEqual([]);
-    expect(result.changes).toContainEqual({ ref: "refs/heads/main", action: "force-update", oldSha: s.targetTip, newSha: s.sourceTip });
+    expect(result.changes).toContainEqual({ ref: "refs/heads/main", action: "force-update", oldSha: s.targetTip, newSha: s.sourceTip, because: "forced" });
     expect((await refsOf(s.targetBare)).get("refs/heads/main")).toBe(s.sourceTip);
   });
 
@@ -214,7 +256,7 @@ describe("mirrorRefs", () => {
 
     const forced = await s.sync({ force: true });
 
-    expect(forced.changes).toEqual([{ ref: "refs/tags/v1", action: "force-update", oldSha: oldV1, newSha: newV1 }]);
+    expect(forced.changes).toEqual([{ ref: "refs/tags/v1", action: "force-update", oldSha: oldV1, newSha: newV1, because: "forced" }]);
     expect((await refsOf(s.targetBare)).get("refs/tags/v1")).toBe(newV1);
   });
 
@@ -240,7 +282,7 @@ describe("mirrorRefs", () => {
     );
   });
 
-  it("deletes merged branches, refuses to lose commits, keeps everything without prune, and deletes with force", async () => {
+  it("deletes merged branches, follows a deletion of what it mirrored, refuses to lose GitLab's commits, keeps everything without prune, and deletes with force", async () => {
     const s = await scenario();
     const c1 = await commit(s.work, "one");
     await commit(s.work, "two");
@@ -259,21 +301,19 @@ describe("mirrorRefs", () => {
     const pruned = await s.sync();
     expect(pruned.changes).toEqual([
       { ref: "refs/heads/merged", action: "delete", oldSha: c1, newSha: null },
+      // GitLab's topic is still what was mirrored: its commits were GitHub's, removed on purpose.
+      { ref: "refs/heads/topic", action: "delete", oldSha: topic, newSha: null, because: "followed" },
       // Judged by the commit it tags: still on main.
       { ref: "refs/tags/old", action: "delete", oldSha: oldTag, newSha: null },
     ]);
     expect(pruned.refusals).toEqual([
       // Never seen by the cache: counted after fetching it from the target.
       { ref: "refs/heads/gitlab-only", reason: "would-lose-commits", sourceSha: null, targetSha: gitlabOnly, targetOnly: 2 },
-      { ref: "refs/heads/topic", reason: "would-lose-commits", sourceSha: null, targetSha: topic, targetOnly: 1 },
     ]);
-    expect([...(await refsOf(s.targetBare)).keys()]).toEqual(["refs/heads/gitlab-only", "refs/heads/main", "refs/heads/topic"]);
+    expect([...(await refsOf(s.targetBare)).keys()]).toEqual(["refs/heads/gitlab-only", "refs/heads/main"]);
 
     const forced = await s.sync({ force: true });
-    expect(forced.changes.map((c) => [c.ref, c.action])).toEqual([
-      ["refs/heads/gitlab-only", "force-delete"],
-      ["refs/heads/topic", "force-delete"],
-    ]);
+    expect(forced.changes.map((c) => [c.ref, c.action])).toEqual([["refs/heads/gitlab-only", "force-delete"]]);
     expect([...(await refsOf(s.targetBare)).keys()]).toEqual(["refs/heads/main"]);
   });
 
@@ -436,6 +476,80 @@ describe("mirrorRefs", () => {
     expect(error.code).toBe("timeout");
     expect(error.retryable).toBe(true);
     expect((await refsOf(s.targetBare)).size).toBe(0);
+  });
+
+  describe("backup refs", () => {
+    const at = new Date("2026-12-05T04:40:00.123Z");
+    const backups = { now: () => at };
+    const backupOf = (name: string) => `refs/mirror-backup/heads/${name}/20261205T044000Z`;
+
+    it("keep the replaced tip of a followed rewrite, in the same push as the update", async () => {
+      const s = await rewrittenAfterMirroring();
+
+      const result = await s.sync({ backups });
+
+      expect(result.changes[0]).toEqual({ ref: "refs/heads/main", action: "force-update", oldSha: s.mirrored, newSha: s.rewritten, because: "followed", backupRef: backupOf("main") });
+      expect(await refsOf(s.targetBare)).toEqual(
+        new Map([
+          ["refs/heads/main", s.rewritten],
+          ["refs/heads/other", s.otherTip],
+          [backupOf("main"), s.mirrored],
+        ]),
+      );
+      // Never mirrored and never drift: the next sync sees nothing to do.
+      expect(await s.sync({ backups })).toEqual({ changes: [], refusals: [], unchangedCount: 2 });
+    });
+
+    it("land with their update or not at all: a target refusing the backup keeps the old tip too", async () => {
+      const s = await rewrittenAfterMirroring();
+      await installHook(s.targetBare, "pre-receive", "#!/bin/sh\nwhile read old new ref; do case $ref in refs/mirror-backup/*) echo 'no backups here' >&2; exit 1;; esac; done\n");
+
+      const error = await s.syncFailure({ backups });
+
+      expect(error.code).not.toBe("internal");
+      expect(await refsOf(s.targetBare)).toEqual(new Map([["refs/heads/main", s.mirrored], ["refs/heads/other", s.mirrored]]));
+    });
+
+    it("are not taken for a deletion whose commits another branch holds, and are for one whose commits only the source removed", async () => {
+      const s = await scenario();
+      const c1 = await commit(s.work, "one");
+      const topic = await commit(s.work, "topic only", "topic");
+      await pushTo(s.work, s.sourceBare, `${c1}:refs/heads/main`, `${c1}:refs/heads/merged`, "topic");
+      await s.sync();
+      await pushTo(s.work, s.sourceBare, ":refs/heads/merged", ":refs/heads/topic");
+
+      const result = await s.sync({ backups });
+
+      expect(result.changes).toEqual([
+        { ref: "refs/heads/merged", action: "delete", oldSha: c1, newSha: null },
+        { ref: "refs/heads/topic", action: "delete", oldSha: topic, newSha: null, because: "followed", backupRef: backupOf("topic") },
+      ]);
+      expect(await refsOf(s.targetBare)).toEqual(new Map([["refs/heads/main", c1], [backupOf("topic"), topic]]));
+    });
+
+    it("fetch a tip the cache never saw from the target first (a deletion vouched for by the push's before)", async () => {
+      const s = await scenario();
+      await commit(s.work, "one");
+      const topic = await commit(s.work, "topic only", "topic");
+      await pushTo(s.work, s.sourceBare, "main");
+      await pushTo(s.work, s.targetBare, "main", "topic"); // mirrored by an earlier install, or another replica; since deleted on GitHub
+
+      // A cache and a record that never saw topic: only the push's before vouches for GitLab's tip.
+      const result = await s.sync({ backups, befores: new Map([["refs/heads/topic", new Set([topic])]]) });
+
+      expect(result.changes).toEqual([{ ref: "refs/heads/topic", action: "delete", oldSha: topic, newSha: null, because: "followed", backupRef: backupOf("topic") }]);
+      expect((await refsOf(s.targetBare)).get(backupOf("topic"))).toBe(topic);
+      expect((await refsOf(s.targetBare)).has("refs/heads/topic")).toBe(false);
+    });
+
+    it("are taken under force: true too", async () => {
+      const s = await diverged();
+
+      const result = await s.sync({ force: true, backups });
+
+      expect(result.changes).toContainEqual({ ref: "refs/heads/main", action: "force-update", oldSha: s.targetTip, newSha: s.sourceTip, because: "forced", backupRef: backupOf("main") });
+      expect((await refsOf(s.targetBare)).get(backupOf("main"))).toBe(s.targetTip);
+    });
   });
 
   it("sends each token only to its own host", () => {

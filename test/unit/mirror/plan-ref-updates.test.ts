@@ -67,7 +67,7 @@ const rows: Row[] = [
     { [H + "main"]: "s" },
     { [H + "main"]: "t" },
     { force: true },
-    { ...none, changes: [{ ref: H + "main", action: "force-update", oldSha: "t", newSha: "s" }] },
+    { ...none, changes: [{ ref: H + "main", action: "force-update", oldSha: "t", newSha: "s", because: "forced" }] },
   ],
   [
     "still reports a fast-forward as such under force",
@@ -88,7 +88,7 @@ const rows: Row[] = [
     { [T + "v1"]: "b" },
     { [T + "v1"]: "a" },
     { force: true },
-    { ...none, changes: [{ ref: T + "v1", action: "force-update", oldSha: "a", newSha: "b" }] },
+    { ...none, changes: [{ ref: T + "v1", action: "force-update", oldSha: "a", newSha: "b", because: "forced" }] },
   ],
   [
     "deletes a branch whose tip the source still contains",
@@ -116,7 +116,7 @@ const rows: Row[] = [
     {},
     { [H + "topic"]: "x" },
     { force: true },
-    { ...none, changes: [{ ref: H + "topic", action: "force-delete", oldSha: "x", newSha: null }] },
+    { ...none, changes: [{ ref: H + "topic", action: "force-delete", oldSha: "x", newSha: null, because: "forced" }] },
   ],
   ["never deletes without prune, even merged and forced", {}, { [H + "merged"]: "m" }, { prune: false, force: true, facts: facts({ reachable: ["m"] }) }, none],
   [
@@ -175,6 +175,7 @@ describe("planRefUpdates", () => {
       force: options.force ?? false,
       prune: options.prune ?? true,
       facts: options.facts ?? facts(),
+      agreed: new Map(),
     });
     expect(result).toEqual(expected);
   });
@@ -188,6 +189,7 @@ describe("planRefUpdates", () => {
       force: false,
       prune: true,
       facts: facts(),
+      agreed: new Map(),
     });
     expect(asked).toEqual(["refs/heads/main"]);
   });

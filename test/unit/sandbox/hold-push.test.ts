@@ -6,6 +6,7 @@ import { pino } from "pino";
 import { startSandbox, type Sandbox } from "../../../sandbox/index.js";
 import { parseEnv } from "../../../src/env.js";
 import { MirrorIndex } from "../../../src/index/mirror-index.js";
+import { FileAgreedStore } from "../../../src/records/agreed-store.js";
 import { dropRepository } from "../../../src/sync/drop-repository.js";
 import { cacheDirFor } from "../../../src/worker/run-mirror-job.js";
 
@@ -59,7 +60,7 @@ describe("dropRepository", () => {
     const index = new MirrorIndex();
     index.set({ installationId: 1, owner: "o", repo: "gone", mirrors: [{ gitlab: "g/p" } as any] });
     const job = { key: "o/gone", installationId: 1, owner: "o", repo: "gone", deliveryIds: [], reportTargets: [], validateConfigAt: [], enqueuedAt: 0, drop: true };
-    await dropRepository(job, { env, index, log: pino({ level: "silent" }) });
+    await dropRepository(job, { env, index, agreed: new FileAgreedStore(root), log: pino({ level: "silent" }) });
     expect(await readdir(path.join(root, "o"))).toEqual(["kept.git"]);
     expect(index.get("o", "gone")).toBeUndefined();
     await rm(root, { recursive: true, force: true });

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { planRefUpdates, type RefFacts } from "../../../src/mirror/plan-ref-updates.js";
-import { loadSyncedRefs, nextSyncedRefs, saveSyncedRefs } from "../../../src/mirror/two-way.js";
+import { agreedRefsFile, nextAgreedRefs } from "../../../src/mirror/agreed-refs.js";
 import type { MirrorResult } from "../../../src/mirror/types.js";
 
 const H = "refs/heads/";
@@ -90,12 +90,36 @@ const rows: Row[] = [
     { ...none, changes: [{ ref: H + "topic", action: "delete", oldSha: "m", newSha: null }] },
   ],
   [
-    "keeps a branch the source deleted when that would lose commits",
+    "follows a deletion of commits only the source removed (a squash-merged branch): the target had not moved since the agreement",
     {},
     { [H + "topic"]: "m" },
     { [H + "topic"]: "m" },
     { facts: facts({ counts: { "m>": [0, 2] } }) },
-    { ...none, refusals: [{ ref: H + "topic", reason: "would-lose-commits", sourceSha: null, targetSha: "m", targetOnly: 2 }] },
+    { ...none, changes: [{ ref: H + "topic", action: "delete", oldSha: "m", newSha: null, because: "followed" }] },
+  ],
+  [
+    "follows a rewrite on the source when the target had not moved since the agreement",
+    { [H + "topic"]: "s" },
+    { [H + "topic"]: "a" },
+    { [H + "topic"]: "a" },
+    { facts: facts({ counts: { "a>s": [1, 1] } }) },
+    { ...none, changes: [{ ref: H + "topic", action: "force-update", oldSha: "a", newSha: "s", because: "followed" }] },
+  ],
+  [
+    "leaves a rewrite on the target to the other half when the source had not moved",
+    { [H + "topic"]: "a" },
+    { [H + "topic"]: "t" },
+    { [H + "topic"]: "a" },
+    { facts: facts({ counts: { "t>a": [1, 1] } }) },
+    { ...none, deferred: [H + "topic"] },
+  ],
+  [
+    "lets force break the tie when both sides rewrote (this half's side wins)",
+    { [H + "main"]: "s" },
+    { [H + "main"]: "t" },
+    { [H + "main"]: "a" },
+    { force: true, facts: facts({ counts: { "t>s": [1, 1] } }) },
+    { ...none, changes: [{ ref: H + "main", action: "force-update", oldSha: "t", newSha: "s", because: "forced" }] },
   ],
   [
     "leaves a branch created on the target to the other half, even when it would be deletable",
@@ -133,12 +157,13 @@ describe("planRefUpdates in two-way mode", () => {
       force: options.force ?? false,
       prune: options.prune ?? true,
       facts: options.facts ?? facts(),
-      synced: new Map(Object.entries(synced)),
+      agreed: new Map(Object.entries(synced)),
+      twoWay: true,
     });
     expect(result).toEqual(expected);
   });
 
-  it("plans exactly as before without a synced map (push and pull mirrors)", () => {
+  it("one-way, a target strictly ahead is diverged: there is no other half to bring it back", () => {
     const result = planRefUpdates({
       source: new Map([[H + "main", "a"]]),
       target: new Map([[H + "main", "b"]]),
@@ -146,12 +171,151 @@ describe("planRefUpdates in two-way mode", () => {
       force: false,
       prune: true,
       facts: facts({ counts: { "b>a": [0, 2] } }),
+      agreed: new Map(),
     });
     expect(result).toEqual({ changes: [], refusals: [{ ref: H + "main", reason: "diverged", sourceSha: "a", targetSha: "b", sourceOnly: 0, targetOnly: 2 }], unchangedCount: 0 });
   });
 });
 
-describe("nextSyncedRefs", () => {
+/**
+ * The rule for every direction: only commits that exist solely on the target block an update or a
+ * deletion. Rows: what the source has, what the target has, what the sides last agreed on, the
+ * push events' befores, and what happens.
+ */
+type RuleRow = [
+  what: string,
+  source: Record<string, string>,
+  target: Record<string, string>,
+  agreed: Record<string, string>,
+  befores: Record<string, string[]>,
+  options: { force?: boolean; facts?: RefFacts },
+  expected: Pick<MirrorResult, "changes" | "refusals">,
+];
+const ruleRows: RuleRow[] = [
+  [
+    "an amended or rebased branch force-pushed: the push's before is the target's tip",
+    { [H + "topic"]: "new" },
+    { [H + "topic"]: "old" },
+    {},
+    { [H + "topic"]: ["old"] },
+    { facts: facts({ counts: { "old>new": [1, 1] } }) },
+    { changes: [{ ref: H + "topic", action: "force-update", oldSha: "old", newSha: "new", because: "followed" }], refusals: [] },
+  ],
+  [
+    "a rewrite with several pushes folded into one job: any before in the chain counts",
+    { [H + "topic"]: "c" },
+    { [H + "topic"]: "a" },
+    {},
+    { [H + "topic"]: ["b", "a"] },
+    {},
+    { changes: [{ ref: H + "topic", action: "force-update", oldSha: "a", newSha: "c", because: "followed" }], refusals: [] },
+  ],
+  [
+    "a rewrite after the last agreement, without an event (reconciliation): the agreed tip counts",
+    { [H + "topic"]: "new" },
+    { [H + "topic"]: "old" },
+    { [H + "topic"]: "old" },
+    {},
+    {},
+    { changes: [{ ref: H + "topic", action: "force-update", oldSha: "old", newSha: "new", because: "followed" }], refusals: [] },
+  ],
+  [
+    "a rewrite whose old tip another source branch still holds",
+    { [H + "topic"]: "new", [H + "main"]: "m" },
+    { [H + "topic"]: "old", [H + "main"]: "m" },
+    {},
+    {},
+    { facts: facts({ reachable: ["old"] }) },
+    { changes: [{ ref: H + "topic", action: "force-update", oldSha: "old", newSha: "new", because: "followed" }], refusals: [] },
+  ],
+  [
+    "a commit made only on the target is refused, whatever the before says of another tip",
+    { [H + "main"]: "s" },
+    { [H + "main"]: "t" },
+    { [H + "main"]: "a" },
+    { [H + "main"]: ["a"] },
+    { facts: facts({ counts: { "t>s": [1, 1] } }) },
+    { changes: [], refusals: [{ ref: H + "main", reason: "diverged", sourceSha: "s", targetSha: "t", sourceOnly: 1, targetOnly: 1 }] },
+  ],
+  [
+    "a squash-merged branch deleted by GitHub: the deletion's before is the target's tip",
+    { [H + "main"]: "squash" },
+    { [H + "main"]: "base", [H + "topic"]: "t2" },
+    {},
+    { [H + "topic"]: ["t2"], [H + "main"]: ["base"] },
+    { facts: facts({ ancestors: ["base>squash"], counts: { "t2>": [0, 2] } }) },
+    {
+      changes: [
+        { ref: H + "main", action: "fast-forward", oldSha: "base", newSha: "squash" },
+        { ref: H + "topic", action: "delete", oldSha: "t2", newSha: null, because: "followed" },
+      ],
+      refusals: [],
+    },
+  ],
+  [
+    "a merged branch deleted: nothing is lost, so no reason (and no backup) is needed",
+    { [H + "main"]: "merge" },
+    { [H + "main"]: "merge", [H + "topic"]: "t2" },
+    {},
+    {},
+    { facts: facts({ reachable: ["t2"] }) },
+    { changes: [{ ref: H + "topic", action: "delete", oldSha: "t2", newSha: null }], refusals: [] },
+  ],
+  [
+    "a branch deleted on the source that holds commits only the target has is kept",
+    {},
+    { [H + "topic"]: "t" },
+    { [H + "topic"]: "a" },
+    { [H + "topic"]: ["a"] },
+    { facts: facts({ counts: { "t>": [0, 1] } }) },
+    { changes: [], refusals: [{ ref: H + "topic", reason: "would-lose-commits", sourceSha: null, targetSha: "t", targetOnly: 1 }] },
+  ],
+  [
+    "...unless force: true",
+    {},
+    { [H + "topic"]: "t" },
+    {},
+    {},
+    { force: true },
+    { changes: [{ ref: H + "topic", action: "force-delete", oldSha: "t", newSha: null, because: "forced" }], refusals: [] },
+  ],
+  [
+    "no record and no before (first sync, cache deleted): copy, never overwrite",
+    { [H + "topic"]: "s" },
+    { [H + "topic"]: "t" },
+    {},
+    {},
+    {},
+    { changes: [], refusals: [{ ref: H + "topic", reason: "diverged", sourceSha: "s", targetSha: "t" }] },
+  ],
+  [
+    "a moved tag still needs force, even when the before names it",
+    { [T + "v1"]: "b" },
+    { [T + "v1"]: "a" },
+    {},
+    { [T + "v1"]: ["a"] },
+    {},
+    { changes: [], refusals: [{ ref: T + "v1", reason: "tag-moved", sourceSha: "b", targetSha: "a" }] },
+  ],
+];
+
+describe("planRefUpdates: the rule, one way (push and pull mirrors)", () => {
+  it.each(ruleRows)("%s", (_what, source, target, agreed, befores, options, expected) => {
+    const result = planRefUpdates({
+      source: new Map(Object.entries(source)),
+      target: new Map(Object.entries(target)),
+      includeRef: () => true,
+      force: options.force ?? false,
+      prune: true,
+      facts: options.facts ?? facts(),
+      agreed: new Map(Object.entries(agreed)),
+      befores: new Map(Object.entries(befores).map(([ref, shas]) => [ref, new Set(shas)])),
+    });
+    expect({ changes: result.changes, refusals: result.refusals }).toEqual(expected);
+  });
+});
+
+describe("nextAgreedRefs", () => {
   const m = (o: Record<string, string>) => new Map(Object.entries(o));
   it.each<[string, Record<string, string>, Record<string, string>, Record<string, string>, Array<{ ref: string; newSha: string | null }>, Record<string, string>]>([
     ["records refs both sides now hold at the same commit", {}, { [H + "a"]: "1" }, { [H + "a"]: "1" }, [], { [H + "a"]: "1" }],
@@ -161,8 +325,8 @@ describe("nextSyncedRefs", () => {
     ["does not invent an agreement for a one-sided ref", {}, { [H + "a"]: "2" }, {}, [], {}],
     ["forgets refs outside heads and tags", { "refs/pull/1/head": "1" }, { "refs/pull/1/head": "1" }, { "refs/pull/1/head": "1" }, [], {}],
   ])("%s", (_what, synced, source, target, changes, expected) => {
-    const next = nextSyncedRefs({
-      synced: m(synced),
+    const next = nextAgreedRefs({
+      agreed: m(synced),
       source: m(source),
       target: m(target),
       changes: changes.map((c) => ({ ...c, action: c.newSha ? "fast-forward" : "delete", oldSha: null })),
@@ -172,12 +336,12 @@ describe("nextSyncedRefs", () => {
   });
 
   it("forgets refs the filter excludes", () => {
-    const next = nextSyncedRefs({ synced: m({ [H + "x"]: "1" }), source: m({ [H + "x"]: "1" }), target: m({ [H + "x"]: "1" }), changes: [], includeRef: () => false });
+    const next = nextAgreedRefs({ agreed: m({ [H + "x"]: "1" }), source: m({ [H + "x"]: "1" }), target: m({ [H + "x"]: "1" }), changes: [], includeRef: () => false });
     expect(next.size).toBe(0);
   });
 });
 
-describe("synced state file", () => {
+describe("agreement record file", () => {
   let dir: string;
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "synced-"));
@@ -188,14 +352,15 @@ describe("synced state file", () => {
 
   it("round-trips through a file and treats a missing or damaged file as no agreement", async () => {
     const file = path.join(dir, "sub", "state.json");
-    expect((await loadSyncedRefs(file)).size).toBe(0);
+    const record = agreedRefsFile(file);
+    expect((await record.load()).size).toBe(0);
     const sha = "a".repeat(40);
-    await saveSyncedRefs(file, new Map([[H + "main", sha]]));
-    expect(Object.fromEntries(await loadSyncedRefs(file))).toEqual({ [H + "main"]: sha });
+    await record.save(new Map([[H + "main", sha]]));
+    expect(Object.fromEntries(await record.load())).toEqual({ [H + "main"]: sha });
     expect(JSON.parse(await readFile(file, "utf8")).version).toBe(1);
     await writeFile(file, "{ torn");
-    expect((await loadSyncedRefs(file)).size).toBe(0);
+    expect((await record.load()).size).toBe(0);
     await writeFile(file, JSON.stringify({ version: 1, refs: { [H + "x"]: "not-a-sha" } }));
-    expect((await loadSyncedRefs(file)).size).toBe(0);
+    expect((await record.load()).size).toBe(0);
   });
 });
