@@ -1,6 +1,6 @@
 /**
- * `mirror-bot sync <owner>/<repo>` and `mirror-bot status <owner>/<repo>`: what "Sync now" does,
- * for operators, with the app's own credentials from the environment (APP_ID, PRIVATE_KEY or
+ * `mirror-bot sync | status | backups | backups delete | restore`: what "Sync now" does, a
+ * comparison, and the backup refs, for operators, with the app's own credentials from the environment (APP_ID, PRIVATE_KEY or
  * PRIVATE_KEY_PATH, GHE_HOST/GHE_PROTOCOL, GITLAB_URL, GITLAB_TOKEN, MIRROR_CACHE_DIR). It runs
  * the worker's code in this process; results go to stdout, logs (redacted) to stderr.
  */
@@ -12,10 +12,28 @@ import type { GitHubClient } from "../github/types.js";
 import { createGitLabClient, type GitLabClient } from "../gitlab/client.js";
 import { mirrorRefs } from "../mirror/mirror-refs.js";
 import { redact, registerSecret } from "../secrets.js";
+import { runBackupsDelete, runBackupsList, runRestore } from "./backups.js";
 import { runStatus, runSync } from "./commands.js";
 
-const USAGE = `usage: mirror-bot sync <owner>/<repo>     mirror now, report on GitHub, print what changed
-       mirror-bot status <owner>/<repo>   compare both sides (ls-remote), change nothing`;
+const USAGE = `usage: mirror-bot sync <owner>/<repo>                  mirror now, report on GitHub, print what changed
+       mirror-bot status <owner>/<repo>                compare both sides (ls-remote), change nothing
+       mirror-bot backups <owner>/<repo>               list the backup refs kept on either side
+       mirror-bot backups delete <owner>/<repo> <ref>  delete one backup ref at once
+       mirror-bot restore <owner>/<repo> <ref>         put a backup back on its branch`;
+
+type Command = { name: "sync" | "status" | "backups" } | { name: "backups delete" | "restore"; ref: string };
+
+/** argv → the command and its repository; undefined when it matches no usage line. */
+export function parseArgs(argv: string[]): { command: Command; owner: string; repo: string } | undefined {
+  const [first, ...rest] = argv;
+  let command: Command | undefined;
+  let target: string | undefined;
+  if ((first === "sync" || first === "status" || first === "backups") && rest.length === 1) [command, target] = [{ name: first }, rest[0]];
+  else if (first === "backups" && rest[0] === "delete" && rest.length === 3) [command, target] = [{ name: "backups delete", ref: rest[2]! }, rest[1]];
+  else if (first === "restore" && rest.length === 2) [command, target] = [{ name: "restore", ref: rest[1]! }, rest[0]];
+  const match = /^([\w.-]+)\/([\w.-]+)$/.exec(target ?? "");
+  return command && match ? { command, owner: match[1]!, repo: match[2]! } : undefined;
+}
 
 export interface CliContext {
   env: AppEnv;
@@ -35,25 +53,36 @@ function stderrLogger(level: string): Logger {
 }
 
 export async function main(argv: string[], processEnv: NodeJS.ProcessEnv, print: (line: string) => void = (line) => console.log(redact(line))): Promise<number> {
-  const [command, target] = argv;
-  const match = /^([\w.-]+)\/([\w.-]+)$/.exec(target ?? "");
-  if ((command !== "sync" && command !== "status") || !match) {
+  const parsed = parseArgs(argv);
+  if (!parsed) {
     console.error(USAGE);
     return 2;
   }
+  const { command, owner, repo } = parsed;
+  const target = `${owner}/${repo}`;
   for (const name of ["GITLAB_TOKEN", "PRIVATE_KEY", "WEBHOOK_SECRET"]) registerSecret(processEnv[name]);
   const log = stderrLogger(processEnv.LOG_LEVEL || "warn");
   try {
     const env = parseEnv(processEnv);
     // No Redis for the CLI's own Octokit throttling: it makes a handful of requests.
     const probot = createProbot({ env: { ...processEnv, REDIS_URL: "" }, overrides: { log } });
-    const [owner, repo] = [match[1]!, match[2]!];
     const appOctokit = await probot.auth();
     const { data: installation } = await appOctokit.rest.apps.getRepoInstallation({ owner, repo });
     const octokit = await probot.auth(installation.id);
     const gitlab = createGitLabClient({ url: env.gitlabUrl, token: env.gitlabToken, retry: { attempts: env.retryAttempts, baseMs: env.retryBaseMs } });
     const ctx: CliContext = { env, log, octokit, installationId: installation.id, gitlab, owner, repo, print };
-    return command === "sync" ? await runSync(ctx, mirrorRefs) : await runStatus(ctx);
+    switch (command.name) {
+      case "sync":
+        return await runSync(ctx, mirrorRefs);
+      case "status":
+        return await runStatus(ctx);
+      case "backups":
+        return await runBackupsList(ctx);
+      case "backups delete":
+        return await runBackupsDelete(ctx, command.ref);
+      case "restore":
+        return await runRestore(ctx, command.ref);
+    }
   } catch (error) {
     const status = (error as { status?: number }).status;
     const message = status === 404 ? `the app is not installed on ${target}, or the repository does not exist` : (error as Error).message;

@@ -14,6 +14,8 @@ import type { GitHubClient } from "../github/types.js";
 import type { GitLabClient } from "../gitlab/client.js";
 import type { IndexedRepository } from "../index/mirror-index.js";
 import { compareRefs, type RefComparison, type CompareRequest } from "../mirror/compare-refs.js";
+import { pruneBackups } from "../mirror/remote-backups.js";
+import type { GitEndpoint, RemoteName } from "../mirror/types.js";
 import type { EnqueueOutcome, JobQueue } from "../queue/job-queue.js";
 import { registerSecret } from "../secrets.js";
 import { jobKey, type MirrorJob } from "../worker/mirror-job.js";
@@ -27,6 +29,8 @@ export interface ReconcileDeps {
   gitlab: GitLabClient;
   queue: Pick<JobQueue, "enqueue">;
   compare?: (req: CompareRequest) => Promise<RefComparison>;
+  /** The clock backup retention is judged by (tests inject one). */
+  now?: () => Date;
 }
 
 export interface MirrorDrift {
@@ -59,7 +63,9 @@ export function syncJob(entry: Pick<IndexedRepository, "installationId" | "owner
 
 /** Compares every mirror of the repository; queues one sync when any differs. */
 export async function reconcileRepository(entry: IndexedRepository, trigger: SyncTrigger, deps: ReconcileDeps): Promise<ReconcileResult> {
-  const drift = await findDrift(entry, deps);
+  const days = deps.env.backupDays;
+  const cutoff = days > 0 ? new Date((deps.now ?? (() => new Date()))().getTime() - days * 86_400_000) : undefined;
+  const drift = await findDrift(entry, deps, { pruneBackupsBefore: cutoff });
   // A retry of a failing mirror always syncs: only a completed sync can record its recovery.
   const differs = trigger === "retry" || drift.some((d) => d.differing.length > 0 || d.error);
   const log = deps.log.child({ repo: `${entry.owner}/${entry.repo}`, trigger });
@@ -72,33 +78,53 @@ export async function reconcileRepository(entry: IndexedRepository, trigger: Syn
   return { drift, enqueued };
 }
 
-/** Per mirror: the refs that differ. A mirror that cannot be compared reports the error as drift. */
-export async function findDrift(entry: IndexedRepository, deps: ReconcileDeps): Promise<MirrorDrift[]> {
+/**
+ * Per mirror: the refs that differ. A mirror that cannot be compared reports the error as drift.
+ * With `pruneBackupsBefore` (reconciliation, not `mirror-bot status`), backup refs older than that
+ * are deleted on both sides of each mirror: their retention period is over.
+ */
+export async function findDrift(entry: IndexedRepository, deps: ReconcileDeps, options: { pruneBackupsBefore?: Date } = {}): Promise<MirrorDrift[]> {
   const octokit = await deps.getOctokit(entry.installationId);
   const ref = { owner: entry.owner, repo: entry.repo };
   const [repository, token] = await Promise.all([getRepository(octokit, ref), installationToken(octokit)]);
   registerSecret(token);
   const drift: MirrorDrift[] = [];
   for (const mirror of entry.mirrors) {
-    drift.push(await mirrorDrift(mirror, repository.cloneUrl, token, deps));
+    drift.push(await mirrorDrift(mirror, repository.cloneUrl, token, deps, options.pruneBackupsBefore));
   }
   return drift;
 }
 
-async function mirrorDrift(mirror: MirrorConfig, cloneUrl: string, token: string, deps: ReconcileDeps): Promise<MirrorDrift> {
+async function mirrorDrift(mirror: MirrorConfig, cloneUrl: string, token: string, deps: ReconcileDeps, pruneBackupsBefore: Date | undefined): Promise<MirrorDrift> {
   const target = String(mirror.gitlab);
   try {
     const project = await deps.gitlab.showProject(mirror.gitlab);
+    const github = { url: cloneUrl, username: "x-access-token", password: token };
+    const gitlab = { url: project.httpUrlToRepo, username: "oauth2", password: deps.env.gitlabToken ?? "" };
     const comparison = await (deps.compare ?? compareRefs)({
-      source: { url: cloneUrl, username: "x-access-token", password: token },
-      target: { url: project.httpUrlToRepo, username: "oauth2", password: deps.env.gitlabToken ?? "" },
+      source: github,
+      target: gitlab,
       includeRef: createRefFilter(mirror),
       prune: mirror.prune,
       timeoutMs: deps.env.gitTimeoutMs,
     });
+    if (pruneBackupsBefore) await pruneExpired(mirror, { GitHub: github, GitLab: gitlab }, pruneBackupsBefore, deps);
     return { target, differing: comparison.differences.map((d) => d.ref) };
   } catch (error) {
     // A missing project (create: true makes it), an expired token...: the job reports it properly.
     return { target, differing: [], error: toMirrorError(error).userMessage };
+  }
+}
+
+/** Deletes a mirror's expired backups on the side(s) it pushes to. A failure is logged: the next pass tries again. */
+async function pruneExpired(mirror: MirrorConfig, endpoints: Record<RemoteName, GitEndpoint>, cutoff: Date, deps: ReconcileDeps): Promise<void> {
+  const targets: RemoteName[] = mirror.direction === "push" ? ["GitLab"] : mirror.direction === "pull" ? ["GitHub"] : ["GitLab", "GitHub"];
+  for (const remote of targets) {
+    try {
+      const pruned = await pruneBackups({ endpoint: endpoints[remote], remote, timeoutMs: deps.env.gitTimeoutMs }, cutoff);
+      if (pruned.length > 0) deps.log.info({ target: String(mirror.gitlab), side: remote, refs: pruned.map((b) => b.backupRef) }, `pruned ${pruned.length} expired backup ref(s)`);
+    } catch (error) {
+      deps.log.warn({ err: error, target: String(mirror.gitlab), side: remote }, "could not prune expired backup refs; the next reconciliation tries again");
+    }
   }
 }
