@@ -19,6 +19,7 @@ import { totalLagRefs } from "./status/records.js";
 import { createStatusHandler, statusFromEnv, type StatusEnv } from "./status/status-routes.js";
 import type { Metrics } from "./status/types.js";
 import { MirrorIndex } from "./index/mirror-index.js";
+import { ProjectLinks } from "./index/project-links.js";
 import { scanAllInstallations } from "./index/scan-installations.js";
 import { BackgroundTasks } from "./worker/background.js";
 import { prefetchSource, prelistTarget } from "./mirror/mirror-refs.js";
@@ -32,8 +33,10 @@ export interface AppDeps {
   gitlab: GitLabClient;
   mirrorRefs(request: MirrorRequest): Promise<MirrorResult>;
   background: BackgroundTasks;
-  /** Repositories with mirrors, from the configs the app has read. */
+  /** Repositories with mirrors, from the configs the app (any replica, with Redis) has read. */
   index: MirrorIndex;
+  /** Clock of the rescan rate limit (tests). */
+  now?: () => number;
   status?: { store: ClosableStatusStore; metrics: Metrics; registry: Registry; env: StatusEnv };
   sleep?: (ms: number) => Promise<void>;
   /** Reconciliation, follow-up and their handlers (src/sync/services.ts); made by createMirrorApp. */
@@ -52,6 +55,13 @@ export async function createQueue(env: AppEnv, log?: Logger): Promise<JobQueue> 
   return RedisJobQueue.connect({ url: env.redisUrl, concurrency: env.concurrency, lockTtlMs: env.queueLeaseMs, pacing: env.intakePacing, log });
 }
 
+/** Local only by default; with REDIS_URL its copy is shared, so GitLab pushes route on every replica. */
+export async function createMirrorIndex(env: AppEnv, log?: Logger): Promise<MirrorIndex> {
+  if (!env.redisUrl) return new MirrorIndex();
+  const { RedisSharedIndex } = await import("./index/redis-index.js"); // loaded only with Redis, as the queue
+  return new MirrorIndex(await RedisSharedIndex.connect({ url: env.redisUrl, ...(log && { log }) }));
+}
+
 export async function defaultDeps(env: AppEnv, mirrorRefs: AppDeps["mirrorRefs"], log?: Logger): Promise<AppDeps> {
   const statusEnv = statusFromEnv();
   const queue = await createQueue(env, log);
@@ -66,7 +76,7 @@ export async function defaultDeps(env: AppEnv, mirrorRefs: AppDeps["mirrorRefs"]
     gitlab: createGitLabClient({ url: env.gitlabUrl, token: env.gitlabToken, retry: { attempts: env.retryAttempts, baseMs: env.retryBaseMs } }),
     mirrorRefs,
     background: new BackgroundTasks(),
-    index: new MirrorIndex(),
+    index: await createMirrorIndex(env, log),
     status: { store, metrics, registry, env: statusEnv },
   };
 }
@@ -77,6 +87,7 @@ export async function shutdown(deps: AppDeps): Promise<void> {
   await deps.queue.close();
   await deps.background.drain();
   await deps.status?.store.close?.();
+  await deps.index.close();
 }
 
 export function createMirrorApp(deps: AppDeps): ApplicationFunction {
@@ -87,8 +98,22 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
     }
     // GitLab → GitHub: GitLab webhooks, access policy, hooks and bounce log (handlers/gitlab-push.ts, worker/two-way.ts).
     const twoWay = createTwoWayDeps(deps.env, deps.gitlab);
+    const links = new ProjectLinks({
+      index: deps.index,
+      rescan: () => scanAllInstallations(app, deps.index, deps.env.gitlabUrl),
+      hooks: twoWay.hooks,
+      log: app.log,
+      now: deps.now,
+    });
     options.addHandler(
-      createGitLabWebhookHandler({ secret: deps.env.gitlabWebhookSecret, index: deps.index, queue: deps.queue, log: app.log, metrics: status?.metrics }),
+      createGitLabWebhookHandler({
+        secret: deps.env.gitlabWebhookSecret,
+        links,
+        background: deps.background,
+        queue: deps.queue,
+        log: app.log,
+        metrics: status?.metrics,
+      }),
     );
     const sync = (deps.sync ??= createSyncServices({
       env: deps.env,
@@ -109,6 +134,7 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
         prelistTarget,
         background: deps.background,
         index: deps.index,
+        links,
         status: status?.store,
         metrics: status?.metrics,
         sleep: deps.sleep,
