@@ -145,6 +145,7 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
     // Learn every installation's mirrors at start (for routing GitLab events and reconciling).
     deps.background.run(
       scanAllInstallations(app, deps.index, deps.env.gitlabUrl)
+        .then((scan) => app.log.info({ repositories: scan.repositories.length, complete: scan.complete }, "installations scanned"))
         .catch((error) => app.log.warn({ err: error }, "could not scan installations"))
         // Then reconcile: whatever was pushed while the app was down is mirrored now.
         .then(() => sync.startReconciling()),
