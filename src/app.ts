@@ -20,6 +20,7 @@ import { totalLagRefs } from "./status/records.js";
 import { createStatusHandler, statusFromEnv, type StatusEnv } from "./status/status-routes.js";
 import type { Metrics } from "./status/types.js";
 import { MirrorIndex } from "./index/mirror-index.js";
+import { ProjectLinks } from "./index/project-links.js";
 import { scanAllInstallations } from "./index/scan-installations.js";
 import { BackgroundTasks } from "./worker/background.js";
 import { runMirrorJob } from "./worker/run-mirror-job.js";
@@ -32,8 +33,10 @@ export interface AppDeps {
   gitlab: GitLabClient;
   mirrorRefs(request: MirrorRequest): Promise<MirrorResult>;
   background: BackgroundTasks;
-  /** Repositories with mirrors, from the configs the app has read. */
+  /** Repositories with mirrors, from the configs the app (any replica, with Redis) has read. */
   index: MirrorIndex;
+  /** Clock of the rescan rate limit (tests). */
+  now?: () => number;
   status?: { store: ClosableStatusStore; metrics: Metrics; registry: Registry; env: StatusEnv };
   sleep?: (ms: number) => Promise<void>;
   /** Reconciliation, follow-up and their handlers (src/sync/services.ts); made by createMirrorApp. */
@@ -54,6 +57,13 @@ export async function createQueue(env: AppEnv, log?: Logger): Promise<JobQueue> 
   return RedisJobQueue.connect({ url: env.redisUrl, concurrency: env.concurrency, lockTtlMs: env.queueLeaseMs, pacing: env.intakePacing, log });
 }
 
+/** Local only by default; with REDIS_URL its copy is shared, so GitLab pushes route on every replica. */
+export async function createMirrorIndex(env: AppEnv, log?: Logger): Promise<MirrorIndex> {
+  if (!env.redisUrl) return new MirrorIndex();
+  const { RedisSharedIndex } = await import("./index/redis-index.js"); // loaded only with Redis, as the queue
+  return new MirrorIndex(await RedisSharedIndex.connect({ url: env.redisUrl, ...(log && { log }) }));
+}
+
 export async function defaultDeps(env: AppEnv, mirrorRefs: AppDeps["mirrorRefs"], log?: Logger): Promise<AppDeps> {
   const statusEnv = statusFromEnv();
   const queue = await createQueue(env, log);
@@ -69,7 +79,7 @@ export async function defaultDeps(env: AppEnv, mirrorRefs: AppDeps["mirrorRefs"]
     gitlab: createGitLabClient({ url: env.gitlabUrl, token: env.gitlabToken, retry: { attempts: env.retryAttempts, baseMs: env.retryBaseMs } }),
     mirrorRefs,
     background: new BackgroundTasks(),
-    index: new MirrorIndex(),
+    index: await createMirrorIndex(env, log),
     status: { store, metrics, registry, env: statusEnv },
     agreed,
   };
@@ -82,6 +92,7 @@ export async function shutdown(deps: AppDeps): Promise<void> {
   await deps.background.drain();
   await deps.status?.store.close?.();
   await deps.agreed.close?.();
+  await deps.index.close();
 }
 
 export function createMirrorApp(deps: AppDeps): ApplicationFunction {
@@ -90,10 +101,6 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
     if (status) {
       options.addHandler(createStatusHandler({ store: status.store, registry: status.registry, ...status.env, log: app.log }));
     }
-    // GitLab → GitHub: GitLab webhooks (handlers/gitlab-push.ts).
-    options.addHandler(
-      createGitLabWebhookHandler({ secret: deps.env.gitlabWebhookSecret, index: deps.index, queue: deps.queue, log: app.log, metrics: status?.metrics }),
-    );
     const sync = (deps.sync ??= createSyncServices({
       env: deps.env,
       log: app.log,
@@ -117,10 +124,30 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
       followUp: sync.followUp,
       agreed: deps.agreed,
     });
+    // GitLab → GitHub: GitLab webhooks (handlers/gitlab-push.ts); a push for a project not in the index rescans first (index/project-links.ts).
+    const links = new ProjectLinks({
+      index: deps.index,
+      rescan: () => scanAllInstallations(app, deps.index, deps.env.gitlabUrl),
+      hooks: worker.twoWay.hooks,
+      log: app.log,
+      now: deps.now,
+    });
+    worker.links = links;
+    options.addHandler(
+      createGitLabWebhookHandler({
+        secret: deps.env.gitlabWebhookSecret,
+        links,
+        background: deps.background,
+        queue: deps.queue,
+        log: app.log,
+        metrics: status?.metrics,
+      }),
+    );
     deps.queue.start((job) => (job.drop ? dropRepository(job, { env: deps.env, index: deps.index, agreed: deps.agreed, log: app.log }) : runMirrorJob(job, worker)));
     // Learn every installation's mirrors at start (for routing GitLab events and reconciling).
     deps.background.run(
       scanAllInstallations(app, deps.index, deps.env.gitlabUrl)
+        .then((scan) => app.log.info({ repositories: scan.repositories.length, complete: scan.complete }, "installations scanned"))
         .catch((error) => app.log.warn({ err: error }, "could not scan installations"))
         // Then reconcile: whatever was pushed while the app was down is mirrored now.
         .then(() => sync.startReconciling()),

@@ -25,6 +25,8 @@ export interface GitLabClient {
   setCommitStatus?(projectId: number, sha: string, status: GitLabCommitStatus): Promise<void>;
   /** Creates the project hook for `url`, or updates the one already there: never a duplicate. */
   ensureProjectHook?(projectId: number, hook: { url: string; token: string }): Promise<"created" | "updated">;
+  /** Deletes the project's hooks with this URL (DELETE /projects/:id/hooks/:hook_id); answers how many. */
+  removeProjectHooks?(project: number | string, url: string): Promise<number>;
   /** Creates `namespace/path` (the namespace must exist) with this visibility (`create: true`). */
   createProject?(fullPath: string, options: { visibility: GitLabProject["visibility"] }): Promise<GitLabProject>;
   /** The token's scopes and expiry (GET /personal_access_tokens/self), cached for a while. */
@@ -172,6 +174,16 @@ export function createGitLabClient({ url, token, retry }: { url: string; token: 
         return "created";
       } catch (error) {
         throw toGitLabError(error, `the webhooks of project ${projectId}`, url);
+      }
+    },
+    async removeProjectHooks(project, hookUrl) {
+      if (!token) throw missingToken(url);
+      try {
+        const ours = (await api.ProjectHooks.all(project, { perPage: 100 })).filter((h) => h.url === hookUrl);
+        for (const hook of ours) await api.ProjectHooks.remove(project, hook.id);
+        return ours.length;
+      } catch (error) {
+        throw toGitLabError(error, `the webhooks of project ${project}`, url);
       }
     },
   };

@@ -2,13 +2,20 @@
  * Setup without clicking: a `pull` or `both` mirror needs GitLab to tell the app about pushes, so
  * the worker asks for the project hook whenever it sees such a mirror. What was registered is
  * remembered per process, so a job costs no GitLab request once the hook is in place; a failure is
- * remembered for a while (and shown on every report meanwhile), then tried again.
+ * remembered for a while (and shown on every report meanwhile), then tried again. Once no mirror
+ * pulls from a project any more, `remove` deletes the hooks the app registered there (the ones with
+ * its URL; hooks someone else added stay), so GitLab stops sending pushes nobody will mirror.
+ *
+ * Bounded state: one entry per project this process registered a hook on; `remove` and `forget`
+ * delete it (a config that newly names the project calls `forget`, so the next job checks again).
  */
 import { toMirrorError } from "../errors.js";
 import type { GitLabClient, GitLabProject } from "./client.js";
 
 export const GITLAB_WEBHOOK_PATH = "/api/gitlab/webhooks";
 const RETRY_FAILED_AFTER_MS = 10 * 60 * 1000;
+
+export type HookRemoval = { removed: number } | { removed: 0; skipped: string };
 
 export type HookOutcome =
   | { ok: true; action: "created" | "updated" | "known" }
@@ -22,11 +29,11 @@ export interface HookSettings {
 }
 
 export class HookRegistrar {
-  readonly #done = new Map<number, { url: string; outcome: HookOutcome; at: number }>();
+  readonly #done = new Map<number, { url: string; outcome: HookOutcome; at: number; path: string }>();
   readonly #running = new Map<number, Promise<HookOutcome>>();
 
   constructor(
-    private readonly gitlab: Pick<GitLabClient, "ensureProjectHook">,
+    private readonly gitlab: Pick<GitLabClient, "ensureProjectHook" | "removeProjectHooks">,
     private readonly settings: HookSettings,
     private readonly now: () => number = Date.now,
   ) {}
@@ -41,12 +48,26 @@ export class HookRegistrar {
     const running = this.#running.get(project.id);
     if (running) return running;
     const attempt = this.#register(project, url).then((outcome) => {
-      this.#done.set(project.id, { url: url ?? "", outcome, at: this.now() });
+      this.#done.set(project.id, { url: url ?? "", outcome, at: this.now(), path: project.pathWithNamespace.toLowerCase() });
       this.#running.delete(project.id);
       return outcome;
     });
     this.#running.set(project.id, attempt);
     return attempt;
+  }
+
+  /** Forgets what was registered on a project (by id or path), so the next `ensure` asks GitLab again. */
+  forget(project: string | number): void {
+    const key = String(project).toLowerCase();
+    for (const [id, done] of this.#done) if (String(id) === key || done.path === key) this.#done.delete(id);
+  }
+
+  /** Deletes the hooks with the app's URL from a project (by id or path); throws what GitLab answered. */
+  async remove(project: string | number): Promise<HookRemoval> {
+    this.forget(project);
+    if (!this.settings.publicUrl) return { removed: 0, skipped: "MIRROR_PUBLIC_URL is not set, so no hook is known as the app's" };
+    if (!this.gitlab.removeProjectHooks) return { removed: 0, skipped: "this GitLab client cannot manage webhooks" };
+    return { removed: await this.gitlab.removeProjectHooks(project, `${this.settings.publicUrl}${GITLAB_WEBHOOK_PATH}`) };
   }
 
   async #register(project: Pick<GitLabProject, "id" | "pathWithNamespace" | "webUrl">, url: string | undefined): Promise<HookOutcome> {

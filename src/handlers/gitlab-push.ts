@@ -3,15 +3,20 @@
  * that knows GitLab's push payloads. `X-Gitlab-Token` is compared in constant time with
  * GITLAB_WEBHOOK_SECRET (anything else: 401, nothing read); Push Hook and Tag Push Hook enqueue one
  * job per GitHub repository that pulls from the project (per the index; the worker confirms
- * against the config it reads); every other event is acknowledged and ignored. It answers at once.
+ * against the config it reads); every other event is acknowledged and ignored. It answers at once:
+ * when the index knows no repository for the project, it answers "checking" and, in the
+ * background, rescans the configs (project-links.ts) before it enqueues or drops the push (GitLab
+ * gives a hook 10 s and disables hooks that keep failing, so the rescan must not hold the answer).
  */
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { GITLAB_WEBHOOK_PATH } from "../gitlab/hooks.js";
-import type { MirrorIndex } from "../index/mirror-index.js";
+import type { IndexedRepository } from "../index/mirror-index.js";
+import type { ProjectLinks } from "../index/project-links.js";
 import type { JobQueue } from "../queue/job-queue.js";
 import type { Metrics } from "../status/types.js";
+import type { BackgroundTasks } from "../worker/background.js";
 import { jobKey, type MirrorJob } from "../worker/mirror-job.js";
 import { readBody } from "./read-body.js";
 
@@ -23,7 +28,9 @@ const SHA = /^[0-9a-f]{40,64}$/;
 export interface GitLabWebhookOptions {
   /** GITLAB_WEBHOOK_SECRET; without it every delivery is refused. */
   secret: string | undefined;
-  index: Pick<MirrorIndex, "byGitLabProject">;
+  links: Pick<ProjectLinks, "known" | "afterMiss">;
+  /** Where a miss's rescan runs, so shutdown waits for it. */
+  background: Pick<BackgroundTasks, "run">;
   queue: Pick<JobQueue, "enqueue">;
   log: Pick<Logger, "info" | "warn" | "debug">;
   metrics?: Metrics;
@@ -85,23 +92,45 @@ export function createGitLabWebhookHandler(options: GitLabWebhookOptions): GitLa
   };
 }
 
-async function enqueueFor(payload: PushPayload, uuid: string, { index, queue, log, metrics }: GitLabWebhookOptions): Promise<string> {
+async function enqueueFor(payload: PushPayload, uuid: string, options: GitLabWebhookOptions): Promise<string> {
+  const { links, log, metrics } = options;
   const projectId = typeof payload.project_id === "number" ? payload.project_id : undefined;
   const projectPath = typeof payload.project?.path_with_namespace === "string" ? payload.project.path_with_namespace : undefined;
   const ref = typeof payload.ref === "string" ? payload.ref : undefined;
   const after = typeof payload.after === "string" ? payload.after : undefined;
+  const before = typeof payload.before === "string" && SHA.test(payload.before) && !ZERO_SHA.test(payload.before) ? payload.before : undefined;
   if (projectId === undefined || !ref || !after) {
     metrics?.webhookReceived({ event: "gitlab", outcome: "ignored" });
     return "ignored";
   }
-  const linked = index.byGitLabProject([projectPath, projectId].filter((x): x is string | number => x !== undefined), ["pull", "both"]);
-  if (linked.length === 0) {
-    log.info({ project: projectPath ?? projectId, delivery: uuid }, "GitLab push for a project no repository pulls from: dropped");
-    metrics?.webhookReceived({ event: "gitlab", outcome: "ignored" });
-    return "not linked";
-  }
+  const push: GitLabPush = { projectId, projectPath, ref, before, after, uuid };
+  const linked = await links.known({ id: projectId, path: projectPath });
+  if (linked.length > 0) return enqueueJobs(push, linked, options);
+  // The index may not know yet: another replica read the config, or a repository got it unseen.
+  log.debug({ project: projectPath ?? projectId, delivery: uuid }, "GitLab push for a project the index does not know: rescanning the configs");
+  options.background.run(
+    links.afterMiss({ id: projectId, path: projectPath }).then(async (routing) => {
+      if (routing.linked.length > 0) return enqueueJobs(push, routing.linked, options);
+      log.info({ project: projectPath ?? projectId, ref, delivery: uuid, reason: routing.reason }, `GitLab push dropped: ${routing.reason}`);
+      metrics?.webhookReceived({ event: "gitlab", outcome: "ignored" });
+    }).catch((error) => log.warn({ err: error, project: projectPath ?? projectId, delivery: uuid }, "could not route a GitLab push after a rescan: dropped")),
+  );
+  return "checking";
+}
+
+interface GitLabPush {
+  projectId: number;
+  projectPath: string | undefined;
+  ref: string;
+  /** The ref's tip before the push (absent for a new ref). */
+  before: string | undefined;
+  after: string;
+  uuid: string;
+}
+
+async function enqueueJobs(push: GitLabPush, linked: IndexedRepository[], { queue, log, metrics }: GitLabWebhookOptions): Promise<string> {
+  const { projectId, projectPath, ref, before, after, uuid } = push;
   const deleted = ZERO_SHA.test(after) || !SHA.test(after);
-  const before = typeof payload.before === "string" && SHA.test(payload.before) && !ZERO_SHA.test(payload.before) ? payload.before : undefined;
   const outcomes: string[] = [];
   for (const entry of linked) {
     const job: MirrorJob = {

@@ -38,7 +38,7 @@ async function firstSync(context: Context, deps: InstallationDeps, installationI
 
 async function drop(context: Context, deps: InstallationDeps, installationId: number, repos: Array<{ owner: string; repo: string }>) {
   for (const { owner, repo } of repos) {
-    deps.index.remove(owner, repo);
+    await deps.index.remove(owner, repo);
     deps.forget?.(owner, repo);
     await deps.queue.enqueue(dropJob(installationId, owner, repo, `${context.id}:${owner}/${repo}`));
   }
@@ -61,7 +61,7 @@ export function handleRepositoriesRemoved(deps: InstallationDeps) {
 export function handleInstallationDeleted(deps: InstallationDeps) {
   return async (context: Context<"installation.deleted">) => {
     const id = context.payload.installation.id;
-    const indexed = deps.index.removeInstallation(id).map((e) => ({ owner: e.owner, repo: e.repo }));
+    const indexed = (await deps.index.removeInstallation(id)).map((e) => ({ owner: e.owner, repo: e.repo }));
     const listed = (context.payload.repositories ?? []).map(split);
     const all = new Map([...indexed, ...listed].map((r) => [jobKey(r.owner, r.repo), r]));
     await drop(context, deps, id, [...all.values()]);

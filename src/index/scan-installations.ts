@@ -1,12 +1,16 @@
 /**
- * Reads `.mirror.yml` from every repository of every installation into the index. Run at start
- * and when an installation appears; bounded concurrency keeps it clear of GitHub's rate limits.
+ * Reads `.mirror.yml` from every repository of every installation into the index. Run at start,
+ * when an installation appears, and when a GitLab push names a project the index does not know
+ * (project-links.ts); bounded concurrency keeps it clear of GitHub's rate limits. A config that
+ * cannot be read leaves the repository's entry as it was (a failed read proves nothing); a full
+ * scan of an installation forgets the repositories it no longer lists.
  */
 import type { Logger } from "pino";
 import type { Probot } from "probot";
 import type { GitHubClient } from "../github/types.js";
 import { loadConfig } from "../worker/config-check.js";
-import type { IndexedRepository, MirrorIndex } from "./mirror-index.js";
+import { repoKey, type IndexedRepository, type MirrorIndex } from "./mirror-index.js";
+import type { RescanResult } from "./project-links.js";
 
 const PARALLEL_READS = 4;
 
@@ -41,17 +45,30 @@ export async function scanInstallation(
   log: Logger,
   only?: Array<{ owner: string; repo: string }>,
 ): Promise<ScannedRepository[]> {
+  return (await scan(octokit, installationId, index, allowedGitLabUrl, log, only)).repositories;
+}
+
+async function scan(
+  octokit: GitHubClient,
+  installationId: number,
+  index: MirrorIndex,
+  allowedGitLabUrl: string,
+  log: Logger,
+  only?: Array<{ owner: string; repo: string }>,
+): Promise<{ repositories: ScannedRepository[]; unreadable: number }> {
   const repos = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
   const wanted = only ? new Set(only.map((r) => `${r.owner}/${r.repo}`.toLowerCase())) : null;
   const selected = repos.filter((r) => !r.archived && (!wanted || wanted.has(r.full_name.toLowerCase())));
+  let unreadable = 0;
   const scanned = await mapLimit(selected, PARALLEL_READS, async (r) => {
     const ref = { owner: r.owner.login, repo: r.name };
     const reading = await loadConfig(octokit, ref, undefined, allowedGitLabUrl).catch((error) => {
-      log.warn({ err: error, repo: r.full_name }, "could not read .mirror.yml");
+      log.warn({ err: error, repo: r.full_name }, "could not read .mirror.yml while scanning the installation: its index entry is kept");
+      unreadable++;
       return null;
     });
-    const mirrors = reading?.kind === "valid" ? reading.config.mirrors : [];
-    index.set({ installationId, ...ref, mirrors });
+    const mirrors = reading?.kind === "valid" ? reading.config.mirrors : (index.get(ref.owner, ref.repo)?.mirrors ?? []);
+    if (reading) await index.set({ installationId, ...ref, mirrors });
     return {
       installationId,
       ...ref,
@@ -63,18 +80,22 @@ export async function scanInstallation(
       visibility: (r.visibility as ScannedRepository["visibility"] | undefined) ?? (r.private ? "private" : "public"),
     };
   });
-  return scanned.filter((r) => r.mirrors.length > 0);
+  if (!only) await index.prune(installationId, new Set(repos.filter((r) => !r.archived).map((r) => repoKey(r.owner.login, r.name))));
+  return { repositories: scanned.filter((r) => r.mirrors.length > 0), unreadable };
 }
 
-/** Scans every installation of the app. */
-export async function scanAllInstallations(app: Probot, index: MirrorIndex, allowedGitLabUrl: string): Promise<ScannedRepository[]> {
+/** Scans every installation of the app; incomplete when a config could not be read. */
+export async function scanAllInstallations(app: Probot, index: MirrorIndex, allowedGitLabUrl: string): Promise<RescanResult & { repositories: ScannedRepository[] }> {
   const appOctokit = await app.auth();
   const installations = await appOctokit.paginate(appOctokit.rest.apps.listInstallations, { per_page: 100 });
   const found: ScannedRepository[] = [];
+  let unreadable = 0;
   for (const installation of installations) {
     if (installation.suspended_at) continue;
     const octokit = await app.auth(installation.id);
-    found.push(...(await scanInstallation(octokit, installation.id, index, allowedGitLabUrl, app.log)));
+    const scanned = await scan(octokit, installation.id, index, allowedGitLabUrl, app.log);
+    found.push(...scanned.repositories);
+    unreadable += scanned.unreadable;
   }
-  return found;
+  return { repositories: found, complete: unreadable === 0 };
 }

@@ -12,8 +12,12 @@ import type { MirrorJob } from "../worker/mirror-job.js";
 
 export async function dropRepository(job: MirrorJob, deps: { env: AppEnv; index?: MirrorIndex; agreed: AgreedStore; log: Logger }): Promise<void> {
   const repo = `${job.owner}/${job.repo}`;
-  deps.index?.remove(job.owner, job.repo);
-  const [files, records] = await Promise.allSettled([cacheLayout(deps.env.cacheDir).removeRepository(job), deps.agreed.removeRepository(job)]);
+  const [index, files, records] = await Promise.allSettled([
+    deps.index?.remove(job.owner, job.repo),
+    cacheLayout(deps.env.cacheDir).removeRepository(job),
+    deps.agreed.removeRepository(job),
+  ]);
+  if (index.status === "rejected") deps.log.warn({ err: index.reason, repo }, "could not remove the repository from the mirror index");
   if (files.status === "rejected") deps.log.warn({ err: files.reason, repo }, "could not delete the repository's caches");
   if (records.status === "rejected") deps.log.warn({ err: records.reason, repo }, "could not delete the repository's agreement records");
   deps.log.info({ repo, removed: files.status === "fulfilled" ? files.value.length : 0 }, "repository removed: caches and records deleted, no more syncs");

@@ -19,6 +19,7 @@ import { withRetry, type RetryOutcome } from "../retry.js";
 import { registerSecret } from "../secrets.js";
 import type { Metrics, StatusStore } from "../status/types.js";
 import type { MirrorIndex } from "../index/mirror-index.js";
+import type { ProjectLinks } from "../index/project-links.js";
 import type { BackgroundTasks } from "./background.js";
 import { invalidConfigOutput, loadConfig, reportConfigValidation, CONFIG_FILE } from "./config-check.js";
 import type { MirrorJob, RepositorySnapshot } from "./mirror-job.js";
@@ -44,6 +45,8 @@ export interface WorkerDeps {
   prelistTarget?(request: { cacheDir: string; instanceUrl: string; credentials: { username: string; password: string }; timeoutMs?: number }): Promise<PrelistedTarget | undefined>;
   background: BackgroundTasks;
   index?: MirrorIndex;
+  /** Hooks of the GitLab projects a config starts or stops pulling from (src/index/project-links.ts). */
+  links?: Pick<ProjectLinks, "recorded">;
   status?: StatusStore;
   metrics?: Metrics;
   sleep?: (ms: number) => Promise<void>;
@@ -131,7 +134,7 @@ async function runMirrors(job: MirrorJob, deps: WorkerDeps, log: Logger, octokit
     loadConfig(octokit, repo, undefined, allowedUrl),
   ]);
 
-  deps.index?.set({ installationId: job.installationId, owner: job.owner, repo: job.repo, mirrors: config.kind === "valid" ? config.config.mirrors : [] });
+  await recordConfig(job, deps, log, config.kind === "valid" ? config.config.mirrors : []);
   if (config.kind === "absent") {
     log.debug(`no ${CONFIG_FILE} on the default branch: nothing to do`);
     return;
@@ -157,6 +160,18 @@ async function runMirrors(job: MirrorJob, deps: WorkerDeps, log: Logger, octokit
   // GitLab → GitHub, after the push half so a `both` mirror converges in one job (run-pull-mirror.ts).
   for (const mirror of pullMirrors) {
     await runPullMirror({ job, deps, log, octokit, repo, repository, token, mirror });
+  }
+}
+
+/** Into the index (so GitLab pushes find this repository on every replica); a project it stopped pulling from may lose its hook. */
+async function recordConfig(job: MirrorJob, deps: WorkerDeps, log: Logger, mirrors: MirrorConfig[]): Promise<void> {
+  if (!deps.index) return;
+  try {
+    const change = await deps.index.set({ installationId: job.installationId, owner: job.owner, repo: job.repo, mirrors });
+    if (deps.links && change.linked.length + change.unlinked.length > 0) deps.background.run(deps.links.recorded(change).catch((error) => log.warn({ err: error, change }, "could not check the GitLab hooks of a changed config")));
+  } catch (error) {
+    // The job goes on: it has its config; only routing of GitLab pushes waits for the next read.
+    log.warn({ err: error }, "could not record the config in the mirror index");
   }
 }
 

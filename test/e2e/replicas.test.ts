@@ -10,7 +10,8 @@
  */
 import path from "node:path";
 import { Redis } from "ioredis";
-import { startApp, startSandbox, waitFor, type AppProcess, type Sandbox } from "../../sandbox/index.js";
+import { basicAuthConfig, configEnv } from "../../sandbox/git.js";
+import { git, startApp, startSandbox, waitFor, ZERO_SHA, type AppProcess, type Sandbox } from "../../sandbox/index.js";
 import { startRedis, type RedisServer } from "../helpers/redis-server.js";
 
 /** Short, so a dead replica's job is taken over within seconds (BullMQ needs up to ~3 of these). */
@@ -38,6 +39,8 @@ beforeAll(async () => {
     });
   const [a, b] = await Promise.all([startApp(env("a")), startApp(env("b", { PORT: String(await sandbox.freePort()) }))]);
   apps = { a, b };
+  // Both start-up scans are done: a repository created from here on is known only once a replica reads its config.
+  await Promise.all([a, b].map((app) => app.waitForLog((line) => line.includes("installations scanned"), BOUND_MS)));
 });
 
 afterAll(async () => {
@@ -159,6 +162,33 @@ it("shares a burst of deliveries between two replicas: every ref right, one job 
   expect(deliveries.map((_, i) => [`burst-${i}`, counts.get(`burst-${i}`) ?? 0])).toEqual(deliveries.map((_, i) => [`burst-${i}`, 1]));
   expect(sandbox.gitlab.errors).toEqual([]);
   expect(sandbox.github.errors).toEqual([]);
+});
+
+it("routes a GitLab push on the replica that never read the config: the index is shared through Redis, without a rescan", async () => {
+  const project = await sandbox.gitlab.createProject({ path: "group/shared-index", visibility: "public" });
+  const { fullName: repo, bareDir } = await sandbox.github.createRepo({
+    owner: "octo",
+    name: "shared-index",
+    files: { ".mirror.yml": `mirrors:\n  - gitlab: ${project.path}\n    direction: pull\n` },
+  });
+  await git(["push", "--quiet", project.httpUrl, "refs/heads/main:refs/heads/main"], { cwd: bareDir, env: configEnv([basicAuthConfig("oauth2", sandbox.gitlabToken)]) });
+  const main = (await sandbox.github.refs(repo)).get("refs/heads/main")!;
+  // A GitHub push: whichever replica runs its job reads the config.
+  const payload = sandbox.github.pushEvent(repo, { ref: "refs/heads/main", before: ZERO_SHA, after: main });
+  expect((await sandbox.github.deliver(apps.a.webhookUrl, "push", payload, { deliveryId: "shared-index-1" })).status).toBe(200);
+  await waitFor(() => jobLines().some((l) => l.event === "ended" && l.deliveries.includes("shared-index-1")), { timeoutMs: BOUND_MS, what: "the job that reads the config" });
+  const reader = jobLines().find((l) => l.deliveries.includes("shared-index-1"))!.replica;
+  const other = apps[reader === "a" ? "b" : "a"];
+  const scansBefore = sandbox.github.requests.filter((r) => r.path.includes("/installation/repositories")).length;
+
+  // GitLab's push reaches the other replica, which never read this repository's config.
+  const pushed = await sandbox.gitlab.commitAndPush(project.path, { branch: "main", files: { "from-gitlab.txt": "hi" } });
+  const hook = sandbox.gitlab.gitlabPushEvent(project.path, { ref: "refs/heads/main", before: pushed.before, after: pushed.after, commits: [{ id: pushed.after, message: "hi" }] });
+  const answer = await sandbox.gitlab.deliverGitLab(`${other.url}/api/gitlab/webhooks`, "Push Hook", hook);
+  expect([answer.status, JSON.parse(answer.body)]).toEqual([200, { outcome: "queued" }]); // known at once: no rescan
+  await waitFor(async () => (await sandbox.github.refs(repo)).get("refs/heads/main") === pushed.after, { timeoutMs: BOUND_MS, what: "the GitLab commit on GitHub" });
+  expect(sandbox.github.requests.filter((r) => r.path.includes("/installation/repositories")).length).toBe(scansBefore);
+  await waitFor(queueEmpty, { timeoutMs: BOUND_MS, what: "no job waiting or running in Redis" });
 });
 
 it("finishes the work of a replica killed with SIGKILL in the middle of a GitLab push", async () => {

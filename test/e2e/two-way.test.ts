@@ -101,6 +101,27 @@ describe("GitLab → GitHub (direction: pull)", () => {
     expect(projectId).toBeGreaterThan(0);
   });
 
+  it("follows a branch amended and force-pushed on GitLab, keeping GitHub's old tip as a backup (backups: true)", async () => {
+    const { repo, project } = await pair({ direction: "pull", yml: "    backups: true\n" });
+    await waitFor(() => e2e.sandbox.gitlab.hooks(project).length === 1, { timeoutMs: 20_000, what: "the GitLab hook" });
+    await quiet();
+    const topic = await e2e.sandbox.gitlab.commitAndPush(project, { branch: "topic", from: "main", files: { "t.txt": "step 1\n" } });
+    await waitFor(async () => (await e2e.sandbox.github.refs(repo)).get("refs/heads/topic") === topic.after, { timeoutMs: 20_000, what: "topic on GitHub" });
+    await quiet();
+
+    const amended = await e2e.sandbox.gitlab.commitAndPush(project, { branch: "topic", files: { "t.txt": "step 1, amended\n" }, force: true });
+    await waitFor(async () => (await e2e.sandbox.github.refs(repo)).get("refs/heads/topic") === amended.after, { timeoutMs: 20_000, what: "the amended topic on GitHub" });
+    await quiet();
+
+    const githubRefs = await e2e.sandbox.github.refs(repo);
+    const backups = [...githubRefs].filter(([ref]) => ref.startsWith("refs/mirror-backup/heads/topic/"));
+    expect(backups.map(([, sha]) => sha)).toEqual([topic.after]);
+    expect(gitlabStatuses(project, amended.after)).toEqual([expect.objectContaining({ name: "github-mirror", status: "success" })]);
+    const runs = checkRunsOn(repo, amended.after);
+    expect(runs.map((r) => r.conclusion)).toEqual(["success"]);
+    expect(runs[0]!.output.text).toContain(`force-updated (GitLab rewrote it; the old tip is kept as \`${backups[0]![0]}\`)`);
+  });
+
   it("refuses a GitLab webhook with a wrong or missing token (401) and changes nothing; the right token works", async () => {
     const { repo, project } = await pair({ direction: "pull" });
     await waitFor(() => e2e.sandbox.gitlab.hooks(project).length === 1, { timeoutMs: 20_000, what: "the GitLab hook" });
@@ -191,6 +212,26 @@ describe("both directions (direction: both)", () => {
     await waitFor(async () => !(await e2e.sandbox.gitlab.refs(project)).has("refs/heads/topic2"), { timeoutMs: 20_000, what: "topic2 deleted on GitLab" });
     await quiet();
     expect((await e2e.sandbox.github.refs(repo)).has("refs/heads/topic2")).toBe(false);
+  });
+
+  it("follows a rewrite made on either side while the other side did not move", async () => {
+    const { repo, project } = await pair({ direction: "both", seed: false });
+    await waitFor(async () => (await e2e.sandbox.gitlab.refs(project)).has("refs/heads/main"), { timeoutMs: 20_000, what: "GitLab main" });
+    await quiet();
+    const topic = await e2e.sandbox.github.commitAndPush(repo, { branch: "topic", from: "main", files: { "t.txt": "1\n" } });
+    await waitFor(async () => (await e2e.sandbox.gitlab.refs(project)).get("refs/heads/topic") === topic.after, { timeoutMs: 20_000, what: "topic on GitLab" });
+    await quiet();
+
+    const onGitHub = await e2e.sandbox.github.commitAndPush(repo, { branch: "topic", files: { "t.txt": "1, amended on GitHub\n" }, force: true });
+    await waitFor(async () => (await e2e.sandbox.gitlab.refs(project)).get("refs/heads/topic") === onGitHub.after, { timeoutMs: 20_000, what: "GitHub's rewrite on GitLab" });
+    await quiet();
+    const onGitLab = await e2e.sandbox.gitlab.commitAndPush(project, { branch: "topic", files: { "t.txt": "1, amended on GitLab\n" }, force: true });
+    await waitFor(async () => (await e2e.sandbox.github.refs(repo)).get("refs/heads/topic") === onGitLab.after, { timeoutMs: 20_000, what: "GitLab's rewrite on GitHub" });
+    await quiet();
+
+    expect((await e2e.sandbox.gitlab.refs(project)).get("refs/heads/topic")).toBe(onGitLab.after);
+    expect(e2e.sandbox.github.checkRuns(repo).filter((r) => r.conclusion === "failure")).toEqual([]);
+    expect(gitlabStatuses(project).filter((s) => s.status === "failed")).toEqual([]);
   });
 
   it("when both sides moved the same branch: overwrites neither, and both sides report the divergence", async () => {

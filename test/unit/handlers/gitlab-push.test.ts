@@ -2,7 +2,10 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { MirrorConfig } from "../../../src/config/schema.js";
 import { createGitLabWebhookHandler, tokenMatches } from "../../../src/handlers/gitlab-push.js";
-import { MirrorIndex } from "../../../src/index/mirror-index.js";
+import { HookRegistrar } from "../../../src/gitlab/hooks.js";
+import { MirrorIndex, type IndexedRepository } from "../../../src/index/mirror-index.js";
+import { ProjectLinks } from "../../../src/index/project-links.js";
+import { BackgroundTasks } from "../../../src/worker/background.js";
 import { MemoryJobQueue } from "../../../src/queue/memory-queue.js";
 import type { MirrorJob } from "../../../src/worker/mirror-job.js";
 import { deliverGitLabWebhook } from "../../../sandbox/webhook-delivery.js";
@@ -28,17 +31,38 @@ let url: string;
 let jobs: MirrorJob[];
 let queue: MemoryJobQueue;
 const logs: string[] = [];
+/** The rescan's view of GitHub: configs the index has not read yet, read by the next rescan. */
+let unread: IndexedRepository[];
+let rescans: number;
+let removedHooks: Array<string | number>;
+let clock: number;
+let background: BackgroundTasks;
 
 beforeEach(async () => {
   jobs = [];
   logs.length = 0;
+  unread = [];
+  rescans = 0;
+  removedHooks = [];
+  clock = 1_000_000;
+  background = new BackgroundTasks();
   queue = new MemoryJobQueue(1);
   const index = new MirrorIndex();
-  index.set({ installationId: 7, owner: "octo", repo: "pulls", mirrors: [mirror("group/proj", "pull")] });
-  index.set({ installationId: 7, owner: "octo", repo: "both", mirrors: [mirror(42, "both")] });
-  index.set({ installationId: 7, owner: "octo", repo: "pushes", mirrors: [mirror("group/proj", "push")] });
-  const log = { info: (_o: unknown, m?: string) => logs.push(m ?? ""), warn: (_o: unknown, m?: string) => logs.push(m ?? String(_o)), debug: () => undefined };
-  const handler = createGitLabWebhookHandler({ secret: SECRET, index, queue: { enqueue: async (job) => (jobs.push(job), queue.enqueue(job)) }, log });
+  await index.set({ installationId: 7, owner: "octo", repo: "pulls", mirrors: [mirror("group/proj", "pull")] });
+  await index.set({ installationId: 7, owner: "octo", repo: "both", mirrors: [mirror(42, "both")] });
+  await index.set({ installationId: 7, owner: "octo", repo: "pushes", mirrors: [mirror("group/proj", "push")] });
+  const log = { info: (o: any, m?: string) => logs.push(`${m ?? ""} ${o?.reason ?? ""}`), warn: (_o: unknown, m?: string) => logs.push(m ?? String(_o)), debug: () => undefined };
+  const hooks = new HookRegistrar(
+    { removeProjectHooks: async (project) => (removedHooks.push(project), 1) },
+    { publicUrl: "https://bot.example", secret: SECRET },
+  );
+  const rescan = async () => {
+    rescans++;
+    for (const entry of unread.splice(0)) await index.set(entry);
+    return { complete: true };
+  };
+  const links = new ProjectLinks({ index, rescan, hooks, log, now: () => clock });
+  const handler = createGitLabWebhookHandler({ secret: SECRET, links, background, queue: { enqueue: async (job) => (jobs.push(job), queue.enqueue(job)) }, log });
   server = http.createServer(async (req, res) => {
     if (!(await handler(req, res))) res.writeHead(404).end();
   });
@@ -79,12 +103,14 @@ describe("GitLab webhook route", () => {
     expect(jobs).toEqual([]);
   });
 
-  it("acknowledges other events, drops pushes for unlinked projects, and de-duplicates by event UUID", async () => {
+  it("acknowledges other events, drops pushes for unlinked projects after a rescan, and de-duplicates by event UUID", async () => {
     const note = await deliverGitLabWebhook(url, "Note Hook", { object_kind: "note" }, { token: SECRET });
     expect([note.status, JSON.parse(note.body)]).toEqual([200, { outcome: "ignored" }]);
     const unlinked = await deliverGitLabWebhook(url, "Push Hook", payload({ project_id: 9, project: { path_with_namespace: "x/y" } }), { token: SECRET });
-    expect([unlinked.status, JSON.parse(unlinked.body)]).toEqual([200, { outcome: "not linked" }]);
-    expect(logs.some((l) => l.includes("no repository pulls from"))).toBe(true);
+    expect([unlinked.status, JSON.parse(unlinked.body)]).toEqual([200, { outcome: "checking" }]);
+    await background.drain();
+    expect(logs).toContainEqual(expect.stringMatching(/^GitLab push dropped: no repository pulls from it \(rescanned every installation's configs\); the app's webhook on it was deleted/));
+    expect([rescans, removedHooks]).toEqual([1, [9]]);
     expect(jobs).toEqual([]);
     await deliverGitLabWebhook(url, "Push Hook", payload(), { token: SECRET, eventUuid: "same" });
     const again = await deliverGitLabWebhook(url, "Push Hook", payload(), { token: SECRET, eventUuid: "same" });
@@ -92,7 +118,8 @@ describe("GitLab webhook route", () => {
   });
 
   it("refuses everything when no secret is configured, and only answers its own path", async () => {
-    const handler = createGitLabWebhookHandler({ secret: undefined, index: new MirrorIndex(), queue: { enqueue: async () => "queued" }, log: { info: () => 0, warn: () => 0, debug: () => 0 } as never });
+    const links = new ProjectLinks({ index: new MirrorIndex(), rescan: async () => ({ complete: true }), hooks: new HookRegistrar({}, {}), log: { info: () => 0, warn: () => 0, debug: () => 0 } as never });
+    const handler = createGitLabWebhookHandler({ secret: undefined, links, background, queue: { enqueue: async () => "queued" }, log: { info: () => 0, warn: () => 0, debug: () => 0 } as never });
     const other = http.createServer(async (req, res) => {
       if (!(await handler(req, res))) res.writeHead(404).end();
     });
@@ -104,6 +131,42 @@ describe("GitLab webhook route", () => {
     } finally {
       await new Promise((resolve) => other.close(resolve));
     }
+  });
+
+  it("rescans the configs on a miss and enqueues for a repository the index had not read", async () => {
+    unread.push({ installationId: 8, owner: "octo", repo: "late", mirrors: [mirror("team/new", "pull")] });
+    const answer = await deliverGitLabWebhook(url, "Push Hook", payload({ project_id: 77, project: { path_with_namespace: "Team/New" } }), { token: SECRET, eventUuid: "late-1" });
+    expect(JSON.parse(answer.body)).toEqual({ outcome: "checking" });
+    await background.drain();
+    expect(jobs.map((j) => [j.key, j.installationId, j.deliveryIds])).toEqual([["octo/late", 8, ["gitlab:late-1:octo/late"]]]);
+    expect([rescans, removedHooks]).toEqual([1, []]);
+  });
+
+  it("rescans for the same project at most once every 10 s, and logs each drop with its reason", async () => {
+    const stale = payload({ project_id: 5, project: { path_with_namespace: "old/gone" } });
+    await deliverGitLabWebhook(url, "Push Hook", stale, { token: SECRET });
+    await background.drain();
+    clock += 9_999;
+    unread.push({ installationId: 8, owner: "octo", repo: "later", mirrors: [mirror(5, "both")] }); // not read: within the window
+    await deliverGitLabWebhook(url, "Push Hook", stale, { token: SECRET });
+    await background.drain();
+    expect([rescans, jobs]).toEqual([1, []]);
+    expect(logs.filter((l) => l.startsWith("GitLab push dropped"))).toEqual([
+      expect.stringContaining("rescanned every installation's configs"),
+      expect.stringContaining("the configs were rescanned less than 10 s ago"),
+    ]);
+    // Another project is not held back by this one's window.
+    await deliverGitLabWebhook(url, "Push Hook", payload({ project_id: 6, project: { path_with_namespace: "other/p" } }), { token: SECRET });
+    await background.drain();
+    expect(rescans).toBe(2);
+    await deliverGitLabWebhook(url, "Push Hook", stale, { token: SECRET }); // that rescan read it: project 5 is known now
+    expect([rescans, jobs.map((j) => j.key)]).toEqual([2, ["octo/later"]]);
+    jobs.length = 0;
+    clock += 1;
+    unread.push({ installationId: 8, owner: "octo", repo: "latest", mirrors: [mirror("old/gone", "pull")] });
+    await deliverGitLabWebhook(url, "Push Hook", payload({ project_id: 500, project: { path_with_namespace: "Old/Gone" } }), { token: SECRET });
+    await background.drain();
+    expect([rescans, jobs.map((j) => j.key)]).toEqual([3, ["octo/latest"]]); // 10 s later: rescanned again
   });
 
   it("compares tokens whatever their length", () => {

@@ -1,30 +1,93 @@
+/**
+ * The mirror index, local and with its copy shared through a REAL redis-server (two MirrorIndex
+ * instances on one Redis are two replicas): the same contract either way.
+ */
+import { Redis } from "ioredis";
 import { MirrorIndex } from "../../../src/index/mirror-index.js";
+import { RedisSharedIndex } from "../../../src/index/redis-index.js";
 import type { MirrorConfig } from "../../../src/config/schema.js";
+import { startRedis, type RedisServer } from "../../helpers/redis-server.js";
 
 const mirror = (gitlab: string | number, direction: MirrorConfig["direction"]): MirrorConfig => ({
   gitlab, direction, branches: null, tags: true, prune: true, force: false, notify: "issue", create: false,
 });
+const names = async (found: Promise<Array<{ repo: string }>>) => (await found).map((r) => r.repo).sort();
 
-describe("MirrorIndex", () => {
-  it("finds the GitHub repositories linked to a GitLab project by path or id, per direction", () => {
+let redis: RedisServer;
+const connections: Redis[] = [];
+let prefix = 0;
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await Promise.all(connections.map((c) => c.quit()));
+  await redis?.stop();
+});
+
+/** Two views of one index: the same instance locally, two "replicas" on one Redis namespace. */
+function pairOf(kind: "local" | "redis"): [MirrorIndex, MirrorIndex] {
+  if (kind === "local") {
     const index = new MirrorIndex();
-    index.set({ installationId: 1, owner: "Octo", repo: "A", mirrors: [mirror("Group/Proj", "pull")] });
-    index.set({ installationId: 1, owner: "octo", repo: "b", mirrors: [mirror(42, "both")] });
-    index.set({ installationId: 2, owner: "x", repo: "c", mirrors: [mirror("group/proj", "push")] });
+    return [index, index];
+  }
+  const options = { prefix: `t${prefix++}` };
+  const make = () => {
+    const connection = new Redis(redis.url);
+    connections.push(connection);
+    return new MirrorIndex(new RedisSharedIndex(connection, options));
+  };
+  return [make(), make()];
+}
 
-    expect(index.byGitLabProject(["group/proj", 7], ["pull", "both"]).map((r) => r.repo)).toEqual(["A"]);
-    expect(index.byGitLabProject(["other/path", 42], ["pull", "both"]).map((r) => r.repo)).toEqual(["b"]);
-    expect(index.byGitLabProject(["group/proj"], ["push"]).map((r) => r.repo)).toEqual(["c"]);
+describe.each(["local", "redis"] as const)("MirrorIndex (%s)", (kind) => {
+  it("finds the GitHub repositories linked to a GitLab project by path or id, per direction", async () => {
+    const [a, b] = pairOf(kind);
+    await a.set({ installationId: 1, owner: "Octo", repo: "A", mirrors: [mirror("Group/Proj", "pull")] });
+    await b.set({ installationId: 1, owner: "octo", repo: "b", mirrors: [mirror(42, "both")] });
+    await a.set({ installationId: 2, owner: "x", repo: "c", mirrors: [mirror("group/proj", "push")] });
+
+    for (const index of [a, b]) {
+      expect(await names(index.byGitLabProject(["group/proj", 7], ["pull", "both"]))).toEqual(["A"]);
+      expect(await names(index.byGitLabProject(["other/path", 42], ["pull", "both"]))).toEqual(["b"]);
+      expect(await names(index.byGitLabProject(["group/proj"], ["push"]))).toEqual(["c"]);
+    }
   });
 
-  it("forgets a repository whose config no longer has mirrors, and a whole installation", () => {
-    const index = new MirrorIndex();
-    index.set({ installationId: 1, owner: "o", repo: "a", mirrors: [mirror("g/p", "push")] });
-    index.set({ installationId: 2, owner: "o", repo: "b", mirrors: [mirror("g/q", "push")] });
-    index.set({ installationId: 1, owner: "O", repo: "A", mirrors: [] });
-    expect(index.get("o", "a")).toBeUndefined();
-    index.set({ installationId: 1, owner: "o", repo: "c", mirrors: [mirror("g/r", "push")] });
-    expect(index.removeInstallation(1).map((r) => r.repo)).toEqual(["c"]);
-    expect(index.all().map((r) => r.repo)).toEqual(["b"]);
+  it("says which pulled-from projects a config gained and lost, whichever replica read it before", async () => {
+    const [a, b] = pairOf(kind);
+    expect(await a.set({ installationId: 1, owner: "o", repo: "r", mirrors: [mirror("g/p", "pull"), mirror("g/push", "push")] })).toEqual({ linked: ["g/p"], unlinked: [] });
+    expect(await b.set({ installationId: 1, owner: "o", repo: "r", mirrors: [mirror("g/q", "both"), mirror("g/push", "push")] })).toEqual({ linked: ["g/q"], unlinked: ["g/p"] });
+    expect(await a.set({ installationId: 1, owner: "O", repo: "R", mirrors: [] })).toEqual({ linked: [], unlinked: ["g/q"] });
+    expect(await names(b.byGitLabProject(["g/p", "g/q", "g/push"], ["push", "pull", "both"]))).toEqual([]);
   });
+
+  it("forgets a repository whose config no longer has mirrors, a removed one, one a full scan no longer lists, and a whole installation", async () => {
+    const [a, b] = pairOf(kind);
+    await a.set({ installationId: 1, owner: "o", repo: "a", mirrors: [mirror("g/p", "pull")] });
+    await a.set({ installationId: 2, owner: "o", repo: "b", mirrors: [mirror("g/q", "pull")] });
+    await a.set({ installationId: 1, owner: "O", repo: "A", mirrors: [] });
+    expect(a.get("o", "a")).toBeUndefined();
+    await b.set({ installationId: 1, owner: "o", repo: "c", mirrors: [mirror("g/r", "pull")] });
+    await b.set({ installationId: 1, owner: "o", repo: "d", mirrors: [mirror("g/r", "pull")] });
+    await b.set({ installationId: 1, owner: "o", repo: "e", mirrors: [mirror("g/r", "pull")] });
+    await a.remove("o", "e");
+    expect(await names(b.byGitLabProject(["g/r"], ["pull"]))).toEqual(["c", "d"]);
+    await a.prune(1, new Set(["o/c"]));
+    expect(await names(b.byGitLabProject(["g/r"], ["pull"]))).toEqual(["c"]);
+    expect((await a.removeInstallation(1)).map((r) => r.repo)).toEqual(["c"]);
+    expect(await names(b.byGitLabProject(["g/p", "g/q", "g/r"], ["pull"]))).toEqual(["b"]);
+  });
+});
+
+it("leaves no key behind in Redis once every entry is gone", async () => {
+  const connection = new Redis(redis.url);
+  connections.push(connection);
+  const index = new MirrorIndex(new RedisSharedIndex(connection, { prefix: "bounded" }));
+  await index.set({ installationId: 3, owner: "o", repo: "a", mirrors: [mirror("g/p", "pull"), mirror(9, "push")] });
+  expect((await connection.keys("bounded:*")).sort()).toEqual(["bounded:index:inst:3", "bounded:index:project:9", "bounded:index:project:g/p", "bounded:index:repo:o/a"]);
+  await index.set({ installationId: 3, owner: "o", repo: "a", mirrors: [mirror("g/x", "pull")] });
+  expect((await connection.keys("bounded:*")).sort()).toEqual(["bounded:index:inst:3", "bounded:index:project:g/x", "bounded:index:repo:o/a"]);
+  await index.remove("o", "a");
+  expect(await connection.keys("bounded:*")).toEqual([]);
 });

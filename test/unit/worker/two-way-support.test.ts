@@ -110,16 +110,16 @@ describe("pull reports", () => {
 
 describe("MirrorIndex routing of GitLab events", () => {
   const m = (gitlab: string | number, direction: MirrorConfig["direction"]) => ({ gitlab, direction, branches: null, tags: true, prune: true, force: false, notify: "issue", create: false }) as MirrorConfig;
-  it("matches a webhook's project path (any case) or numeric id, only for pull and both mirrors, and forgets removed configs", () => {
+  it("matches a webhook's project path (any case) or numeric id, only for pull and both mirrors, and forgets removed configs", async () => {
     const index = new MirrorIndex();
-    index.set({ installationId: 1, owner: "o", repo: "by-path", mirrors: [m("Group/Sub/Proj", "pull")] });
-    index.set({ installationId: 1, owner: "o", repo: "by-id", mirrors: [m(42, "both")] });
-    index.set({ installationId: 1, owner: "o", repo: "push-only", mirrors: [m("group/sub/proj", "push")] });
-    const route = () => index.byGitLabProject(["group/sub/proj", 42], ["pull", "both"]).map((r) => r.repo).sort();
-    expect(route()).toEqual(["by-id", "by-path"]);
-    index.set({ installationId: 1, owner: "o", repo: "by-id", mirrors: [m(42, "push")] }); // the config changed
-    expect(route()).toEqual(["by-path"]);
-    index.set({ installationId: 1, owner: "o", repo: "by-path", mirrors: [] });
-    expect(route()).toEqual([]);
+    await index.set({ installationId: 1, owner: "o", repo: "by-path", mirrors: [m("Group/Sub/Proj", "pull")] });
+    await index.set({ installationId: 1, owner: "o", repo: "by-id", mirrors: [m(42, "both")] });
+    await index.set({ installationId: 1, owner: "o", repo: "push-only", mirrors: [m("group/sub/proj", "push")] });
+    const route = async () => (await index.byGitLabProject(["group/sub/proj", 42], ["pull", "both"])).map((r) => r.repo).sort();
+    expect(await route()).toEqual(["by-id", "by-path"]);
+    await index.set({ installationId: 1, owner: "o", repo: "by-id", mirrors: [m(42, "push")] }); // the config changed
+    expect(await route()).toEqual(["by-path"]);
+    await index.set({ installationId: 1, owner: "o", repo: "by-path", mirrors: [] });
+    expect(await route()).toEqual([]);
   });
 });
