@@ -4,6 +4,7 @@
  * the few history questions the plan needs, plan purely, then apply everything in one leased push.
  */
 import { access, mkdir } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import type { SimpleGit } from "simple-git";
 import { MirrorError } from "../errors.js";
@@ -101,7 +102,8 @@ export function prelistTarget(req: {
 }): Promise<PrelistedTarget | undefined> {
   const url = lastTargets.get(req.cacheDir);
   if (!url || new URL(url).origin !== new URL(req.instanceUrl).origin) return Promise.resolve(undefined);
-  const git = createGit(req.cacheDir, { timeoutMs: req.timeoutMs, credentials: [{ url, ...req.credentials }] });
+  // ls-remote needs no repository: the cache may be gone (deleted by an operator) since it was last synced.
+  const git = createGit(os.tmpdir(), { timeoutMs: req.timeoutMs, credentials: [{ url, ...req.credentials }] });
   return listTarget(git, url, req.remote ?? "GitLab").then(
     (refs) => ({ url, refs }),
     () => undefined,

@@ -5,8 +5,7 @@
  * the replaced tip as a backup ref (private targets), and turn no commit red. Commits made only on
  * GitLab still stop an update or a deletion.
  */
-import { rm } from "node:fs/promises";
-import path from "node:path";
+import { cacheLayout } from "../../src/cache/layout.js";
 import { startE2E, type E2E } from "../helpers/e2e.js";
 
 const MIRROR = (project: string) => `GitLab mirror (${project})`;
@@ -144,8 +143,13 @@ describe("daily workflows on a push mirror", () => {
   ])("a branch deleted that the app never fetched (%s): the push's before vouches for GitLab's tip", async (_when, restart) => {
     const { repo, project, topicTip } = await withMirroredTopic();
     await e2e.quiet();
-    await rm(path.join(e2e.sandbox.appEnv().MIRROR_CACHE_DIR!), { recursive: true, force: true });
-    if (restart) await e2e.restart();
+    const [owner, name] = repo.split("/") as [string, string];
+    const emptyCache = async () => {
+      const removed = await cacheLayout(e2e.sandbox.appEnv().MIRROR_CACHE_DIR!).removeRepository({ owner, repo: name });
+      expect(removed.length).toBeGreaterThan(0); // the cache and the agreement record
+    };
+    if (restart) await e2e.restart(emptyCache);
+    else await emptyCache();
     const deletion = await e2e.sandbox.github.commitAndPush(repo, { branch: "topic", deleteBranch: true });
     await e2e.deliverPush(repo, { ...deletion, deleted: true });
 

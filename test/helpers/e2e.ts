@@ -27,8 +27,8 @@ export interface E2E {
   quiet(): Promise<void>;
   /** Waits for a completed check run with this name on `sha`. */
   waitForCheck(repo: string, sha: string, name: string): Promise<any>;
-  /** Stops the app process and starts a new one with the same environment (same port, same cache). */
-  restart(): Promise<void>;
+  /** Stops the app process and starts a new one with the same environment (same port, same cache); `whileStopped` runs in between. */
+  restart(whileStopped?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -94,9 +94,10 @@ export async function startE2E(appEnv: Record<string, string> = {}): Promise<E2E
       }
       throw new Error("the system never became quiet: webhooks kept coming");
     },
-    async restart() {
+    async restart(whileStopped) {
       await app.stop();
       earlierLogs.push(...app.logs());
+      await whileStopped?.();
       app = await startApp(env);
     },
     async stop() {
