@@ -7,6 +7,7 @@ import { startSandbox, type Sandbox } from "../../../sandbox/index.js";
 import { parseEnv } from "../../../src/env.js";
 import { MirrorIndex } from "../../../src/index/mirror-index.js";
 import { FileAgreedStore } from "../../../src/records/agreed-store.js";
+import { cacheLayout } from "../../../src/cache/layout.js";
 import { dropRepository } from "../../../src/sync/drop-repository.js";
 import { cacheDirFor } from "../../../src/worker/run-mirror-job.js";
 
@@ -49,7 +50,7 @@ describe("FakeGitLab.holdNextPush", () => {
 });
 
 describe("dropRepository", () => {
-  it("deletes the repository's cache and index entry, and nothing else", async () => {
+  it("deletes the repository's caches (both directions), agreement records and index entry, and nothing else", async () => {
     const root = await mkdtemp(path.join(os.tmpdir(), "drop-test-"));
     const env = parseEnv({ MIRROR_CACHE_DIR: root });
     const { mkdir } = await import("node:fs/promises");
@@ -57,11 +58,17 @@ describe("dropRepository", () => {
     const kept = cacheDirFor(env, { owner: "o", repo: "kept" });
     await mkdir(path.join(gone, "objects"), { recursive: true });
     await mkdir(kept, { recursive: true });
+    // The pull cache and the agreement record go too (they used to stay behind); a neighbour's stay.
+    const layout = cacheLayout(root);
+    await mkdir(path.join(layout.pullCache({ owner: "o", repo: "gone" }, 5), "objects"), { recursive: true });
+    const agreed = new FileAgreedStore(root);
+    await agreed.forMirror({ owner: "o", repo: "gone" }, 5).save(new Map([["refs/heads/main", "a".repeat(40)]]));
+    await agreed.forMirror({ owner: "o", repo: "kept" }, 5).save(new Map([["refs/heads/main", "a".repeat(40)]]));
     const index = new MirrorIndex();
     index.set({ installationId: 1, owner: "o", repo: "gone", mirrors: [{ gitlab: "g/p" } as any] });
     const job = { key: "o/gone", installationId: 1, owner: "o", repo: "gone", deliveryIds: [], reportTargets: [], validateConfigAt: [], enqueuedAt: 0, drop: true };
-    await dropRepository(job, { env, index, agreed: new FileAgreedStore(root), log: pino({ level: "silent" }) });
-    expect(await readdir(path.join(root, "o"))).toEqual(["kept.git"]);
+    await dropRepository(job, { env, index, agreed, log: pino({ level: "silent" }) });
+    expect((await readdir(path.join(root, "o"))).sort()).toEqual(["kept.git", "kept.gitlab-5.synced.json"]);
     expect(index.get("o", "gone")).toBeUndefined();
     await rm(root, { recursive: true, force: true });
   });
