@@ -26,7 +26,7 @@ async function restart(env: Record<string, string> = {}): Promise<AppProcess> {
 async function mirroredPair(options: { mirrorYml?: (project: string) => string } = {}) {
   const id = `${Date.now().toString(36)}${(counter++).toString(36)}`;
   const project = `group/sync/p${id}`;
-  await sandbox.gitlab.createProject({ path: project });
+  const { bareDir: gitlabBareDir } = await sandbox.gitlab.createProject({ path: project });
   const created = await sandbox.github.createRepo({
     owner: "octo",
     name: `r${id}`,
@@ -36,7 +36,7 @@ async function mirroredPair(options: { mirrorYml?: (project: string) => string }
   const first = await sandbox.github.commitAndPush(repo, { branch: "main", files: { "a.txt": "1" } });
   await deliverPush(repo, first);
   await waitForRef(project, "refs/heads/main", first.after);
-  return { repo, project, bareDir: created.bareDir, first };
+  return { repo, project, bareDir: created.bareDir, gitlabBareDir, first };
 }
 
 async function deliverPush(repo: string, push: { ref: string; before: string; after: string }) {
@@ -152,6 +152,51 @@ describe("manual sync", () => {
     expect(after.stdout).toContain(`${repo} → ${project}: in sync`);
     expect(after.code).toBe(0);
     expect(await cli(["frobnicate"])).toMatchObject({ code: 2 });
+  });
+});
+
+describe("backup refs", () => {
+  const backupsOn = async (project: string) => new Map([...(await sandbox.gitlab.refs(project))].filter(([ref]) => ref.startsWith("refs/mirror-backup/")));
+
+  it("the CLI lists a backup, restores it onto its branch (keeping what it replaces), and deletes one at once", async () => {
+    const { repo, project } = await mirroredPair();
+    const topic = await sandbox.github.commitAndPush(repo, { branch: "topic", from: "main", files: { "t.txt": "original\n" } });
+    await deliverPush(repo, topic);
+    await waitForRef(project, "refs/heads/topic", topic.after);
+    const amended = await sandbox.github.commitAndPush(repo, { branch: "topic", files: { "t.txt": "amended\n" }, force: true });
+    await deliverPush(repo, amended);
+    await waitForRef(project, "refs/heads/topic", amended.after);
+    const [backupRef] = [...(await backupsOn(project)).keys()];
+    expect(backupRef).toMatch(/^refs\/mirror-backup\/heads\/topic\/\d{8}T\d{6}Z$/);
+
+    const listed = await cli(["backups", repo]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`^${backupRef}  ${topic.after.slice(0, 7)}  0 h  GitLab ${project}$`, "m"));
+
+    const restored = await cli(["restore", repo, backupRef!]);
+    expect(restored.stdout).toContain(`restored topic on GitLab ${project}: ${amended.after.slice(0, 7)} → ${topic.after.slice(0, 7)}`);
+    expect(restored.code).toBe(0);
+    const gitlab = await sandbox.gitlab.refs(project);
+    expect(gitlab.get("refs/heads/topic")).toBe(topic.after);
+    const backups = await backupsOn(project);
+    expect([...backups.values()].sort()).toEqual([topic.after, amended.after].sort()); // the restored tip's own backup
+
+    for (const ref of backups.keys()) expect(await cli(["backups", "delete", repo, ref])).toMatchObject({ code: 0 });
+    expect(await backupsOn(project)).toEqual(new Map());
+    expect(await cli(["backups", "delete", repo, backupRef!])).toMatchObject({ code: 1 });
+    expect(await cli(["restore", repo, "refs/heads/main"])).toMatchObject({ code: 1 });
+  });
+
+  it("reconciliation deletes backups past MIRROR_BACKUP_DAYS and keeps younger ones", async () => {
+    const { project, gitlabBareDir, first } = await mirroredPair();
+    const stamp = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().replace(/\.\d+Z$/, "Z").replace(/[-:]/g, "");
+    const [expired, young] = [`refs/mirror-backup/heads/main/${stamp(8)}`, `refs/mirror-backup/heads/main/${stamp(6)}`];
+    for (const ref of [expired, young]) await git(["update-ref", ref, first.after], { cwd: gitlabBareDir });
+
+    await restart({ MIRROR_BACKUP_DAYS: "7" }); // reconciliation runs at start
+
+    await waitFor(async () => !(await sandbox.gitlab.refs(project)).has(expired), { timeoutMs: WAIT, what: `${expired} pruned` });
+    expect([...(await backupsOn(project)).keys()]).toEqual([young]);
   });
 });
 
