@@ -7,6 +7,7 @@ import path from "node:path";
 import { MirrorError } from "../../src/errors.js";
 import { agreedRefsFile } from "../../src/mirror/agreed-refs.js";
 import { mirrorRefs, prelistTarget } from "../../src/mirror/mirror-refs.js";
+import { restoreBackup } from "../../src/mirror/remote-backups.js";
 import type { MirrorRequest } from "../../src/mirror/types.js";
 import {
   commit,
@@ -540,6 +541,34 @@ describe("mirrorRefs", () => {
       expect(result.changes).toEqual([{ ref: "refs/heads/topic", action: "delete", oldSha: topic, newSha: null, because: "followed", backupRef: backupOf("topic") }]);
       expect((await refsOf(s.targetBare)).get(backupOf("topic"))).toBe(topic);
       expect((await refsOf(s.targetBare)).has("refs/heads/topic")).toBe(false);
+    });
+
+    it("restore a backup onto its branch, and refuse when the branch moves meanwhile", async () => {
+      const s = await rewrittenAfterMirroring();
+      await s.sync({ backups });
+      const side = { endpoint: s.request().target, remote: "GitLab" as const };
+      const later = new Date("2026-12-06T00:00:00Z");
+
+      // A push lands on GitLab between the restore's listing and its push: the lease stops it.
+      const moved = await commit(s.work, "pushed to GitLab meanwhile");
+      gitlab.beforePush = async () => {
+        gitlab.beforePush = undefined;
+        await pushTo(s.work, s.targetBare, `+${moved}:refs/heads/main`);
+      };
+      const error = await restoreBackup(side, backupOf("main"), later).then(
+        () => new Error("expected the restore to fail"),
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(MirrorError);
+      expect((error as MirrorError).code).toBe("lease_lost");
+      expect((await refsOf(s.targetBare)).get("refs/heads/main")).toBe(moved);
+
+      const restored = await restoreBackup(side, backupOf("main"), later);
+
+      expect(restored).toEqual({ ref: "refs/heads/main", oldSha: moved, newSha: s.mirrored, keptAs: "refs/mirror-backup/heads/main/20261206T000000Z" });
+      const refs = await refsOf(s.targetBare);
+      expect(refs.get("refs/heads/main")).toBe(s.mirrored);
+      expect(refs.get("refs/mirror-backup/heads/main/20261206T000000Z")).toBe(moved);
     });
 
     it("are taken under force: true too", async () => {
