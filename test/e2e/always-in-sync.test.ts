@@ -1,7 +1,7 @@
 /**
  * Always in sync, end to end: the real app process (restarted, killed, drained) against the
  * sandbox. Reconciliation at start and on the interval, "Sync now", the CLI, org-wide config with
- * `create: true`, GitLab's 429 with Retry-After, SIGKILL mid-push, SIGTERM drain, failure issues.
+ * `create: true` (and pushed to the `.github` repository), GitLab's 429 with Retry-After, SIGKILL mid-push, SIGTERM drain, failure issues.
  */
 import { execFile } from "node:child_process";
 import path from "node:path";
@@ -186,6 +186,27 @@ describe("org-wide configuration", () => {
     await waitFor(() => configReads() === 2, { timeoutMs: WAIT, what: "the second job to read the config" });
     expect(sandbox.gitlab.requests.some((r) => r.path.includes("private-stuff"))).toBe(false);
     expect(sandbox.github.checkRuns(repo)).toEqual([]);
+  });
+});
+
+describe("org-wide configuration pushed to the .github repository", () => {
+  const heads = async (repos: string[]) => Promise.all(repos.map(async (r) => (await sandbox.github.refs(r)).get("refs/heads/main")!));
+
+  it("reconciles every repository the new template covers at once, not on the next hourly pass", async () => {
+    sandbox.gitlab.createGroup("globex-mirror");
+    const { fullName: dotGithub } = await sandbox.github.createRepo({ owner: "globex", name: ".github", files: { "README.md": "profile" } });
+    const covered = [];
+    for (const name of ["gadgets", "gizmos"]) covered.push((await sandbox.github.createRepo({ owner: "globex", name, files: { "README.md": name } })).fullName);
+    const { fullName: optedOut } = await sandbox.github.createRepo({ owner: "globex", name: "secret", files: { ".mirror.yml": "mirrors: []\n" } });
+    const [gadgets, gizmos] = await heads(covered);
+
+    const push = await sandbox.github.commitAndPush(dotGithub, { branch: "main", files: { ".mirror.yml": "mirrors:\n  - gitlab: globex-mirror/{repo}\n    create: true\n" } });
+    expect((await deliverPush(dotGithub, push)).status).toBe(200); // through the app's own route
+
+    await waitForRef("globex-mirror/gadgets", "refs/heads/main", gadgets!);
+    await waitForRef("globex-mirror/gizmos", "refs/heads/main", gizmos!);
+    expect(sandbox.gitlab.requests.some((r) => r.path.includes("secret"))).toBe(false);
+    expect(sandbox.github.checkRuns(optedOut)).toEqual([]);
   });
 });
 
