@@ -208,6 +208,27 @@ describe("org-wide configuration pushed to the .github repository", () => {
     expect(sandbox.gitlab.requests.some((r) => r.path.includes("secret"))).toBe(false);
     expect(sandbox.github.checkRuns(optedOut)).toEqual([]);
   });
+
+  it("validates the pushed file as the org-wide template, and names what is wrong in a broken one", async () => {
+    const CONFIG_CHECK = "Mirror config (.mirror.yml)";
+    const { fullName: dotGithub } = await sandbox.github.createRepo({ owner: "initech", name: ".github", files: { "README.md": "profile" } });
+    const valid = await sandbox.github.commitAndPush(dotGithub, {
+      branch: "main",
+      files: { ".mirror.yml": "mirrors:\n  - gitlab: initech-mirror/{repo}\n    create: true\n    branches: [\"main\", \"release/*\"]\n" },
+    });
+    await deliverPush(dotGithub, valid);
+    const passed = await waitForCheck(dotGithub, valid.after, CONFIG_CHECK);
+    expect(passed).toMatchObject({ conclusion: "success", output: { title: ".mirror.yml is a valid org-wide template: 1 mirror for each repository of initech without its own .mirror.yml" } });
+    expect(passed.output.summary).toContain("`initech-mirror/{repo}`");
+
+    const broken = await sandbox.github.commitAndPush(dotGithub, { branch: "main", files: { ".mirror.yml": "mirrors:\n  - gitlab: initech mirror/{repo}\n" } });
+    await deliverPush(dotGithub, broken);
+    const failed = await waitForCheck(dotGithub, broken.after, CONFIG_CHECK);
+    expect(failed.conclusion).toBe("failure");
+    expect(failed.output.title).toBe(
+      '.mirror.yml is invalid: line 2: gitlab: "initech mirror/{repo}" is not a valid project path (use only letters, digits, "_", "-", "." and "/")',
+    );
+  });
 });
 
 describe("faults survived", () => {
