@@ -5,7 +5,7 @@ import type { Registry } from "prom-client";
 import type { AppEnv } from "./env.js";
 import { createGitLabClient, type GitLabClient } from "./gitlab/client.js";
 import { handleCheckRunRerequested, handleCheckSuiteRerequested } from "./handlers/rerun.js";
-import { handlePush } from "./handlers/push.js";
+import { fanOutPush, fromProbot, handlePush } from "./handlers/push.js";
 import { createGitHubWebhookRoute, DEFAULT_WEBHOOK_PATH } from "./handlers/github-webhook-route.js";
 import { createGitLabWebhookHandler } from "./handlers/gitlab-push.js";
 import { createWorkerDeps } from "./worker/deps.js";
@@ -153,8 +153,9 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
         .then(() => sync.startReconciling()),
     );
     registerSyncHandlers(app, sync, { env: deps.env, queue: deps.queue, index: deps.index, metrics: status?.metrics });
-    const onPush = handlePush(deps.queue, status?.metrics);
-    app.on("push", onPush);
+    // One way in for pushes: the route below and Probot's own route both reach every push handler.
+    const onPush = fanOutPush([handlePush(deps.queue, status?.metrics), sync.onOrgConfigPush]);
+    app.on("push", fromProbot(onPush));
     options.addHandler(
       createGitHubWebhookRoute({
         path: deps.env.webhookPath ?? DEFAULT_WEBHOOK_PATH,

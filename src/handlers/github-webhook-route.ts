@@ -2,8 +2,10 @@
  * GitHub webhooks at WEBHOOK_PATH (default `/api/github/webhooks`), as a Probot `addHandler` route.
  * Probot's own route builds an authenticated Octokit for every event before any handler runs; a
  * push handler only queues a job, so under a burst that Octokit was the largest cost of answering
- * GitHub. Here push deliveries are verified, parsed and queued directly; every other event is
- * verified the same way and handed to Probot's webhooks, so its handlers get a normal Context.
+ * GitHub. Here push deliveries are verified, parsed and given to `onPush`, the app's one push
+ * fan-out (push.ts), which Probot's `app.on("push")` calls too: every push handler sees every
+ * push, whichever route it came by. Every other event is verified the same way and handed to
+ * Probot's webhooks, so its handlers get a normal Context.
  * Answers match @octokit/webhooks' middleware: 200 "ok", 400 bad signature or body, 404 not POST,
  * 415 not JSON, 500 a handler failed, 202 when a handler is still running after 9 s.
  */
@@ -26,6 +28,7 @@ export interface GitHubWebhookRouteOptions {
   path: string;
   /** WEBHOOK_SECRET, the same one Probot verifies with. */
   secret: string;
+  /** Every push handler of the app (push.ts `fanOutPush`), the same one Probot's `app.on("push")` calls. */
   onPush(delivery: PushDelivery): Promise<void>;
   /** Any other event, already verified: Probot's `webhooks.receive`. */
   receive(event: { id: string; name: string; payload: unknown }): Promise<void>;

@@ -1,7 +1,8 @@
 /**
- * GitHub `push`: one mirror job for the repository; a changed .mirror.yml is validated too. Reached
- * from the app's own webhook route (github-webhook-route.ts) and, for deliveries that arrive
- * through Probot (its webhook proxy, `probot.receive`), from a Probot Context, which has the same shape.
+ * GitHub `push`: one mirror job for the repository; a changed .mirror.yml is validated too.
+ * `fanOutPush` is the one way in for pushes: the app's own webhook route (github-webhook-route.ts)
+ * and Probot's `app.on("push")` (its relocated route, webhook proxy, `probot.receive`) both call
+ * the handler it builds, so every push handler sees every delivery, whichever route it came by.
  */
 import type { Logger } from "pino";
 import type { Context } from "probot";
@@ -21,6 +22,26 @@ export interface PushDelivery {
   id: string;
   payload: Context<"push">["payload"];
   log: Pick<Logger, "debug">;
+}
+
+export type PushHandler = (delivery: PushDelivery) => Promise<void>;
+
+/**
+ * Runs every push handler on the delivery; one failing does not keep the others from running.
+ * Failures are rethrown so the route answers 500 and logs them (GitHub shows the delivery failed).
+ */
+export function fanOutPush(handlers: PushHandler[]): PushHandler {
+  return async (delivery) => {
+    const results = await Promise.allSettled(handlers.map((handle) => handle(delivery)));
+    const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) throw new AggregateError(failures, `${failures.length} push handlers failed`);
+  };
+}
+
+/** A Probot Context has the delivery's shape: Probot's deliveries take the same way in. */
+export function fromProbot(onPush: PushHandler) {
+  return (context: Context<"push">): Promise<void> => onPush({ id: context.id, payload: context.payload, log: context.log });
 }
 
 export function handlePush(queue: JobQueue, metrics?: Metrics) {

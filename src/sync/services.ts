@@ -1,7 +1,8 @@
 /**
  * Wiring of everything that keeps mirrors in sync without a push: the reconciliation scheduler,
  * the worker's follow-up, and the handlers for installation events, "Sync now" and org-wide
- * config changes. app.ts calls this once; it holds no logic of its own.
+ * config changes (a push handler, which app.ts adds to the one push fan-out). app.ts calls this
+ * once; it holds no logic of its own.
  */
 import type { Logger } from "pino";
 import type { Probot } from "probot";
@@ -10,6 +11,7 @@ import type { GitHubClient } from "../github/types.js";
 import type { GitLabClient } from "../gitlab/client.js";
 import { handleInstallationCreated, handleInstallationDeleted, handleRepositoriesAdded, handleRepositoriesRemoved } from "../handlers/installation.js";
 import { handleOrgConfigPush } from "../handlers/org-config-push.js";
+import type { PushHandler } from "../handlers/push.js";
 import { handleRequestedAction } from "../handlers/requested-action.js";
 import type { MirrorIndex } from "../index/mirror-index.js";
 import type { JobQueue } from "../queue/job-queue.js";
@@ -23,6 +25,8 @@ export const DEFAULT_SYNC_INTERVAL_MS = 3_600_000;
 export interface SyncServices {
   scheduler: ReconcileScheduler;
   followUp: MirrorFollowUp;
+  /** A push that changes the org-wide `.mirror.yml`: reconcile every repository it covers. */
+  onOrgConfigPush: PushHandler;
   /** After the start-up scan: reconcile everything now, then on the interval. */
   startReconciling(): void;
   stop(): Promise<void>;
@@ -47,6 +51,13 @@ export function createSyncServices(input: {
   return {
     scheduler,
     followUp: createFollowUp({ log: input.log, scheduler, gitlab: input.gitlab, gitTimeoutMs: input.env.gitTimeoutMs }),
+    onOrgConfigPush: handleOrgConfigPush({
+      index: input.index,
+      allowedGitLabUrl: input.env.gitlabUrl,
+      getOctokit: input.getOctokit,
+      log: input.log,
+      reconcile: (entry) => scheduler.request(entry, "config"),
+    }),
     startReconciling() {
       scheduler.requestAll("startup");
       scheduler.start();
@@ -67,8 +78,4 @@ export function registerSyncHandlers(app: Probot, sync: SyncServices, deps: { en
   app.on("installation_repositories.removed", handleRepositoriesRemoved(installation));
   app.on("installation.deleted", handleInstallationDeleted(installation));
   app.on("check_run.requested_action", handleRequestedAction(deps.queue, deps.metrics));
-  app.on(
-    "push",
-    handleOrgConfigPush({ index: deps.index, allowedGitLabUrl: deps.env.gitlabUrl, reconcile: (entry) => sync.scheduler.request(entry, "config") }),
-  );
 }

@@ -1,7 +1,7 @@
 /**
  * Always in sync, end to end: the real app process (restarted, killed, drained) against the
  * sandbox. Reconciliation at start and on the interval, "Sync now", the CLI, org-wide config with
- * `create: true`, GitLab's 429 with Retry-After, SIGKILL mid-push, SIGTERM drain, failure issues.
+ * `create: true` (and pushed to the `.github` repository), GitLab's 429 with Retry-After, SIGKILL mid-push, SIGTERM drain, failure issues.
  */
 import { execFile } from "node:child_process";
 import path from "node:path";
@@ -231,6 +231,48 @@ describe("org-wide configuration", () => {
     await waitFor(() => configReads() === 2, { timeoutMs: WAIT, what: "the second job to read the config" });
     expect(sandbox.gitlab.requests.some((r) => r.path.includes("private-stuff"))).toBe(false);
     expect(sandbox.github.checkRuns(repo)).toEqual([]);
+  });
+});
+
+describe("org-wide configuration pushed to the .github repository", () => {
+  const heads = async (repos: string[]) => Promise.all(repos.map(async (r) => (await sandbox.github.refs(r)).get("refs/heads/main")!));
+
+  it("reconciles every repository the new template covers at once, not on the next hourly pass", async () => {
+    sandbox.gitlab.createGroup("globex-mirror");
+    const { fullName: dotGithub } = await sandbox.github.createRepo({ owner: "globex", name: ".github", files: { "README.md": "profile" } });
+    const covered = [];
+    for (const name of ["gadgets", "gizmos"]) covered.push((await sandbox.github.createRepo({ owner: "globex", name, files: { "README.md": name } })).fullName);
+    const { fullName: optedOut } = await sandbox.github.createRepo({ owner: "globex", name: "secret", files: { ".mirror.yml": "mirrors: []\n" } });
+    const [gadgets, gizmos] = await heads(covered);
+
+    const push = await sandbox.github.commitAndPush(dotGithub, { branch: "main", files: { ".mirror.yml": "mirrors:\n  - gitlab: globex-mirror/{repo}\n    create: true\n" } });
+    expect((await deliverPush(dotGithub, push)).status).toBe(200); // through the app's own route
+
+    await waitForRef("globex-mirror/gadgets", "refs/heads/main", gadgets!);
+    await waitForRef("globex-mirror/gizmos", "refs/heads/main", gizmos!);
+    expect(sandbox.gitlab.requests.some((r) => r.path.includes("secret"))).toBe(false);
+    expect(sandbox.github.checkRuns(optedOut)).toEqual([]);
+  });
+
+  it("validates the pushed file as the org-wide template, and names what is wrong in a broken one", async () => {
+    const CONFIG_CHECK = "Mirror config (.mirror.yml)";
+    const { fullName: dotGithub } = await sandbox.github.createRepo({ owner: "initech", name: ".github", files: { "README.md": "profile" } });
+    const valid = await sandbox.github.commitAndPush(dotGithub, {
+      branch: "main",
+      files: { ".mirror.yml": "mirrors:\n  - gitlab: initech-mirror/{repo}\n    create: true\n    branches: [\"main\", \"release/*\"]\n" },
+    });
+    await deliverPush(dotGithub, valid);
+    const passed = await waitForCheck(dotGithub, valid.after, CONFIG_CHECK);
+    expect(passed).toMatchObject({ conclusion: "success", output: { title: ".mirror.yml is a valid org-wide template: 1 mirror for each repository of initech without its own .mirror.yml" } });
+    expect(passed.output.summary).toContain("`initech-mirror/{repo}`");
+
+    const broken = await sandbox.github.commitAndPush(dotGithub, { branch: "main", files: { ".mirror.yml": "mirrors:\n  - gitlab: initech mirror/{repo}\n" } });
+    await deliverPush(dotGithub, broken);
+    const failed = await waitForCheck(dotGithub, broken.after, CONFIG_CHECK);
+    expect(failed.conclusion).toBe("failure");
+    expect(failed.output.title).toBe(
+      '.mirror.yml is invalid: line 2: gitlab: "initech mirror/{repo}" is not a valid project path (use only letters, digits, "_", "-", "." and "/")',
+    );
   });
 });
 

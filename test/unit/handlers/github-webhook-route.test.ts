@@ -1,7 +1,9 @@
+import { generateKeyPairSync } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { Probot, ProbotOctokit } from "probot";
 import { createGitHubWebhookRoute, signatureMatches } from "../../../src/handlers/github-webhook-route.js";
-import { handlePush } from "../../../src/handlers/push.js";
+import { fanOutPush, fromProbot, handlePush, type PushDelivery } from "../../../src/handlers/push.js";
 import { MemoryJobQueue } from "../../../src/queue/memory-queue.js";
 import type { MirrorJob } from "../../../src/worker/mirror-job.js";
 import { deliverGitHubWebhook, postJson, signGitHubPayload } from "../../../sandbox/webhook-delivery.js";
@@ -133,5 +135,48 @@ describe("GitHub webhook route", () => {
     expect(signatureMatches(SECRET, body, good.slice(0, -1))).toBe(false);
     expect(signatureMatches(SECRET, body, good.replace("sha256=", "sha1="))).toBe(false);
     expect(signatureMatches(SECRET, body, "")).toBe(false);
+  });
+});
+
+describe("one way in for pushes", () => {
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+  let seen: string[];
+  let probot: Probot;
+  let onPush: (delivery: PushDelivery) => Promise<void>;
+
+  beforeEach(async () => {
+    await new Promise((resolve) => server.close(resolve)); // the route of the outer beforeEach is not used here
+    seen = [];
+    const handler = (name: string) => async (d: PushDelivery) => {
+      if (d.id.startsWith(`fail-${name}`)) throw new Error(`${name} failed`);
+      seen.push(`${name} ${d.id}`);
+    };
+    // As app.ts wires it: one fan-out, called by this route and by Probot's app.on("push").
+    onPush = fanOutPush([handler("mirror"), handler("org-config")]);
+    probot = new Probot({ appId: 123, privateKey, Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }) });
+    probot.load((app) => app.on("push", fromProbot(onPush)));
+    const route = createGitHubWebhookRoute({
+      path: "/api/github/webhooks",
+      secret: SECRET,
+      onPush,
+      receive: (event) => probot.webhooks.receive(event as never),
+      log: { error: (_o: unknown, m?: string) => errors.push(m ?? ""), debug: () => undefined },
+    });
+    server = http.createServer((req, res) => void route(req, res));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  it("a push reaches every push handler, by the app's route and by Probot's", async () => {
+    expect(await deliverGitHubWebhook(`${base}/api/github/webhooks`, "push", push(), { secret: SECRET, deliveryId: "d-route" })).toMatchObject({ status: 200 });
+    await probot.receive({ id: "d-probot", name: "push", payload: push() as never });
+    expect(seen.sort()).toEqual(["mirror d-probot", "mirror d-route", "org-config d-probot", "org-config d-route"]);
+  });
+
+  it("a failing handler does not stop the others, and the delivery is answered 500", async () => {
+    const answer = await deliverGitHubWebhook(`${base}/api/github/webhooks`, "push", push(), { secret: SECRET, deliveryId: "fail-org-config" });
+    expect(answer.status).toBe(500);
+    expect(seen).toEqual(["mirror fail-org-config"]);
+    expect(errors).toEqual(["GitHub webhook handler failed"]);
   });
 });
