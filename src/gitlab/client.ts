@@ -20,17 +20,17 @@ export interface GitLabClient {
   readonly url: string;
   showProject(idOrPath: string | number): Promise<GitLabProject>;
   /** Forgets a cached project (after a sync against it failed). */
-  forgetProject?(idOrPath: string | number): void;
+  forgetProject(idOrPath: string | number): void;
   /** A commit status (a CI job to GitLab); description and link are redacted, the description clipped. */
-  setCommitStatus?(projectId: number, sha: string, status: GitLabCommitStatus): Promise<void>;
+  setCommitStatus(projectId: number, sha: string, status: GitLabCommitStatus): Promise<void>;
   /** Creates the project hook for `url`, or updates the one already there: never a duplicate. */
-  ensureProjectHook?(projectId: number, hook: { url: string; token: string }): Promise<"created" | "updated">;
+  ensureProjectHook(projectId: number, hook: { url: string; token: string }): Promise<"created" | "updated">;
   /** Deletes the project's hooks with this URL (DELETE /projects/:id/hooks/:hook_id); answers how many. */
-  removeProjectHooks?(project: number | string, url: string): Promise<number>;
+  removeProjectHooks(project: number | string, url: string): Promise<number>;
   /** Creates `namespace/path` (the namespace must exist) with this visibility (`create: true`). */
-  createProject?(fullPath: string, options: { visibility: GitLabProject["visibility"] }): Promise<GitLabProject>;
+  createProject(fullPath: string, options: { visibility: GitLabProject["visibility"] }): Promise<GitLabProject>;
   /** The token's scopes and expiry (GET /personal_access_tokens/self), cached for a while. */
-  tokenInfo?(): Promise<GitLabTokenInfo>;
+  tokenInfo(): Promise<GitLabTokenInfo>;
   /** The project's protected branch rules (GET /projects/:id/protected_branches), cached briefly. */
   protectedBranches?(projectId: number): Promise<GitLabProtectedBranch[]>;
 }

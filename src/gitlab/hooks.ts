@@ -66,7 +66,6 @@ export class HookRegistrar {
   async remove(project: string | number): Promise<HookRemoval> {
     this.forget(project);
     if (!this.settings.publicUrl) return { removed: 0, skipped: "MIRROR_PUBLIC_URL is not set, so no hook is known as the app's" };
-    if (!this.gitlab.removeProjectHooks) return { removed: 0, skipped: "this GitLab client cannot manage webhooks" };
     return { removed: await this.gitlab.removeProjectHooks(project, `${this.settings.publicUrl}${GITLAB_WEBHOOK_PATH}`) };
   }
 
@@ -79,7 +78,6 @@ export class HookRegistrar {
         summary: `GitLab pushes reach GitHub only when GitLab tells mirror-bot about them. The app's operator must set ${missing}; mirror-bot then registers the webhook on ${project.pathWithNamespace} itself.`,
       };
     }
-    if (!this.gitlab.ensureProjectHook) return { ok: false, title: "GitLab webhook not set up", summary: "This GitLab client cannot manage webhooks." };
     try {
       return { ok: true, action: await this.gitlab.ensureProjectHook(project.id, { url, token: this.settings.secret }) };
     } catch (error) {

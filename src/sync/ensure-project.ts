@@ -26,7 +26,7 @@ export async function resolveProject(
     return await gitlab.showProject(mirror.gitlab);
   } catch (error) {
     const missing = error instanceof MirrorError && error.code === "gitlab_project_not_found";
-    if (!missing || !mirror.create || !gitlab.createProject) throw error;
+    if (!missing || !mirror.create) throw error;
     if (typeof mirror.gitlab !== "string") {
       throw new MirrorError("config_invalid", `GitLab project ${mirror.gitlab} does not exist and cannot be created from a numeric id`, {
         advice: "With `create: true`, name the project by its path (`gitlab: group/project`), so mirror-bot knows where to create it.",

@@ -31,6 +31,8 @@ export interface FinishedMirror {
   repo: RepoRef;
   defaultBranch: string;
   mirror: MirrorConfig;
+  /** The mirror half's name on the status page, in retry notes and failure issues (run-half.ts halfTarget). */
+  target: string;
   report: RenderedReport;
   result: MirrorResult | null;
   /** This mirror's status before the run (undefined: never recorded since the app started). */
@@ -65,7 +67,7 @@ export function createFollowUp(deps: FollowUpDeps): MirrorFollowUp {
     async amend(info) {
       const now = (deps.now ?? Date.now)();
       const failures = failuresAfter(info);
-      const at = deps.scheduler?.noteResult(info.job.owner, info.job.repo, info.report.projectPath, failures) ?? null;
+      const at = deps.scheduler?.noteResult(info.job.owner, info.job.repo, info.target, failures) ?? null;
       let report = at === null ? info.report : withRetryNote(info.report, at, failures, now);
       const tokenInfo = await deps.gitlab?.tokenInfo?.().catch(() => undefined);
       if (tokenInfo) report = withDiagnostics(report, diagnoseGitLabToken(tokenInfo, now));
@@ -73,7 +75,7 @@ export function createFollowUp(deps: FollowUpDeps): MirrorFollowUp {
       return report;
     },
     async after(info) {
-      const log = deps.log.child({ repo: `${info.job.owner}/${info.job.repo}`, target: info.report.projectPath });
+      const log = deps.log.child({ repo: `${info.job.owner}/${info.job.repo}`, target: info.target });
       if (info.job.reportChanges) {
         const commits = info.result?.changes.length ? await commitsOfRefs(info.cacheDir, deps.gitTimeoutMs).catch(() => new Map<string, string>()) : new Map<string, string>();
         await reportChanges({
@@ -96,7 +98,7 @@ export function createFollowUp(deps: FollowUpDeps): MirrorFollowUp {
         failuresNow: failuresAfter(info),
       });
       const done = await applyNotification(info.octokit, info.repo, step, {
-        target: info.report.projectPath,
+        target: info.target,
         title: info.report.output.title,
         summary: info.report.output.summary,
         failures: failuresAfter(info),

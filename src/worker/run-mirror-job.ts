@@ -1,35 +1,29 @@
 /**
- * One job: config → for each push mirror: check runs started → GitLab project → mirror refs
- * (retried on transient failures) → check runs completed. Never throws: every failure ends as
- * a completed check run and a log line. GitHub writes that follow the git work run in the
+ * One job: config → each mirror's halves, GitHub → GitLab then GitLab → GitHub, through the one
+ * runHalf (run-half.ts). Never throws: every failure ends as a completed check run and a log line. GitHub writes that follow the git work run in the
  * background (see background.ts) so the repository is free for its next job at once.
  */
 import type { Logger } from "pino";
 import type { MirrorConfig } from "../config/schema.js";
-import { createRefFilter } from "../config/match-refs.js";
 import { toMirrorError } from "../errors.js";
 import type { AppEnv } from "../env.js";
-import { completeCheckRun, createCompletedCheckRun, startCheckRun } from "../github/check-runs.js";
-import { defaultBranchHead, getRepository, installationToken } from "../github/repository.js";
+import { createCompletedCheckRun } from "../github/check-runs.js";
+import { getRepository, installationToken } from "../github/repository.js";
 import type { GitHubClient, RepoRef } from "../github/types.js";
 import type { GitLabClient } from "../gitlab/client.js";
 import type { FetchedSource, MirrorRequest, MirrorResult, PrelistedTarget } from "../mirror/types.js";
-import { checkRunName, renderMirrorReport, type RenderedReport } from "../report/render-mirror-report.js";
-import { withRetry, type RetryOutcome } from "../retry.js";
 import { registerSecret } from "../secrets.js";
 import type { Metrics, StatusStore } from "../status/types.js";
 import type { MirrorIndex } from "../index/mirror-index.js";
 import type { ProjectLinks } from "../index/project-links.js";
 import type { BackgroundTasks } from "./background.js";
 import { invalidConfigOutput, loadConfig, reportConfigValidation, CONFIG_FILE } from "./config-check.js";
-import type { MirrorJob, RepositorySnapshot } from "./mirror-job.js";
-import { SYNC_NOW_ACTION, type MirrorFollowUp } from "../sync/follow-up.js";
-import { resolveProject } from "../sync/ensure-project.js";
-import { runPullMirror } from "./run-pull-mirror.js";
-import { screenProtectedBranches } from "../diagnostics/protected-branches.js";
-import { isOwnBounce, prepareMirror, recordOwnPushes, withHookProblem, type TwoWayDeps } from "./two-way.js";
-import type { HookOutcome } from "../gitlab/hooks.js";
-import { DeferredCheckRun } from "./deferred-check-run.js";
+import type { MirrorJob } from "./mirror-job.js";
+import type { MirrorFollowUp } from "../sync/follow-up.js";
+import { runHalf, type EarlyGitWork } from "./run-half.js";
+import { PUSH_HALF } from "./push-half.js";
+import { PULL_HALF } from "./pull-half.js";
+import type { TwoWayDeps } from "./two-way.js";
 import { cacheLayout } from "../cache/layout.js";
 import type { AgreedStore } from "../records/agreed-store.js";
 
@@ -101,13 +95,7 @@ async function runJob(job: MirrorJob, deps: WorkerDeps, log: Logger): Promise<vo
   }
 }
 
-const gitlabCredentials = (env: AppEnv) => ({ username: "oauth2", password: env.gitlabToken ?? "" });
-
-/** Git work started with the job, for the first attempt of its first push mirror. */
-interface EarlyGitWork {
-  fetched: Promise<FetchedSource | undefined>;
-  listed: Promise<PrelistedTarget | undefined> | undefined;
-}
+export const gitlabCredentials = (env: AppEnv) => ({ username: "oauth2", password: env.gitlabToken ?? "" });
 
 async function prefetch(job: MirrorJob, deps: WorkerDeps, octokit: GitHubClient, cloneUrl: string): Promise<FetchedSource | undefined> {
   const token = await installationToken(octokit);
@@ -153,13 +141,14 @@ async function runMirrors(job: MirrorJob, deps: WorkerDeps, log: Logger, octokit
 
   const token = await installationToken(octokit);
   registerSecret(token);
-  // Mirrors share one cache, so they run one after another.
+  // Mirrors share one cache, so they run one after another; both directions through runHalf.
+  const context = { job, deps, log, octokit, repo, repository, token };
   for (const [i, mirror] of pushMirrors.entries()) {
-    await runOneMirror({ job, deps, log, octokit, repo, repository, token, mirror, early: i === 0 ? early : undefined });
+    await runHalf({ ...context, mirror, early: i === 0 ? early : undefined }, PUSH_HALF);
   }
-  // GitLab → GitHub, after the push half so a `both` mirror converges in one job (run-pull-mirror.ts).
+  // GitLab → GitHub, after the push half so a `both` mirror converges in one job.
   for (const mirror of pullMirrors) {
-    await runPullMirror({ job, deps, log, octokit, repo, repository, token, mirror });
+    await runHalf({ ...context, mirror }, PULL_HALF);
   }
 }
 
@@ -175,159 +164,3 @@ async function recordConfig(job: MirrorJob, deps: WorkerDeps, log: Logger, mirro
   }
 }
 
-interface MirrorContext {
-  job: MirrorJob;
-  deps: WorkerDeps;
-  log: Logger;
-  octokit: GitHubClient;
-  repo: RepoRef;
-  repository: RepositorySnapshot;
-  token: string;
-  mirror: MirrorConfig;
-  /** Git work started at the beginning of the job, for the first attempt of the first mirror. */
-  early?: EarlyGitWork;
-}
-
-async function runOneMirror(ctx: MirrorContext): Promise<void> {
-  const { job, deps, log, octokit, repo, repository, token, mirror } = ctx;
-  const started = Date.now();
-  const projectPath = String(mirror.gitlab);
-  const includeRef = createRefFilter(mirror);
-  const name = checkRunName(projectPath);
-  // Our own pull pushed this commit to GitHub and already reported on it (bounces.ts).
-  const targets = job.reportTargets.filter((t) => includeRef(t.ref) && !isOwnBounce(deps.twoWay, "github", job, mirror, t));
-
-  // Shown in progress only if the mirror is still running after a moment (deferred-check-run.ts).
-  const checkRuns = targets.map((t) => deferCheckRun(ctx, name, t.sha, projectPath));
-
-  let webUrl: string | undefined;
-  let hook: HookOutcome | undefined;
-  const outcome = await withRetry(
-    async (attempt) => {
-      const project = await resolveProject(deps.gitlab, mirror, repository, log);
-      webUrl = project.webUrl;
-      const prepared = await prepareMirror(deps, "push", job, mirror, project, repository); // policy, hook, safety inputs
-      hook = prepared.hook;
-      return deps.mirrorRefs({
-        cacheDir: cacheDirFor(deps.env, job),
-        source: { url: repository.cloneUrl, username: "x-access-token", password: token },
-        target: { url: project.httpUrlToRepo, ...gitlabCredentials(deps.env) },
-        includeRef,
-        force: mirror.force,
-        prune: mirror.prune,
-        timeoutMs: deps.env.gitTimeoutMs,
-        prefetched: attempt === 1 ? ctx.early?.fetched : undefined,
-        prelisted: attempt === 1 ? ctx.early?.listed : undefined,
-        // Force pushes and deletions GitLab's protected branches would refuse are skipped and reported.
-        screenChanges: (changes) => screenProtectedBranches(deps.gitlab, project.id, changes, log),
-        ...prepared.request,
-      });
-    },
-    {
-      attempts: deps.env.retryAttempts,
-      baseMs: deps.env.retryBaseMs,
-      sleep: deps.sleep,
-      onRetry: (error, attempt, waitMs) => {
-        deps.gitlab.forgetProject?.(mirror.gitlab);
-        deps.metrics?.retried({ reason: error.code });
-        log.warn({ code: error.code, attempt, waitMs }, `retrying mirror to ${projectPath}: ${error.userMessage}`);
-      },
-    },
-  );
-  if (outcome.ok) recordOwnPushes(deps.twoWay, "gitlab", job, mirror, outcome.value.changes);
-  const durationMs = Date.now() - started;
-  const rendered = withHookProblem(
-    renderMirrorReport({
-      projectPath,
-      repoFullName: `${job.owner}/${job.repo}`,
-      projectWebUrl: webUrl,
-      durationMs,
-      attempts: outcome.attempts,
-      ...(outcome.ok ? { result: outcome.value } : { error: outcome.error }),
-    }),
-    hook,
-  );
-  const previous = deps.followUp ? await deps.status?.get?.({ owner: job.owner, repo: job.repo, target: projectPath }).catch(() => undefined) : undefined;
-  const finished = { job, octokit, repo, defaultBranch: repository.defaultBranch, mirror, result: outcome.ok ? outcome.value : null, previous, cacheDir: cacheDirFor(deps.env, job) };
-  const report = (await deps.followUp?.amend({ ...finished, report: rendered })) ?? rendered;
-
-  deps.background.run(
-    publishReport(ctx, report, checkRuns).then(() => deps.followUp?.after({ ...finished, report, reportedShas: targets.map((t) => t.sha) })),
-  );
-  deps.background.run(recordStatus(ctx, { report, outcome, durationMs, webUrl }));
-  logOutcome(log, mirror, projectPath, report, outcome, durationMs);
-}
-
-type MirrorCheckRun = DeferredCheckRun<RenderedReport>;
-
-function deferCheckRun({ job, log, octokit, repo }: MirrorContext, name: string, headSha: string, projectPath: string): MirrorCheckRun {
-  const externalId = job.deliveryIds.at(-1);
-  const warn = (what: string) => (error: unknown) => {
-    log.warn({ err: error, sha: headSha }, `could not ${what} check run`);
-    return null;
-  };
-  return new DeferredCheckRun<RenderedReport>({
-    start: () => startCheckRun(octokit, repo, { name, headSha, title: `Mirroring to ${projectPath}…`, externalId }).catch(warn("create")),
-    complete: (id, report) => completeCheckRun(octokit, repo, id, { ...report, actions: [SYNC_NOW_ACTION] }).catch(warn("complete")).then(() => undefined),
-    createCompleted: (report, startedAt) =>
-      createCompletedCheckRun(octokit, repo, { name, headSha, ...report, actions: [SYNC_NOW_ACTION], externalId, startedAt })
-        .catch(warn("create"))
-        .then(() => undefined),
-  });
-}
-
-/** Completes the check runs; a failed deletion-only sync has no commit of its own, so it reports on the default branch. */
-async function publishReport({ job, octokit, repo, repository }: MirrorContext, report: RenderedReport, checkRuns: MirrorCheckRun[]) {
-  await Promise.all(checkRuns.map((run) => run.finish(report)));
-  // Syncs that report on what they changed (reconciliation) place their failures themselves.
-  // A GitLab push's job reports on GitLab (run-pull-mirror.ts), not on GitHub's default branch.
-  if (job.reportTargets.length === 0 && report.conclusion === "failure" && !job.reportChanges && !job.gitlabTargets?.length) {
-    const head = await defaultBranchHead(octokit, repo, repository.defaultBranch).catch(() => null);
-    if (head) await createCompletedCheckRun(octokit, repo, { name: checkRunName(report.projectPath), headSha: head, ...report }).catch(() => undefined);
-  }
-}
-
-async function recordStatus(
-  { job, deps, log, repository, mirror }: MirrorContext,
-  { report, outcome, durationMs, webUrl }: { report: RenderedReport; outcome: RetryOutcome<MirrorResult>; durationMs: number; webUrl?: string },
-) {
-  const failed = report.conclusion !== "success";
-  deps.metrics?.jobFinished({ direction: mirror.direction, result: failed ? "failure" : "success" }, durationMs);
-  if (!deps.status) return;
-  const target = report.projectPath;
-  const previous = await deps.status.get?.({ owner: job.owner, repo: job.repo, target }).catch(() => undefined);
-  await deps.status
-    .record({
-      installationId: job.installationId,
-      owner: job.owner,
-      repo: job.repo,
-      private: repository.private,
-      direction: mirror.direction,
-      target,
-      ...(webUrl ? { targetUrl: webUrl } : {}),
-      lastSyncAt: new Date().toISOString(),
-      lastResult: failed ? "failure" : "success",
-      lastTitle: report.output.title,
-      ...(failed ? { lastError: outcome.ok ? report.output.title : outcome.error.userMessage } : {}),
-      lagRefs: outcome.ok ? outcome.value.refusals.length : (previous?.lagRefs ?? 0),
-      durationMs,
-      consecutiveFailures: failed ? (previous?.consecutiveFailures ?? 0) + 1 : 0,
-    })
-    .catch((error) => log.warn({ err: error }, "could not record mirror status"));
-}
-
-/** One structured line per mirror outcome. */
-function logOutcome(log: Logger, mirror: MirrorConfig, target: string, report: RenderedReport, outcome: RetryOutcome<MirrorResult>, durationMs: number) {
-  const line = {
-    direction: mirror.direction === "both" ? "push" : mirror.direction,
-    target,
-    durationMs,
-    attempts: outcome.attempts,
-    conclusion: report.conclusion,
-    changes: outcome.ok ? outcome.value.changes.map((c) => `${c.action} ${c.ref}`) : [],
-    refused: outcome.ok ? outcome.value.refusals.map((r) => `${r.reason} ${r.ref}`) : [],
-    code: outcome.ok ? undefined : outcome.error.code,
-  };
-  if (report.conclusion === "success") log.info(line, `mirrored to ${target}: ${report.output.title}`);
-  else log.warn(line, `mirror to ${target} failed: ${report.output.title}`);
-}

@@ -13,6 +13,7 @@ const MIRROR = (project: string) => `GitLab mirror (${project})`;
 let e2e: E2E;
 let publicUrl: string;
 let counter = 0;
+const ADMIN_TOKEN = "two-way-admin-token-0123456789abcdef";
 
 beforeAll(async () => {
   const port = await freePort();
@@ -21,6 +22,7 @@ beforeAll(async () => {
     PORT: String(port),
     MIRROR_PUBLIC_URL: publicUrl,
     MIRROR_GITLAB_NAMESPACES: "group,team",
+    MIRROR_ADMIN_TOKEN: ADMIN_TOKEN,
     LOG_LEVEL: "debug",
   });
   e2e.sandbox.github.pushWebhookUrl = e2e.app.webhookUrl;
@@ -120,6 +122,33 @@ describe("GitLab → GitHub (direction: pull)", () => {
     const runs = checkRunsOn(repo, amended.after);
     expect(runs.map((r) => r.conclusion)).toEqual(["success"]);
     expect(runs[0]!.output.text).toContain(`force-updated (GitLab rewrote it; the old tip is kept as \`${backups[0]![0]}\`)`);
+  });
+
+  it("a failing pull mirror is on the status page, says when it tries again, and opens one failure issue after 3 failures", async () => {
+    const { repo, project } = await pair({ direction: "pull" });
+    await waitFor(() => e2e.sandbox.gitlab.hooks(project).length === 1, { timeoutMs: 20_000, what: "the GitLab hook" });
+    await quiet();
+    // Someone commits on GitHub, the read-only side, and GitLab moves on: the pull half is blocked.
+    e2e.sandbox.github.pushWebhookUrl = undefined;
+    const onGitHub = await e2e.sandbox.github.commitAndPush(repo, { branch: "main", files: { "github.txt": "made on GitHub" } });
+    e2e.sandbox.github.pushWebhookUrl = e2e.app.webhookUrl;
+    await e2e.sandbox.gitlab.commitAndPush(project, { branch: "main", files: { "gitlab.txt": "made on GitLab" } });
+    await quiet();
+    for (let i = 0; i < 2; i++) {
+      await e2e.deliverPush(repo, onGitHub);
+      await quiet();
+    }
+
+    const response = await fetch(`${new URL(e2e.app.webhookUrl).origin}/mirror/api/status`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const { mirrors } = (await response.json()) as { mirrors: Array<Record<string, unknown>> };
+    const records = mirrors.filter((m) => m.repo === repo.split("/")[1]);
+    expect(records).toEqual([expect.objectContaining({ direction: "pull", target: project, lastResult: "failure", lastTitle: "main has diverged on GitHub: not overwritten" })]);
+    expect(records[0]!.consecutiveFailures).toBeGreaterThanOrEqual(3); // a scheduled retry may have run too
+    const failing = checkRunsOn(repo, onGitHub.after).filter((r) => r.conclusion === "failure");
+    expect(failing.length).toBeGreaterThan(0);
+    expect(failing.at(-1)!.output.summary).toMatch(/mirror-bot tries again at \d{4}-/);
+    await waitFor(() => e2e.sandbox.github.issues(repo).length > 0, { timeoutMs: 20_000, what: "the failure issue" });
+    expect(e2e.sandbox.github.issues(repo)).toEqual([expect.objectContaining({ state: "open", labels: ["mirror-failure"] })]);
   });
 
   it("refuses a GitLab webhook with a wrong or missing token (401) and changes nothing; the right token works", async () => {

@@ -10,6 +10,10 @@ import { MemoryJobQueue } from "../../../src/queue/memory-queue.js";
 import type { MirrorJob } from "../../../src/worker/mirror-job.js";
 import { deliverGitLabWebhook } from "../../../sandbox/webhook-delivery.js";
 
+const notCalled = async (): Promise<never> => {
+  throw new Error("this test must not reach GitLab's hooks API");
+};
+
 const SECRET = "glwhs-unit-test-secret";
 const SHA = "a".repeat(40);
 const mirror = (gitlab: string | number, direction: MirrorConfig["direction"]): MirrorConfig => ({
@@ -53,7 +57,7 @@ beforeEach(async () => {
   await index.set({ installationId: 7, owner: "octo", repo: "pushes", mirrors: [mirror("group/proj", "push")] });
   const log = { info: (o: any, m?: string) => logs.push(`${m ?? ""} ${o?.reason ?? ""}`), warn: (_o: unknown, m?: string) => logs.push(m ?? String(_o)), debug: () => undefined };
   const hooks = new HookRegistrar(
-    { removeProjectHooks: async (project) => (removedHooks.push(project), 1) },
+    { removeProjectHooks: async (project) => (removedHooks.push(project), 1), ensureProjectHook: notCalled },
     { publicUrl: "https://bot.example", secret: SECRET },
   );
   const rescan = async () => {
@@ -118,7 +122,7 @@ describe("GitLab webhook route", () => {
   });
 
   it("refuses everything when no secret is configured, and only answers its own path", async () => {
-    const links = new ProjectLinks({ index: new MirrorIndex(), rescan: async () => ({ complete: true }), hooks: new HookRegistrar({}, {}), log: { info: () => 0, warn: () => 0, debug: () => 0 } as never });
+    const links = new ProjectLinks({ index: new MirrorIndex(), rescan: async () => ({ complete: true }), hooks: new HookRegistrar({ ensureProjectHook: notCalled, removeProjectHooks: notCalled }, {}), log: { info: () => 0, warn: () => 0, debug: () => 0 } as never });
     const handler = createGitLabWebhookHandler({ secret: undefined, links, background, queue: { enqueue: async () => "queued" }, log: { info: () => 0, warn: () => 0, debug: () => 0 } as never });
     const other = http.createServer(async (req, res) => {
       if (!(await handler(req, res))) res.writeHead(404).end();

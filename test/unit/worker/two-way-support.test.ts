@@ -5,13 +5,17 @@ import { MirrorIndex } from "../../../src/index/mirror-index.js";
 import { renderGitLabStatus, renderPullReport, type PullReportInput } from "../../../src/report/render-pull-report.js";
 import { BounceLog } from "../../../src/worker/bounces.js";
 
+const notCalled = async (): Promise<never> => {
+  throw new Error("this test must not delete hooks");
+};
+
 const project = { id: 42, pathWithNamespace: "group/proj", webUrl: "https://gitlab.example.com/group/proj" };
 const settings = { publicUrl: "https://mirror.example.com", secret: "glwhs-secret-123" };
 
 describe("HookRegistrar", () => {
   it("asks GitLab once per project and remembers success", async () => {
     const calls: unknown[] = [];
-    const registrar = new HookRegistrar({ ensureProjectHook: async (...args) => (calls.push(args), "created") }, settings);
+    const registrar = new HookRegistrar({ ensureProjectHook: async (...args) => (calls.push(args), "created"), removeProjectHooks: notCalled }, settings);
     const [a, b] = await Promise.all([registrar.ensure(project), registrar.ensure(project)]);
     expect([a, b]).toEqual([{ ok: true, action: "created" }, { ok: true, action: "created" }]);
     expect(await registrar.ensure(project)).toEqual({ ok: true, action: "known" });
@@ -27,6 +31,7 @@ describe("HookRegistrar", () => {
           calls++;
           throw new MirrorError("gitlab_forbidden", "GitLab refused mirror-bot access to the webhooks of project 42 (403)");
         },
+        removeProjectHooks: notCalled,
       },
       settings,
       () => now,
@@ -46,7 +51,7 @@ describe("HookRegistrar", () => {
   });
 
   it("says which setting is missing without calling GitLab", async () => {
-    const registrar = new HookRegistrar({ ensureProjectHook: async () => { throw new Error("must not be called"); } }, { secret: "glwhs-secret-123" });
+    const registrar = new HookRegistrar({ ensureProjectHook: async () => { throw new Error("must not be called"); }, removeProjectHooks: notCalled }, { secret: "glwhs-secret-123" });
     const outcome = await registrar.ensure(project);
     expect(outcome).toMatchObject({ ok: false, summary: expect.stringContaining("MIRROR_PUBLIC_URL") });
   });

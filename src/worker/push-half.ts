@@ -1,0 +1,103 @@
+/**
+ * GitHub → GitLab (`direction: push`, and the first half of `both`): GitHub fetched into the
+ * repository's cache (started early by the job, see run-mirror-job.ts), GitLab pushed to with
+ * the app's GitLab token. The pushed GitHub commits get the "GitLab mirror (…)" check run, shown
+ * in progress only if the mirror takes a moment (deferred-check-run.ts).
+ */
+import { createRefFilter } from "../config/match-refs.js";
+import { screenProtectedBranches } from "../diagnostics/protected-branches.js";
+import { completeCheckRun, createCompletedCheckRun, startCheckRun } from "../github/check-runs.js";
+import { defaultBranchHead } from "../github/repository.js";
+import { checkRunName, renderMirrorReport, type RenderedReport } from "../report/render-mirror-report.js";
+import { resolveProject } from "../sync/ensure-project.js";
+import { SYNC_NOW_ACTION } from "../sync/follow-up.js";
+import { DeferredCheckRun } from "./deferred-check-run.js";
+import type { ReportTarget } from "./mirror-job.js";
+import type { HalfContext, HalfDirection } from "./run-half.js";
+import { cacheDirFor, gitlabCredentials } from "./run-mirror-job.js";
+import { isOwnBounce } from "./two-way.js";
+
+interface Begun {
+  targets: ReportTarget[];
+  checkRuns: DeferredCheckRun<RenderedReport>[];
+}
+
+export const PUSH_HALF: HalfDirection<Begun> = {
+  name: "push",
+
+  begin(ctx) {
+    const { job, deps, mirror } = ctx;
+    const includeRef = createRefFilter(mirror);
+    // Our own pull pushed this commit to GitHub and already reported on it (bounces.ts).
+    const targets = job.reportTargets.filter((t) => includeRef(t.ref) && !isOwnBounce(deps.twoWay, "github", job, mirror, t));
+    return { targets, checkRuns: targets.map((t) => deferCheckRun(ctx, t.sha)) };
+  },
+
+  project: ({ deps, mirror, repository, log }) => resolveProject(deps.gitlab, mirror, repository, log),
+
+  async request({ job, deps, log, repository, token, mirror, early }, project, attempt) {
+    return {
+      cacheDir: cacheDirFor(deps.env, job),
+      source: { url: repository.cloneUrl, username: "x-access-token", password: token },
+      target: { url: project.httpUrlToRepo, ...gitlabCredentials(deps.env) },
+      includeRef: createRefFilter(mirror),
+      force: mirror.force,
+      prune: mirror.prune,
+      timeoutMs: deps.env.gitTimeoutMs,
+      prefetched: attempt === 1 ? early?.fetched : undefined,
+      prelisted: attempt === 1 ? early?.listed : undefined,
+      // Force pushes and deletions GitLab's protected branches would refuse are skipped and reported.
+      screenChanges: (changes) => screenProtectedBranches(deps.gitlab, project.id, changes, log),
+    };
+  },
+
+  render({ job, mirror }, { project, outcome, durationMs }) {
+    return renderMirrorReport({
+      projectPath: String(mirror.gitlab),
+      repoFullName: `${job.owner}/${job.repo}`,
+      projectWebUrl: project?.webUrl,
+      durationMs,
+      attempts: outcome.attempts,
+      ...(outcome.ok ? { result: outcome.value } : { error: outcome.error }),
+    });
+  },
+
+  /** Completes the check runs; a failed deletion-only sync has no commit of its own, so it reports on the default branch. */
+  async publish({ job, log, octokit, repo, repository }, report, _done, { targets, checkRuns }) {
+    await Promise.all(checkRuns.map((run) => run.finish(report)));
+    // Syncs that report on what they changed (reconciliation) place their failures themselves.
+    // A GitLab push's job reports on GitLab (pull-half.ts), not on GitHub's default branch.
+    if (job.reportTargets.length === 0 && report.conclusion === "failure" && !job.reportChanges && !job.gitlabTargets?.length) {
+      const head = await defaultBranchHead(octokit, repo, repository.defaultBranch).catch((error) => {
+        log.warn({ err: error }, "could not read the default branch to report the failure on");
+        return null;
+      });
+      if (head) {
+        await createCompletedCheckRun(octokit, repo, { name: checkRunName(report.projectPath), headSha: head, ...report }).catch((error) =>
+          log.warn({ err: error, sha: head }, "could not create the check run on the default branch"),
+        );
+      }
+    }
+    return targets.map((t) => t.sha);
+  },
+
+  cacheDir: ({ deps, job }) => cacheDirFor(deps.env, job),
+};
+
+function deferCheckRun({ job, log, octokit, repo, mirror }: HalfContext, headSha: string): DeferredCheckRun<RenderedReport> {
+  const projectPath = String(mirror.gitlab);
+  const name = checkRunName(projectPath);
+  const externalId = job.deliveryIds.at(-1);
+  const warn = (what: string) => (error: unknown) => {
+    log.warn({ err: error, sha: headSha }, `could not ${what} check run`);
+    return null;
+  };
+  return new DeferredCheckRun<RenderedReport>({
+    start: () => startCheckRun(octokit, repo, { name, headSha, title: `Mirroring to ${projectPath}…`, externalId }).catch(warn("create")),
+    complete: (id, report) => completeCheckRun(octokit, repo, id, { ...report, actions: [SYNC_NOW_ACTION] }).catch(warn("complete")).then(() => undefined),
+    createCompleted: (report, startedAt) =>
+      createCompletedCheckRun(octokit, repo, { name, headSha, ...report, actions: [SYNC_NOW_ACTION], externalId, startedAt })
+        .catch(warn("create"))
+        .then(() => undefined),
+  });
+}
