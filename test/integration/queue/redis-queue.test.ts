@@ -12,6 +12,7 @@ import type { JobQueue } from "../../../src/queue/job-queue.js";
 import { RedisJobQueue, type RedisJobQueueOptions } from "../../../src/queue/redis-queue.js";
 import type { MirrorJob } from "../../../src/worker/mirror-job.js";
 import { describeQueueContract, gatedHandler, job } from "../../helpers/queue-contract.js";
+import { closeAll } from "../../helpers/close-all.js";
 import { startRedis, type RedisServer } from "../../helpers/redis-server.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -30,8 +31,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await probe?.quit();
-  await server?.stop();
+  await closeAll(() => probe?.quit(), () => server?.stop());
 });
 
 afterEach(async () => {

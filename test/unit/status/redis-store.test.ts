@@ -7,6 +7,7 @@ import { Redis } from "ioredis";
 import { createStatusStore } from "../../../src/status/create-status-store.js";
 import { MemoryStatusStore } from "../../../src/status/memory-store.js";
 import { RedisStatusStore } from "../../../src/status/redis-store.js";
+import { closeAll } from "../../helpers/close-all.js";
 import { startRedis, type RedisServer } from "../../helpers/redis-server.js";
 import { failingRecord, statusRecord } from "./records.js";
 import { describeStatusStoreContract } from "./store-contract.js";
@@ -22,8 +23,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await probe?.quit();
-  await server?.stop();
+  await closeAll(() => probe?.quit(), () => server?.stop());
 });
 
 afterEach(async () => {
