@@ -7,6 +7,8 @@
  *
  * What ran where and when is read from the apps' own structured logs: the worker logs
  * "mirror job started" / "mirror job ended" (debug) with the repository and the delivery ids.
+ *
+ * @requires-system redis-server
  */
 import path from "node:path";
 import { Redis } from "ioredis";

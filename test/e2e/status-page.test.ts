@@ -1,22 +1,22 @@
 /**
  * The operator's status page in a REAL headless Chromium: refused without the token, sign-in
  * through the login form, the mirrors listed, the "failing" filter, and a screenshot for the docs
- * (docs/status-page.png). Fails (does not skip) without Chromium: CI installs it.
+ * (docs/status-page.png). Skipped without Chromium (test/system/requirements.js); CI installs it.
  *
  * `startStatusSite` is the only thing that knows what serves the page: the REAL app process
  * (MIRROR_ADMIN_TOKEN set) against the sandbox, after a push to a repository that mirrors and to
  * one whose .mirror.yml names a GitLab project that does not exist. Also /metrics, with the token.
+ *
+ * @requires-system chromium
  */
-import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { startApp, startSandbox, waitFor, type AppProcess } from "../../sandbox/index.js";
+import { launchChromium } from "../helpers/chromium.js";
 import { closeAll } from "../helpers/close-all.js";
 
-/** CHROMIUM_PATH for a machine that has it elsewhere (e.g. macOS). */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../docs/status-page.png");
 
 interface StatusSite {
@@ -68,13 +68,7 @@ let page: Page;
 let consoleErrors: string[];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}; the status page test needs it: apt-get install chromium`);
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
   site = await startStatusSite();
 });
 

@@ -2,6 +2,8 @@
  * RedisJobQueue against a real redis-server: the JobQueue contract, then what only a shared Redis
  * can promise: several replicas, restarts, and a replica killed mid-job. Every test gets its own
  * key prefix; every wait is on a condition, bounded by `within`.
+ *
+ * @requires-system redis-server
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";

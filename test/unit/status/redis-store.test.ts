@@ -1,6 +1,8 @@
 /**
- * RedisStatusStore against a real redis-server (test/helpers/redis-server.ts; fails without one).
+ * RedisStatusStore against a real redis-server (test/helpers/redis-server.ts).
  * Every store gets its own key prefix.
+ *
+ * @requires-system redis-server
  */
 import { jest } from "@jest/globals";
 import { Redis } from "ioredis";
