@@ -7,11 +7,14 @@
  *
  * What ran where and when is read from the apps' own structured logs: the worker logs
  * "mirror job started" / "mirror job ended" (debug) with the repository and the delivery ids.
+ *
+ * @requires-system redis-server
  */
 import path from "node:path";
 import { Redis } from "ioredis";
 import { basicAuthConfig, configEnv } from "../../sandbox/git.js";
 import { git, startApp, startSandbox, waitFor, ZERO_SHA, type AppProcess, type Sandbox } from "../../sandbox/index.js";
+import { closeAll } from "../helpers/close-all.js";
 import { startRedis, type RedisServer } from "../helpers/redis-server.js";
 
 /** Short, so a dead replica's job is taken over within seconds (BullMQ needs up to ~3 of these). */
@@ -26,7 +29,10 @@ let sandbox: Sandbox;
 let apps: Record<"a" | "b", AppProcess>;
 
 beforeAll(async () => {
-  [redis, sandbox] = await Promise.all([startRedis(), startSandbox()]);
+  // One after the other, and each kept as soon as it exists: whatever started is stopped by
+  // afterAll even when the next fails to start (else its servers keep jest from exiting).
+  redis = await startRedis();
+  sandbox = await startSandbox();
   probe = new Redis(redis.url);
   const env = (name: string, extra: Record<string, string> = {}) =>
     sandbox.appEnv({
@@ -37,19 +43,25 @@ beforeAll(async () => {
       LOG_LEVEL: "debug",
       ...extra,
     });
-  const [a, b] = await Promise.all([startApp(env("a")), startApp(env("b", { PORT: String(await sandbox.freePort()) }))]);
-  apps = { a, b };
+  const portB = String(await sandbox.freePort());
+  const [a, b] = await Promise.allSettled([startApp(env("a")), startApp(env("b", { PORT: portB }))]);
+  apps = {} as typeof apps;
+  if (a.status === "fulfilled") apps.a = a.value;
+  if (b.status === "fulfilled") apps.b = b.value;
+  for (const result of [a, b]) if (result.status === "rejected") throw result.reason;
   // Both start-up scans are done: a repository created from here on is known only once a replica reads its config.
-  await Promise.all([a, b].map((app) => app.waitForLog((line) => line.includes("installations scanned"), BOUND_MS)));
+  await Promise.all([apps.a, apps.b].map((app) => app.waitForLog((line) => line.includes("installations scanned"), BOUND_MS)));
 });
 
 afterAll(async () => {
   // SIGKILL: the queue is empty by then, and a graceful stop would wait for the check runs still being
   // written (Probot throttles GitHub writes), which this file does not test.
-  await Promise.all(Object.values(apps ?? {}).map((app) => app.kill("SIGKILL")));
-  await probe?.quit();
-  await sandbox?.close();
-  await redis?.stop();
+  await closeAll(
+    () => Promise.all(Object.values(apps ?? {}).map((app) => app.kill("SIGKILL"))),
+    () => probe?.quit(),
+    () => sandbox?.close(),
+    () => redis?.stop(),
+  );
 });
 
 interface JobLine {

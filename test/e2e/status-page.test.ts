@@ -1,21 +1,22 @@
 /**
  * The operator's status page in a REAL headless Chromium: refused without the token, sign-in
  * through the login form, the mirrors listed, the "failing" filter, and a screenshot for the docs
- * (docs/status-page.png). Fails (does not skip) without Chromium: CI installs it.
+ * (docs/status-page.png). Skipped without Chromium (test/system/requirements.js); CI installs it.
  *
  * `startStatusSite` is the only thing that knows what serves the page: the REAL app process
  * (MIRROR_ADMIN_TOKEN set) against the sandbox, after a push to a repository that mirrors and to
  * one whose .mirror.yml names a GitLab project that does not exist. Also /metrics, with the token.
+ *
+ * @requires-system chromium
  */
-import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { startApp, startSandbox, waitFor } from "../../sandbox/index.js";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { startApp, startSandbox, waitFor, type AppProcess } from "../../sandbox/index.js";
+import { launchChromium } from "../helpers/chromium.js";
+import { closeAll } from "../helpers/close-all.js";
 
-/** CHROMIUM_PATH for a machine that has it elsewhere (e.g. macOS). */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../docs/status-page.png");
 
 interface StatusSite {
@@ -30,13 +31,14 @@ interface StatusSite {
 async function startStatusSite(): Promise<StatusSite> {
   const adminToken = "e2e-admin-token-0123456789abcdef";
   const sandbox = await startSandbox();
+  let app: AppProcess | undefined;
   try {
     // One mirror that works, and one whose .mirror.yml names a GitLab project that does not exist.
     // Made before the app starts: its start-up sync takes the first commit, the push below the next.
     await sandbox.gitlab.createProject({ path: "mirrors/website" });
     const succeeding = await sandbox.github.createRepo({ owner: "octo", name: "website", files: { ".mirror.yml": "mirrors:\n  - gitlab: mirrors/website\n" } });
     const failing = await sandbox.github.createRepo({ owner: "octo", name: "api-server", files: { ".mirror.yml": "mirrors:\n  - gitlab: mirrors/api-server\n" } });
-    const app = await startApp(sandbox.appEnv({ MIRROR_ADMIN_TOKEN: adminToken, MIRROR_RETRY_BASE_MS: "50" }));
+    app = await startApp(sandbox.appEnv({ MIRROR_ADMIN_TOKEN: adminToken, MIRROR_RETRY_BASE_MS: "50" }));
     for (const [repo, project] of [[succeeding.fullName, "mirrors/website"], [failing.fullName, "mirrors/api-server"]] as const) {
       const push = await sandbox.github.commitAndPush(repo, { branch: "main", files: { "index.html": "<h1>hello</h1>\n" } });
       expect((await sandbox.github.deliver(app.webhookUrl, "push", sandbox.github.pushEvent(repo, push))).status).toBe(200);
@@ -45,18 +47,16 @@ async function startStatusSite(): Promise<StatusSite> {
         { timeoutMs: 20_000, what: `the mirror check run on ${repo}` },
       );
     }
+    const started = app;
     return {
       baseUrl: app.url,
       adminToken,
       succeeding: succeeding.fullName,
       failing: failing.fullName,
-      async stop() {
-        await app.stop();
-        await sandbox.close();
-      },
+      stop: () => closeAll(() => started.stop(), () => sandbox.close()),
     };
   } catch (error) {
-    await sandbox.close();
+    await closeAll(() => app?.kill("SIGKILL"), () => sandbox.close());
     throw error;
   }
 }
@@ -68,19 +68,12 @@ let page: Page;
 let consoleErrors: string[];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}; the status page test needs it: apt-get install chromium`);
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
   site = await startStatusSite();
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await site?.stop();
+  await closeAll(() => browser?.close(), () => site?.stop());
 });
 
 beforeEach(async () => {

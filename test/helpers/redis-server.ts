@@ -1,13 +1,16 @@
 /**
  * A throwaway redis-server for integration tests: its own port, no persistence, a temp dir as cwd.
  * Ready when it logs "Ready to accept connections" and answers PING; bounded, no polling sleeps.
- * Without redis-server installed the tests fail (they do not skip): CI installs it (.ci/run).
+ * Stops what it started on every path: a server that fails to start is stopped before the error.
+ * redis-server is found on PATH (test/system/probe.js); a suite that uses this helper declares
+ * `@requires-system redis-server`, so it is skipped where redis-server is missing (and fails in CI).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { systemProgram } from "../system/probe.js";
 
 export interface RedisServer {
   url: string;
@@ -33,13 +36,15 @@ export async function startRedis(): Promise<RedisServer> {
 
 class RedisNotInstalled extends Error {
   constructor() {
-    super("redis-server is not installed: apt-get install redis-server");
+    super("redis-server is not on PATH: sudo apt-get install redis-server (and name it in the suite's @requires-system)");
   }
 }
 
 async function startOnce(port: number): Promise<RedisServer> {
+  const program = systemProgram("redis-server");
+  if (!program) throw new RedisNotInstalled();
   const dir = await mkdtemp(path.join(os.tmpdir(), "mirror-bot-redis-"));
-  const child = spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1", "--dir", dir], {
+  const child = spawn(program, ["--port", String(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1", "--dir", dir], {
     cwd: dir,
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -2,6 +2,8 @@
  * RedisJobQueue against a real redis-server: the JobQueue contract, then what only a shared Redis
  * can promise: several replicas, restarts, and a replica killed mid-job. Every test gets its own
  * key prefix; every wait is on a condition, bounded by `within`.
+ *
+ * @requires-system redis-server
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
@@ -12,6 +14,7 @@ import type { JobQueue } from "../../../src/queue/job-queue.js";
 import { RedisJobQueue, type RedisJobQueueOptions } from "../../../src/queue/redis-queue.js";
 import type { MirrorJob } from "../../../src/worker/mirror-job.js";
 import { describeQueueContract, gatedHandler, job } from "../../helpers/queue-contract.js";
+import { closeAll } from "../../helpers/close-all.js";
 import { startRedis, type RedisServer } from "../../helpers/redis-server.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -30,8 +33,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await probe?.quit();
-  await server?.stop();
+  await closeAll(() => probe?.quit(), () => server?.stop());
 });
 
 afterEach(async () => {

@@ -1,11 +1,14 @@
 /**
  * The mirror index, local and with its copy shared through a REAL redis-server (two MirrorIndex
  * instances on one Redis are two replicas): the same contract either way.
+ *
+ * @requires-system redis-server
  */
 import { Redis } from "ioredis";
 import { MirrorIndex } from "../../../src/index/mirror-index.js";
 import { RedisSharedIndex } from "../../../src/index/redis-index.js";
 import type { MirrorConfig } from "../../../src/config/schema.js";
+import { closeAll } from "../../helpers/close-all.js";
 import { startRedis, type RedisServer } from "../../helpers/redis-server.js";
 
 const mirror = (gitlab: string | number, direction: MirrorConfig["direction"]): MirrorConfig => ({
@@ -21,8 +24,7 @@ beforeAll(async () => {
   redis = await startRedis();
 });
 afterAll(async () => {
-  await Promise.all(connections.map((c) => c.quit()));
-  await redis?.stop();
+  await closeAll(() => Promise.all(connections.map((c) => c.quit())), () => redis?.stop());
 });
 
 /** Two views of one index: the same instance locally, two "replicas" on one Redis namespace. */

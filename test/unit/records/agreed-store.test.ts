@@ -1,6 +1,8 @@
 /**
  * Where each mirror's agreement record lives: files beside the caches, or a REAL redis-server
  * (two stores on one Redis are two replicas: what one agreed, the other reads). The same contract.
+ *
+ * @requires-system redis-server
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -8,6 +10,7 @@ import path from "node:path";
 import { Redis } from "ioredis";
 import { FileAgreedStore, type AgreedStore } from "../../../src/records/agreed-store.js";
 import { RedisAgreedStore } from "../../../src/records/redis-agreed-store.js";
+import { closeAll } from "../../helpers/close-all.js";
 import { startRedis, type RedisServer } from "../../helpers/redis-server.js";
 
 const A = "a".repeat(40);
@@ -24,9 +27,11 @@ beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), "agreed-store-"));
 });
 afterAll(async () => {
-  await Promise.all(connections.map((c) => c.quit()));
-  await redis?.stop();
-  await rm(root, { recursive: true, force: true });
+  await closeAll(
+    () => Promise.all(connections.map((c) => c.quit())),
+    () => redis?.stop(),
+    () => rm(root, { recursive: true, force: true }),
+  );
 });
 
 /** Two replicas' views of one store. */

@@ -1,12 +1,15 @@
 /**
- * RedisStatusStore against a real redis-server (test/helpers/redis-server.ts; fails without one).
+ * RedisStatusStore against a real redis-server (test/helpers/redis-server.ts).
  * Every store gets its own key prefix.
+ *
+ * @requires-system redis-server
  */
 import { jest } from "@jest/globals";
 import { Redis } from "ioredis";
 import { createStatusStore } from "../../../src/status/create-status-store.js";
 import { MemoryStatusStore } from "../../../src/status/memory-store.js";
 import { RedisStatusStore } from "../../../src/status/redis-store.js";
+import { closeAll } from "../../helpers/close-all.js";
 import { startRedis, type RedisServer } from "../../helpers/redis-server.js";
 import { failingRecord, statusRecord } from "./records.js";
 import { describeStatusStoreContract } from "./store-contract.js";
@@ -22,8 +25,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await probe?.quit();
-  await server?.stop();
+  await closeAll(() => probe?.quit(), () => server?.stop());
 });
 
 afterEach(async () => {
