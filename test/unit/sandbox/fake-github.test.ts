@@ -430,9 +430,8 @@ describe("fault injection and the request log", () => {
 describe("seeding history for benchmarks", () => {
   it("appends a long linear history in one fast-import", async () => {
     const { fullName, bareDir } = await newRepo();
-    const started = Date.now();
+    // How fast is for the benchmarks to say (npm run bench), not for a timed assertion here.
     const tip = await sandbox.github.seedHistory(fullName, { commits: 5_000 });
-    expect(Date.now() - started).toBeLessThan(20_000);
     expect((await sandbox.github.refs(fullName)).get("refs/heads/main")).toBe(tip);
     expect((await git(["rev-list", "--count", tip], { cwd: bareDir })).trim()).toBe("5001");
   });
