@@ -143,7 +143,7 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
         metrics: status?.metrics,
       }),
     );
-    deps.queue.start((job) => (job.drop ? dropRepository(job, { env: deps.env, index: deps.index, agreed: deps.agreed, log: app.log }) : runMirrorJob(job, worker)));
+    deps.queue.start((job) => (job.drop ? dropRepository(job, { env: deps.env, index: deps.index, agreed: deps.agreed, status: status?.store, log: app.log }) : runMirrorJob(job, worker)));
     // Learn every installation's mirrors at start (for routing GitLab events and reconciling).
     deps.background.run(
       scanAllInstallations(app, deps.index, deps.env.gitlabUrl)

@@ -1,5 +1,5 @@
 /** StatusStore for one process: the latest record per mirror, forgotten on restart. */
-import { compareRecords, recordKey } from "./records.js";
+import { compareRecords, recordKey, repositoryKeyPrefix } from "./records.js";
 import type { MirrorStatusRecord, StatusStore } from "./types.js";
 
 export class MemoryStatusStore implements StatusStore {
@@ -13,6 +13,13 @@ export class MemoryStatusStore implements StatusStore {
   async get(mirror: Pick<MirrorStatusRecord, "owner" | "repo" | "target">): Promise<MirrorStatusRecord | undefined> {
     const record = this.records.get(recordKey(mirror));
     return record && { ...record };
+  }
+
+  async removeRepository(owner: string, repo: string): Promise<number> {
+    const prefix = repositoryKeyPrefix(owner, repo);
+    const keys = [...this.records.keys()].filter((key) => key.startsWith(prefix));
+    for (const key of keys) this.records.delete(key);
+    return keys.length;
   }
 
   async list(): Promise<MirrorStatusRecord[]> {

@@ -30,6 +30,11 @@ export function recordKey(record: Pick<MirrorStatusRecord, "owner" | "repo" | "t
   return [record.owner, record.repo, record.target].map((part) => encodeURIComponent(part.toLowerCase())).join("/");
 }
 
+/** The prefix of every record key of one repository (whatever its targets). */
+export function repositoryKeyPrefix(owner: string, repo: string): string {
+  return `${[owner, repo].map((part) => encodeURIComponent(part.toLowerCase())).join("/")}/`;
+}
+
 /** Stable order for every view: installation, then repository, then target. */
 export function compareRecords(a: MirrorStatusRecord, b: MirrorStatusRecord): number {
   return a.installationId - b.installationId || recordKey(a).localeCompare(recordKey(b));

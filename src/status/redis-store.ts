@@ -11,7 +11,7 @@
  */
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { compareRecords, recordKey } from "./records.js";
+import { compareRecords, recordKey, repositoryKeyPrefix } from "./records.js";
 import type { MirrorStatusRecord, StatusStore } from "./types.js";
 
 export interface RedisStatusStoreOptions {
@@ -69,6 +69,16 @@ export class RedisStatusStore implements StatusStore {
 
   async get(mirror: Pick<MirrorStatusRecord, "owner" | "repo" | "target">): Promise<MirrorStatusRecord | undefined> {
     return decode(await this.redis.hgetall(this.mirrorPrefix + recordKey(mirror))) ?? undefined;
+  }
+
+  async removeRepository(owner: string, repo: string): Promise<number> {
+    const prefix = repositoryKeyPrefix(owner, repo);
+    const keys = (await this.redis.smembers(this.indexKey)).filter((key) => key.startsWith(prefix));
+    if (keys.length === 0) return 0;
+    const transaction = this.redis.multi().srem(this.indexKey, ...keys);
+    for (const key of keys) transaction.del(this.mirrorPrefix + key);
+    throwFirstError(await transaction.exec());
+    return keys.length;
   }
 
   async list(): Promise<MirrorStatusRecord[]> {

@@ -29,6 +29,8 @@ export interface StatusStore {
   list(): Promise<MirrorStatusRecord[]>;
   /** The latest record of one mirror (names compared case-insensitively), e.g. to count consecutive failures. */
   get?(mirror: Pick<MirrorStatusRecord, "owner" | "repo" | "target">): Promise<MirrorStatusRecord | undefined>;
+  /** Forgets every record of a repository (it left the installation); answers how many. */
+  removeRepository(owner: string, repo: string): Promise<number>;
 }
 
 export interface Metrics {

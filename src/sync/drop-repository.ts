@@ -9,16 +9,22 @@ import type { AppEnv } from "../env.js";
 import type { MirrorIndex } from "../index/mirror-index.js";
 import type { AgreedStore } from "../records/agreed-store.js";
 import type { MirrorJob } from "../worker/mirror-job.js";
+import type { StatusStore } from "../status/types.js";
 
-export async function dropRepository(job: MirrorJob, deps: { env: AppEnv; index?: MirrorIndex; agreed: AgreedStore; log: Logger }): Promise<void> {
+export async function dropRepository(
+  job: MirrorJob,
+  deps: { env: AppEnv; index?: MirrorIndex; agreed: AgreedStore; status?: Pick<StatusStore, "removeRepository">; log: Logger },
+): Promise<void> {
   const repo = `${job.owner}/${job.repo}`;
-  const [index, files, records] = await Promise.allSettled([
+  const [index, files, records, statuses] = await Promise.allSettled([
     deps.index?.remove(job.owner, job.repo),
     cacheLayout(deps.env.cacheDir).removeRepository(job),
     deps.agreed.removeRepository(job),
+    deps.status?.removeRepository(job.owner, job.repo),
   ]);
+  if (statuses.status === "rejected") deps.log.warn({ err: statuses.reason, repo }, "could not delete the repository's status page entries");
   if (index.status === "rejected") deps.log.warn({ err: index.reason, repo }, "could not remove the repository from the mirror index");
   if (files.status === "rejected") deps.log.warn({ err: files.reason, repo }, "could not delete the repository's caches");
   if (records.status === "rejected") deps.log.warn({ err: records.reason, repo }, "could not delete the repository's agreement records");
-  deps.log.info({ repo, removed: files.status === "fulfilled" ? files.value.length : 0 }, "repository removed: caches and records deleted, no more syncs");
+  deps.log.info({ repo, removed: files.status === "fulfilled" ? files.value.length : 0 }, "repository removed: caches, records and status entries deleted, no more syncs");
 }

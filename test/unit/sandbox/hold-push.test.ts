@@ -8,6 +8,7 @@ import { parseEnv } from "../../../src/env.js";
 import { MirrorIndex } from "../../../src/index/mirror-index.js";
 import { FileAgreedStore } from "../../../src/records/agreed-store.js";
 import { cacheLayout } from "../../../src/cache/layout.js";
+import { MemoryStatusStore } from "../../../src/status/memory-store.js";
 import { dropRepository } from "../../../src/sync/drop-repository.js";
 import { cacheDirFor } from "../../../src/worker/run-mirror-job.js";
 
@@ -50,7 +51,7 @@ describe("FakeGitLab.holdNextPush", () => {
 });
 
 describe("dropRepository", () => {
-  it("deletes the repository's caches (both directions), agreement records and index entry, and nothing else", async () => {
+  it("deletes the repository's caches (both directions), agreement records, status entries and index entry, and nothing else", async () => {
     const root = await mkdtemp(path.join(os.tmpdir(), "drop-test-"));
     const env = parseEnv({ MIRROR_CACHE_DIR: root });
     const { mkdir } = await import("node:fs/promises");
@@ -67,7 +68,12 @@ describe("dropRepository", () => {
     const index = new MirrorIndex();
     index.set({ installationId: 1, owner: "o", repo: "gone", mirrors: [{ gitlab: "g/p" } as any] });
     const job = { key: "o/gone", installationId: 1, owner: "o", repo: "gone", deliveryIds: [], reportTargets: [], validateConfigAt: [], enqueuedAt: 0, drop: true };
-    await dropRepository(job, { env, index, agreed, log: pino({ level: "silent" }) });
+    const status = new MemoryStatusStore();
+    const entry = { installationId: 1, private: false, direction: "push" as const, lastSyncAt: "2026-12-05T00:00:00Z", lastResult: "success" as const, lastTitle: "ok", lagRefs: 0, durationMs: 1, consecutiveFailures: 0 };
+    await status.record({ ...entry, owner: "o", repo: "gone", target: "g/p" });
+    await status.record({ ...entry, owner: "o", repo: "kept", target: "g/p" });
+    await dropRepository(job, { env, index, agreed, status, log: pino({ level: "silent" }) });
+    expect((await status.list()).map((r) => r.repo)).toEqual(["kept"]);
     expect((await readdir(path.join(root, "o"))).sort()).toEqual(["kept.git", "kept.gitlab-5.synced.json"]);
     expect(index.get("o", "gone")).toBeUndefined();
     await rm(root, { recursive: true, force: true });

@@ -273,7 +273,7 @@ describe("with MIRROR_ADMIN_TOKEN", () => {
 
   it("answers 503 and logs when the store fails, without details in the response", async () => {
     const errors: unknown[] = [];
-    const store: StatusStore = { record: async () => undefined, list: async () => Promise.reject(new Error("redis at 10.0.0.7 is down")) };
+    const store: StatusStore = { record: async () => undefined, list: async () => Promise.reject(new Error("redis at 10.0.0.7 is down")), removeRepository: async () => 0 };
     const s = await serve({ adminToken: TOKEN, store, log: { error: (...args: unknown[]) => void errors.push(args) } });
     const res = await fetch(s.url("/mirror/status"), { headers: bearer });
     expect(res.status).toBe(503);

@@ -9,6 +9,18 @@ export function describeStatusStoreContract(name: string, makeStore: () => Promi
       store = await makeStore();
     });
 
+    it("forgets every record of a removed repository (all its targets), and only those", async () => {
+      await store.record(statusRecord({ owner: "Octo", repo: "Gone", target: "group/a" }));
+      await store.record(statusRecord({ owner: "octo", repo: "gone", target: "group/a (GitLab → GitHub)" }));
+      await store.record(statusRecord({ owner: "octo", repo: "gone-too", target: "group/b" }));
+      await store.record(statusRecord({ owner: "octo", repo: "kept", target: "group/c" }));
+
+      await expect(store.removeRepository("octo", "gone")).resolves.toBe(2);
+
+      expect((await store.list()).map((r) => r.repo).sort()).toEqual(["gone-too", "kept"]);
+      await expect(store.get?.({ owner: "octo", repo: "gone", target: "group/a" })).resolves.toBeUndefined();
+    });
+
     it("lists nothing before the first record", async () => {
       await expect(store.list()).resolves.toEqual([]);
     });
