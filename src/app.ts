@@ -52,7 +52,7 @@ export interface AppDeps {
  */
 export async function createQueue(env: AppEnv, log?: Logger): Promise<JobQueue> {
   if (!env.redisUrl) return new MemoryJobQueue(env.concurrency, { pacing: env.intakePacing });
-  registerSecret(new URL(env.redisUrl).password);
+  registerSecret(new URL(env.redisUrl).password, "long-lived");
   const { RedisJobQueue } = await import("./queue/redis-queue.js");
   return RedisJobQueue.connect({ url: env.redisUrl, concurrency: env.concurrency, lockTtlMs: env.queueLeaseMs, pacing: env.intakePacing, log });
 }

@@ -12,7 +12,7 @@ import { registerSecret } from "./secrets.js";
 
 loadDotEnv();
 for (const name of ["WEBHOOK_SECRET", "GITLAB_TOKEN", "GITLAB_WEBHOOK_SECRET", "PRIVATE_KEY"] as const) {
-  registerSecret(process.env[name]);
+  registerSecret(process.env[name], "long-lived");
 }
 
 const log = await createLogger();

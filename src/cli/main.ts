@@ -60,7 +60,7 @@ export async function main(argv: string[], processEnv: NodeJS.ProcessEnv, print:
   }
   const { command, owner, repo } = parsed;
   const target = `${owner}/${repo}`;
-  for (const name of ["GITLAB_TOKEN", "PRIVATE_KEY", "WEBHOOK_SECRET"]) registerSecret(processEnv[name]);
+  for (const name of ["GITLAB_TOKEN", "PRIVATE_KEY", "WEBHOOK_SECRET"]) registerSecret(processEnv[name], "long-lived");
   const log = stderrLogger(processEnv.LOG_LEVEL || "warn");
   try {
     const env = parseEnv(processEnv);

@@ -75,8 +75,10 @@ export function gitEnvironment(dir: string, credentials: GitEndpoint[]): Record<
 
 function authHeader({ username, password }: GitEndpoint): string {
   const basic = Buffer.from(`${username}:${password}`).toString("base64");
-  registerSecret(password);
-  registerSecret(basic);
+  // Whoever obtained the password registered it for as long as it works (github/repository.ts,
+  // the GitLab token at boot); one that was not is hidden for an hour from its last use here.
+  registerSecret(password, { expiresAt: undefined });
+  registerSecret(basic, { expiresAt: undefined });
   return `Authorization: Basic ${basic}`;
 }
 

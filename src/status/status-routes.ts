@@ -62,8 +62,8 @@ const CSP = [
 ].join("; ");
 
 export function createStatusHandler(options: StatusHandlerOptions): StatusHandler {
-  registerSecret(options.adminToken);
-  registerSecret(options.cookieSecret);
+  registerSecret(options.adminToken, "long-lived");
+  registerSecret(options.cookieSecret, "long-lived");
   const auth = options.adminToken ? createAdminAuth(options.adminToken, options.cookieSecret) : null;
   const now = options.now ?? (() => new Date());
 
@@ -200,6 +200,6 @@ export function statusFromEnv(env: NodeJS.ProcessEnv = process.env): StatusEnv {
   if (flag !== "" && flag !== "true" && flag !== "false") {
     throw new Error(`MIRROR_METRICS_PUBLIC: expected "true" or "false", got "${env.MIRROR_METRICS_PUBLIC}"`);
   }
-  registerSecret(adminToken);
+  registerSecret(adminToken, "long-lived");
   return { ...(adminToken !== undefined && { adminToken }), metricsPublic: flag === "true" };
 }

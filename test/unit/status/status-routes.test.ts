@@ -240,7 +240,7 @@ describe("with MIRROR_ADMIN_TOKEN", () => {
   });
 
   it("redacts registered secrets from what it shows, even if a record held one", async () => {
-    registerSecret("glpat-leaked-secret-123");
+    registerSecret("glpat-leaked-secret-123", "long-lived");
     const store = new MemoryStatusStore();
     await store.record(failingRecord({ lastError: "push refused for glpat-leaked-secret-123", targetUrl: "https://user:pw@gitlab.example/x" }));
     const s = await serve({ adminToken: TOKEN, store });
