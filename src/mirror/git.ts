@@ -11,16 +11,15 @@ import { registerSecret } from "../secrets.js";
 import { MirrorError } from "../errors.js";
 import type { GitEndpoint } from "./types.js";
 
-export const DEFAULT_TIMEOUT_MS = 120_000;
-
 export interface GitOptions {
-  timeoutMs?: number;
+  /** Per git process; the app's one default is MIRROR_GIT_TIMEOUT_MS's (env.ts). */
+  timeoutMs: number;
   /** Endpoints git may authenticate to; each header is sent to its own URL and nowhere else. */
   credentials: GitEndpoint[];
 }
 
 /** A simple-git bound to one repository directory (also used as GIT_DIR, so git never searches upward). */
-export function createGit(dir: string, { timeoutMs = DEFAULT_TIMEOUT_MS, credentials }: GitOptions): SimpleGit {
+export function createGit(dir: string, { timeoutMs, credentials }: GitOptions): SimpleGit {
   const git = simpleGit({
     baseDir: dir,
     maxConcurrentProcesses: 8, // fetch and ls-remote run together, then one fact query per changed ref

@@ -35,7 +35,7 @@ export interface WorkerDeps {
   /** Starts the GitHub fetch into an existing cache early (src/mirror/mirror-refs.ts). */
   prefetchSource?(request: Pick<MirrorRequest, "cacheDir" | "source" | "timeoutMs">): Promise<FetchedSource | undefined>;
   /** Starts listing the GitLab project this cache was last mirrored to, early (src/mirror/mirror-refs.ts). */
-  prelistTarget?(request: { cacheDir: string; instanceUrl: string; credentials: { username: string; password: string }; timeoutMs?: number }): Promise<PrelistedTarget | undefined>;
+  prelistTarget?(request: { cacheDir: string; instanceUrl: string; credentials: { username: string; password: string }; timeoutMs: number }): Promise<PrelistedTarget | undefined>;
   background: BackgroundTasks;
   index?: MirrorIndex;
   /** Hooks of the GitLab projects a config starts or stops pulling from (src/index/project-links.ts). */
