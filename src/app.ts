@@ -17,7 +17,7 @@ import { registerSecret } from "./secrets.js";
 import { createStatusStore, type ClosableStatusStore } from "./status/create-status-store.js";
 import { createMetrics } from "./status/metrics.js";
 import { totalLagRefs } from "./status/records.js";
-import { createStatusHandler, statusFromEnv, type StatusEnv } from "./status/status-routes.js";
+import { createStatusHandler, type StatusEnv } from "./status/status-routes.js";
 import type { Metrics } from "./status/types.js";
 import { MirrorIndex } from "./index/mirror-index.js";
 import { ProjectLinks } from "./index/project-links.js";
@@ -65,7 +65,7 @@ export async function createMirrorIndex(env: AppEnv, log?: Logger): Promise<Mirr
 }
 
 export async function defaultDeps(env: AppEnv, mirrorRefs: AppDeps["mirrorRefs"], log?: Logger): Promise<AppDeps> {
-  const statusEnv = statusFromEnv();
+  const statusEnv: StatusEnv = { ...(env.adminToken !== undefined && { adminToken: env.adminToken }), metricsPublic: env.metricsPublic };
   const queue = await createQueue(env, log);
   const store = await createStatusStore(env.redisUrl, log);
   const agreed = await createAgreedStore(env, log);

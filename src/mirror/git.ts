@@ -11,6 +11,9 @@ import { registerSecret } from "../secrets.js";
 import { MirrorError } from "../errors.js";
 import type { GitEndpoint } from "./types.js";
 
+/** MIRROR_GIT_TIMEOUT_MS's default (env.ts): a first sync of a large repository is the slow case. */
+export const DEFAULT_GIT_TIMEOUT_MS = 10 * 60 * 1000;
+
 export interface GitOptions {
   /** Per git process; the app's one default is MIRROR_GIT_TIMEOUT_MS's (env.ts). */
   timeoutMs: number;
@@ -96,8 +99,8 @@ export function checkedUrl(raw: string): string {
   return raw;
 }
 
-// Network plumbing an operator may need; it carries no git behaviour.
-const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"];
+/** Network plumbing an operator may need, passed from the app's environment to git; it carries no git behaviour. */
+export const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"];
 
 function proxyEnvironment(): Record<string, string> {
   const env: Record<string, string> = {};
