@@ -11,7 +11,6 @@ import path from "node:path";
 import { parseEnv as parseDotEnv } from "node:util";
 import { z } from "zod";
 import { registerSecret } from "./secrets.js";
-import { DEFAULT_GIT_TIMEOUT_MS } from "./mirror/git.js";
 import { DEFAULT_INTAKE_PACING, type IntakePacing } from "./queue/intake-pacer.js";
 import { parseInterval } from "./sync/schedule.js";
 
@@ -47,8 +46,8 @@ const EnvSchema = z.object({
   GITLAB_TOKEN: z.string().optional(),
   GITLAB_WEBHOOK_SECRET: z.string().optional(),
   MIRROR_CACHE_DIR: z.string().default(path.join(os.tmpdir(), "mirror-bot-cache")),
-  /** Per git process. A first sync of a large repository is the slow case. */
-  MIRROR_GIT_TIMEOUT_MS: positiveInt(DEFAULT_GIT_TIMEOUT_MS),
+  /** Per git process (the one default: the engine has none). A first sync of a large repository is the slow case. */
+  MIRROR_GIT_TIMEOUT_MS: positiveInt(10 * 60 * 1000),
   /** Attempts for a job that fails with a transient error (network, 5xx, 429). */
   MIRROR_RETRY_ATTEMPTS: positiveInt(4),
   MIRROR_RETRY_BASE_MS: positiveInt(1000),

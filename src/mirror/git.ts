@@ -11,9 +11,6 @@ import { registerSecret } from "../secrets.js";
 import { MirrorError } from "../errors.js";
 import type { GitEndpoint } from "./types.js";
 
-/** MIRROR_GIT_TIMEOUT_MS's default (env.ts): a first sync of a large repository is the slow case. */
-export const DEFAULT_GIT_TIMEOUT_MS = 10 * 60 * 1000;
-
 export interface GitOptions {
   /** Per git process; the app's one default is MIRROR_GIT_TIMEOUT_MS's (env.ts). */
   timeoutMs: number;
