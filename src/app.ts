@@ -17,7 +17,7 @@ import { registerSecret } from "./secrets.js";
 import { createStatusStore, type ClosableStatusStore } from "./status/create-status-store.js";
 import { createMetrics } from "./status/metrics.js";
 import { totalLagRefs } from "./status/records.js";
-import { createStatusHandler, statusFromEnv, type StatusEnv } from "./status/status-routes.js";
+import { createStatusHandler, type StatusEnv } from "./status/status-routes.js";
 import type { Metrics } from "./status/types.js";
 import { MirrorIndex } from "./index/mirror-index.js";
 import { ProjectLinks } from "./index/project-links.js";
@@ -52,7 +52,7 @@ export interface AppDeps {
  */
 export async function createQueue(env: AppEnv, log?: Logger): Promise<JobQueue> {
   if (!env.redisUrl) return new MemoryJobQueue(env.concurrency, { pacing: env.intakePacing });
-  registerSecret(new URL(env.redisUrl).password);
+  registerSecret(new URL(env.redisUrl).password, "long-lived");
   const { RedisJobQueue } = await import("./queue/redis-queue.js");
   return RedisJobQueue.connect({ url: env.redisUrl, concurrency: env.concurrency, lockTtlMs: env.queueLeaseMs, pacing: env.intakePacing, log });
 }
@@ -65,7 +65,7 @@ export async function createMirrorIndex(env: AppEnv, log?: Logger): Promise<Mirr
 }
 
 export async function defaultDeps(env: AppEnv, mirrorRefs: AppDeps["mirrorRefs"], log?: Logger): Promise<AppDeps> {
-  const statusEnv = statusFromEnv();
+  const statusEnv: StatusEnv = { ...(env.adminToken !== undefined && { adminToken: env.adminToken }), metricsPublic: env.metricsPublic };
   const queue = await createQueue(env, log);
   const store = await createStatusStore(env.redisUrl, log);
   const agreed = await createAgreedStore(env, log);

@@ -1,17 +1,42 @@
 /**
- * process.env parsed once, at boot, into a typed object. A bad value stops the app with a message
- * naming the variable, instead of failing later inside a job.
- * Probot reads its own variables (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, GHE_HOST, PORT, ...) itself.
+ * process.env parsed once, at boot, into a typed object: the one schema of every variable the
+ * app reads, each with its one default. A bad value stops the app with a message naming the
+ * variable, instead of failing later inside a job. Documented in docs/operating.md; a test checks
+ * that every documented variable parses and that its documented default is the real one.
+ * Probot reads its own variables (APP_ID, PRIVATE_KEY, GHE_HOST, PORT, ...) itself (PROBOT_VARIABLES).
  */
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseEnv as parseDotEnv } from "node:util";
 import { z } from "zod";
+import { registerSecret } from "./secrets.js";
 import { DEFAULT_INTAKE_PACING, type IntakePacing } from "./queue/intake-pacer.js";
 import { parseInterval } from "./sync/schedule.js";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+/** Blank (`LOG_LEVEL=` in a .env) is unset. */
+const blankAsUnset = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
+const millisOrOff = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+/** "true" or "false" in any case, blank as unset. */
+const flag = z
+  .string()
+  .default("false")
+  .transform((value, ctx) => {
+    const v = value.trim().toLowerCase();
+    if (v === "" || v === "false") return false;
+    if (v === "true") return true;
+    ctx.addIssue({ code: "custom", message: `expected "true" or "false", got "${value}"` });
+    return z.NEVER;
+  });
+
+/** Shortest admin token accepted: anything shorter is guessable and too short for `redact`. */
+const MIN_ADMIN_TOKEN_LENGTH = 16;
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Variables Probot reads itself (and the app never does), listed for the test of the docs. */
+export const PROBOT_VARIABLES = ["APP_ID", "PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_PROXY_URL", "GHE_HOST", "GHE_PROTOCOL", "PORT", "HOST"] as const;
 
 const EnvSchema = z.object({
   /** Probot's own variables, read here too: the app answers GitHub webhooks itself (handlers/github-webhook-route.ts). */
@@ -21,7 +46,7 @@ const EnvSchema = z.object({
   GITLAB_TOKEN: z.string().optional(),
   GITLAB_WEBHOOK_SECRET: z.string().optional(),
   MIRROR_CACHE_DIR: z.string().default(path.join(os.tmpdir(), "mirror-bot-cache")),
-  /** Per git process. A first sync of a large repository is the slow case. */
+  /** Per git process (the one default: the engine has none). A first sync of a large repository is the slow case. */
   MIRROR_GIT_TIMEOUT_MS: positiveInt(10 * 60 * 1000),
   /** Attempts for a job that fails with a transient error (network, 5xx, 429). */
   MIRROR_RETRY_ATTEMPTS: positiveInt(4),
@@ -30,10 +55,10 @@ const EnvSchema = z.object({
   MIRROR_BACKUP_DAYS: z.coerce.number().int().min(0).default(30),
   /** How many repositories are mirrored at the same time (jobs of one repository never overlap). */
   MIRROR_CONCURRENCY: positiveInt(4),
-  /** Jobs wait while deliveries arrive closer together than this (queue/intake-pacer.ts); 0: never. */
-  MIRROR_INTAKE_QUIET_MS: z.coerce.number().int().min(0).default(DEFAULT_INTAKE_PACING.quietMs),
-  /** ... but never longer than this. */
-  MIRROR_INTAKE_MAX_HOLD_MS: positiveInt(DEFAULT_INTAKE_PACING.maxHoldMs),
+  /** Jobs wait while deliveries arrive closer together than this (queue/intake-pacer.ts); 0: pacing off. */
+  MIRROR_INTAKE_QUIET_MS: millisOrOff(DEFAULT_INTAKE_PACING.quietMs),
+  /** ... but never longer than this; 0: pacing off. */
+  MIRROR_INTAKE_MAX_HOLD_MS: millisOrOff(DEFAULT_INTAKE_PACING.maxHoldMs),
   /** Where GitLab can reach this app: project hooks point at <this>/api/gitlab/webhooks. */
   MIRROR_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Comma-separated GitLab groups mirrors may name (subgroups included); unset: any. */
@@ -56,7 +81,27 @@ const EnvSchema = z.object({
         return z.NEVER;
       }
     }),
+  /** Opens the status page and metrics (status/status-routes.ts); unset or blank: they do not exist. */
+  MIRROR_ADMIN_TOKEN: z
+    .string()
+    .optional()
+    .transform((value) => value?.trim() || undefined)
+    .refine((token) => token === undefined || (token.length >= MIN_ADMIN_TOKEN_LENGTH && !/\s/.test(token)), {
+      message: `must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters without spaces (e.g. openssl rand -hex 32)`,
+    }),
+  /** Serve /metrics without the admin token (a Prometheus on a private network). */
+  MIRROR_METRICS_PUBLIC: flag,
+  /** The app's log level; the CLI, whose stderr is for problems, logs at warn unless this is set. */
+  LOG_LEVEL: z.preprocess(blankAsUnset, z.enum(LOG_LEVELS).optional()),
+  /** Unset: pretty, or json when NODE_ENV=production (as Probot). */
+  LOG_FORMAT: z.preprocess(blankAsUnset, z.enum(["pretty", "json"]).optional()),
+  /** Probot's: the level as a word ("info") instead of pino's number. */
+  LOG_LEVEL_IN_STRING: flag,
+  NODE_ENV: z.string().optional(),
 });
+
+/** Every variable the app reads (Probot's own aside). */
+export const ENV_VARIABLES = Object.keys(EnvSchema.shape) as Array<keyof typeof EnvSchema.shape>;
 
 export type AppEnv = {
   /** Where GitHub sends webhooks (WEBHOOK_PATH); absent: /api/github/webhooks. */
@@ -85,9 +130,22 @@ export type AppEnv = {
   /** Lower-case group paths without slashes at either end; empty: any namespace. */
   gitlabNamespaces?: string[];
   allowPublishingPrivate?: boolean;
+  /** MIRROR_ADMIN_TOKEN, trimmed; absent: no status page. */
+  adminToken?: string;
+  metricsPublic: boolean;
+  log: LogEnv;
 };
 
-export function parseEnv(env: NodeJS.ProcessEnv = process.env): AppEnv {
+export interface LogEnv {
+  /** LOG_LEVEL, or info. */
+  level: LogLevel;
+  /** LOG_LEVEL, or warn: the CLI's stderr is for problems. */
+  cliLevel: LogLevel;
+  format: "pretty" | "json";
+  levelInString: boolean;
+}
+
+export function parseEnv(env: Record<string, string | undefined> = process.env): AppEnv {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
@@ -106,7 +164,8 @@ export function parseEnv(env: NodeJS.ProcessEnv = process.env): AppEnv {
     backupDays: e.MIRROR_BACKUP_DAYS,
     retryBaseMs: e.MIRROR_RETRY_BASE_MS,
     concurrency: e.MIRROR_CONCURRENCY,
-    intakePacing: { quietMs: e.MIRROR_INTAKE_QUIET_MS, maxHoldMs: e.MIRROR_INTAKE_MAX_HOLD_MS },
+    // 0 in either turns pacing off: no job is ever held (as documented).
+    ...(e.MIRROR_INTAKE_QUIET_MS > 0 && e.MIRROR_INTAKE_MAX_HOLD_MS > 0 && { intakePacing: { quietMs: e.MIRROR_INTAKE_QUIET_MS, maxHoldMs: e.MIRROR_INTAKE_MAX_HOLD_MS } }),
     redisUrl: e.REDIS_URL || undefined,
     queueLeaseMs: e.MIRROR_QUEUE_LEASE_MS,
     syncIntervalMs: e.MIRROR_SYNC_INTERVAL,
@@ -116,7 +175,25 @@ export function parseEnv(env: NodeJS.ProcessEnv = process.env): AppEnv {
       .map((ns) => ns.trim().replace(/^\/+|\/+$/g, "").toLowerCase())
       .filter(Boolean),
     allowPublishingPrivate: e.MIRROR_ALLOW_PUBLISHING_PRIVATE === "true",
+    ...(e.MIRROR_ADMIN_TOKEN !== undefined && { adminToken: e.MIRROR_ADMIN_TOKEN }),
+    metricsPublic: e.MIRROR_METRICS_PUBLIC,
+    log: {
+      level: e.LOG_LEVEL ?? "info",
+      cliLevel: e.LOG_LEVEL ?? "warn",
+      format: e.LOG_FORMAT ?? (e.NODE_ENV === "production" ? "json" : "pretty"),
+      levelInString: e.LOG_LEVEL_IN_STRING,
+    },
   };
+}
+
+/**
+ * Secrets among the variables, registered for redaction before anything is parsed (a parse error
+ * may quote a value) or logged. PRIVATE_KEY is Probot's, but the app's logs must not show it either.
+ */
+export const SECRET_VARIABLES = ["WEBHOOK_SECRET", "GITLAB_TOKEN", "GITLAB_WEBHOOK_SECRET", "MIRROR_ADMIN_TOKEN", "PRIVATE_KEY"] as const;
+
+export function registerEnvSecrets(env: Record<string, string | undefined> = process.env): void {
+  for (const name of SECRET_VARIABLES) registerSecret(env[name]?.trim(), "long-lived");
 }
 
 /**

@@ -6,6 +6,7 @@
 import { Transform } from "node:stream";
 import { getTransformStream } from "@probot/pino";
 import { pino, type Logger } from "pino";
+import type { LogEnv } from "./env.js";
 import { redact } from "./secrets.js";
 
 function redactingStream(): Transform {
@@ -16,13 +17,13 @@ function redactingStream(): Transform {
   });
 }
 
-export async function createLogger(env: NodeJS.ProcessEnv = process.env): Promise<Logger> {
-  const logFormat = env.LOG_FORMAT === "pretty" || (!env.LOG_FORMAT && env.NODE_ENV !== "production") ? "pretty" : "json";
-  const format = await getTransformStream({ logFormat, logLevelInString: env.LOG_LEVEL_IN_STRING === "true" });
+/** LOG_LEVEL, LOG_FORMAT and LOG_LEVEL_IN_STRING, as parsed by env.ts. */
+export async function createLogger(env: LogEnv): Promise<Logger> {
+  const format = await getTransformStream({ logFormat: env.format, logLevelInString: env.levelInString });
   const out = redactingStream();
   // pino writes JSON into `out`; it is redacted, then formatted, then written.
   out.pipe(format).pipe(process.stdout);
-  return pino({ level: env.LOG_LEVEL || "info", name: "mirror-bot" }, out);
+  return pino({ level: env.level, name: "mirror-bot" }, out);
 }
 
 /**

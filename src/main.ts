@@ -4,21 +4,27 @@
  */
 import { run } from "probot";
 import { createMirrorApp, defaultDeps, shutdown as drain, type AppDeps } from "./app.js";
-import { loadDotEnv, parseEnv } from "./env.js";
+import { loadDotEnv, parseEnv, registerEnvSecrets, type AppEnv } from "./env.js";
 import { PROBOT_WEBHOOK_PATH } from "./handlers/github-webhook-route.js";
 import { createLogger, withQuietRequestLog } from "./logger.js";
 import { mirrorRefs } from "./mirror/mirror-refs.js";
-import { registerSecret } from "./secrets.js";
+import { redact } from "./secrets.js";
 
 loadDotEnv();
-for (const name of ["WEBHOOK_SECRET", "GITLAB_TOKEN", "GITLAB_WEBHOOK_SECRET", "PRIVATE_KEY"] as const) {
-  registerSecret(process.env[name]);
+registerEnvSecrets();
+let env: AppEnv;
+try {
+  env = parseEnv();
+} catch (error) {
+  // No logger yet: its settings are among what failed to parse.
+  console.error(redact((error as Error).message));
+  process.exit(1);
 }
 
-const log = await createLogger();
+const log = await createLogger(env.log);
 let deps: AppDeps;
 try {
-  deps = await defaultDeps(parseEnv(), mirrorRefs, log);
+  deps = await defaultDeps(env, mirrorRefs, log);
 } catch (error) {
   log.fatal((error as Error).message);
   process.exit(1);

@@ -5,7 +5,6 @@
  */
 import { getRepository, installationToken } from "../github/repository.js";
 import { listBackups, deleteBackups, restoreBackup, type RemoteSide } from "../mirror/remote-backups.js";
-import { registerSecret } from "../secrets.js";
 import { CONFIG_FILE, loadConfig } from "../worker/config-check.js";
 import type { CliContext } from "./main.js";
 
@@ -26,7 +25,6 @@ async function sidesOf(ctx: CliContext): Promise<NamedSide[]> {
   const reading = await loadConfig(ctx.octokit, { owner: ctx.owner, repo: ctx.repo }, undefined, ctx.env.gitlabUrl);
   if (reading.kind !== "valid") throw new Error(`${ctx.owner}/${ctx.repo}: no valid ${CONFIG_FILE} on the default branch, so no mirror to look at`);
   const [repository, token] = await Promise.all([getRepository(ctx.octokit, { owner: ctx.owner, repo: ctx.repo }), installationToken(ctx.octokit)]);
-  registerSecret(token);
   const timeoutMs = ctx.env.gitTimeoutMs;
   const sides: NamedSide[] = [
     { label: `GitHub ${ctx.owner}/${ctx.repo}`, remote: "GitHub", timeoutMs, endpoint: { url: repository.cloneUrl, username: "x-access-token", password: token } },

@@ -7,11 +7,11 @@
 import { Transform } from "node:stream";
 import { pino, type Logger } from "pino";
 import { createProbot } from "probot";
-import { parseEnv, type AppEnv } from "../env.js";
+import { parseEnv, registerEnvSecrets, type AppEnv } from "../env.js";
 import type { GitHubClient } from "../github/types.js";
 import { createGitLabClient, type GitLabClient } from "../gitlab/client.js";
 import { mirrorRefs } from "../mirror/mirror-refs.js";
-import { redact, registerSecret } from "../secrets.js";
+import { redact } from "../secrets.js";
 import { runBackupsDelete, runBackupsList, runRestore } from "./backups.js";
 import { runStatus, runSync } from "./commands.js";
 
@@ -60,10 +60,16 @@ export async function main(argv: string[], processEnv: NodeJS.ProcessEnv, print:
   }
   const { command, owner, repo } = parsed;
   const target = `${owner}/${repo}`;
-  for (const name of ["GITLAB_TOKEN", "PRIVATE_KEY", "WEBHOOK_SECRET"]) registerSecret(processEnv[name]);
-  const log = stderrLogger(processEnv.LOG_LEVEL || "warn");
+  registerEnvSecrets(processEnv);
+  let env: AppEnv;
   try {
-    const env = parseEnv(processEnv);
+    env = parseEnv(processEnv);
+  } catch (error) {
+    console.error(redact(`mirror-bot: ${(error as Error).message}`));
+    return 1;
+  }
+  const log = stderrLogger(env.log.cliLevel);
+  try {
     // No Redis for the CLI's own Octokit throttling: it makes a handful of requests.
     const probot = createProbot({ env: { ...processEnv, REDIS_URL: "" }, overrides: { log } });
     const appOctokit = await probot.auth();

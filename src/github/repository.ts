@@ -1,5 +1,6 @@
 /** Repository facts and files, read with the installation's token. */
 import { MirrorError } from "../errors.js";
+import { registerSecret } from "../secrets.js";
 import type { GitHubClient, RepoRef } from "./types.js";
 
 export interface RepositoryInfo {
@@ -37,9 +38,14 @@ export async function readFile(octokit: GitHubClient, { owner, repo }: RepoRef, 
   }
 }
 
-/** The installation token, for git over HTTPS. Short-lived; Probot caches and renews it. */
+/**
+ * The installation token, for git over HTTPS. Short-lived (an hour); Probot caches and renews it.
+ * Every function here that hands out a token registers it for redaction until it expires, so
+ * the callers need not (and the registry forgets the token once it is useless).
+ */
 export async function installationToken(octokit: GitHubClient): Promise<string> {
-  const auth = (await octokit.auth({ type: "installation" })) as { token: string };
+  const auth = (await octokit.auth({ type: "installation" })) as { token: string; expiresAt?: string };
+  registerSecret(auth.token, { expiresAt: auth.expiresAt });
   return auth.token;
 }
 
@@ -48,7 +54,8 @@ export async function installationToken(octokit: GitHubClient): Promise<string> 
  * @octokit/auth-app for up to an hour; empty or absent when the server did not list them).
  */
 export async function installationAuth(octokit: GitHubClient): Promise<{ token: string; permissions?: Record<string, string> }> {
-  const auth = (await octokit.auth({ type: "installation" })) as { token: string; permissions?: Record<string, string> };
+  const auth = (await octokit.auth({ type: "installation" })) as { token: string; expiresAt?: string; permissions?: Record<string, string> };
+  registerSecret(auth.token, { expiresAt: auth.expiresAt });
   return { token: auth.token, ...(auth.permissions ? { permissions: auth.permissions } : {}) };
 }
 
@@ -61,6 +68,7 @@ export async function currentInstallationPermissions(octokit: GitHubClient, inst
 /** A new installation token, carrying the installation's current permissions. */
 export async function newInstallationToken(octokit: GitHubClient, installationId: number): Promise<{ token: string; permissions?: Record<string, string> }> {
   const { data } = await octokit.rest.apps.createInstallationAccessToken({ installation_id: installationId });
+  registerSecret(data.token, { expiresAt: data.expires_at });
   return { token: data.token, ...(data.permissions ? { permissions: data.permissions as Record<string, string> } : {}) };
 }
 

@@ -73,7 +73,7 @@ const MAX_STATUS_DESCRIPTION = 255;
 const NEEDED_SCOPES = "`api` and `write_repository`";
 
 export function createGitLabClient({ url, token, retry }: { url: string; token: string | undefined; retry?: RequesterPolicy }): GitLabClient {
-  registerSecret(token);
+  registerSecret(token, "long-lived");
   // Our requester: 429 waits what Retry-After says, 5xx and network errors back off (requester.ts).
   const api = new Gitlab({ host: url, token: token ?? "", requesterFn: retryingRequesterFn(retry ?? { attempts: 4, baseMs: 1000 }) });
   const projects = new Map<string, { project: GitLabProject; until: number }>();
@@ -161,7 +161,7 @@ export function createGitLabClient({ url, token, retry }: { url: string; token: 
     },
     async ensureProjectHook(projectId, hook) {
       if (!token) throw missingToken(url);
-      registerSecret(hook.token);
+      registerSecret(hook.token, "long-lived");
       const options = { pushEvents: true, tagPushEvents: true, enableSslVerification: hook.url.startsWith("https:"), token: hook.token };
       try {
         const hooks = await api.ProjectHooks.all(projectId, { perPage: 100 });

@@ -17,7 +17,7 @@ export interface CompareRequest {
   includeRef: (fullRef: string) => boolean;
   /** Refs only on the target count as a difference only when deletions are mirrored. */
   prune: boolean;
-  timeoutMs?: number;
+  timeoutMs: number;
 }
 
 export interface RefDifference {
@@ -65,7 +65,7 @@ async function listRemote(git: SimpleGit, url: string, remote: "GitHub" | "GitLa
  * Branch and tag tips in the cache, tags peeled to the commit they name: check runs can only be
  * put on commits. Read-only; refs the cache lacks are simply absent.
  */
-export async function commitsOfRefs(cacheDir: string, timeoutMs?: number): Promise<RefMap> {
+export async function commitsOfRefs(cacheDir: string, timeoutMs: number): Promise<RefMap> {
   const git = createGit(cacheDir, { timeoutMs, credentials: [] });
   try {
     const output = await git.raw(["for-each-ref", "--format=%(objectname) %(*objectname) %(refname)", "refs/heads", "refs/tags"]);

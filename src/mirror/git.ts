@@ -11,16 +11,15 @@ import { registerSecret } from "../secrets.js";
 import { MirrorError } from "../errors.js";
 import type { GitEndpoint } from "./types.js";
 
-export const DEFAULT_TIMEOUT_MS = 120_000;
-
 export interface GitOptions {
-  timeoutMs?: number;
+  /** Per git process; the app's one default is MIRROR_GIT_TIMEOUT_MS's (env.ts). */
+  timeoutMs: number;
   /** Endpoints git may authenticate to; each header is sent to its own URL and nowhere else. */
   credentials: GitEndpoint[];
 }
 
 /** A simple-git bound to one repository directory (also used as GIT_DIR, so git never searches upward). */
-export function createGit(dir: string, { timeoutMs = DEFAULT_TIMEOUT_MS, credentials }: GitOptions): SimpleGit {
+export function createGit(dir: string, { timeoutMs, credentials }: GitOptions): SimpleGit {
   const git = simpleGit({
     baseDir: dir,
     maxConcurrentProcesses: 8, // fetch and ls-remote run together, then one fact query per changed ref
@@ -75,8 +74,10 @@ export function gitEnvironment(dir: string, credentials: GitEndpoint[]): Record<
 
 function authHeader({ username, password }: GitEndpoint): string {
   const basic = Buffer.from(`${username}:${password}`).toString("base64");
-  registerSecret(password);
-  registerSecret(basic);
+  // Whoever obtained the password registered it for as long as it works (github/repository.ts,
+  // the GitLab token at boot); one that was not is hidden for an hour from its last use here.
+  registerSecret(password, { expiresAt: undefined });
+  registerSecret(basic, { expiresAt: undefined });
   return `Authorization: Basic ${basic}`;
 }
 
@@ -95,8 +96,8 @@ export function checkedUrl(raw: string): string {
   return raw;
 }
 
-// Network plumbing an operator may need; it carries no git behaviour.
-const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"];
+/** Network plumbing an operator may need, passed from the app's environment to git; it carries no git behaviour. */
+export const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"];
 
 function proxyEnvironment(): Record<string, string> {
   const env: Record<string, string> = {};

@@ -97,7 +97,7 @@ export function prelistTarget(req: {
   cacheDir: string;
   instanceUrl: string;
   credentials: Omit<GitEndpoint, "url">;
-  timeoutMs?: number;
+  timeoutMs: number;
   remote?: RemoteName;
 }): Promise<PrelistedTarget | undefined> {
   const url = lastTargets.get(req.cacheDir);

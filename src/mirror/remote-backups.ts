@@ -28,7 +28,7 @@ export interface RemoteBackup {
 export interface RemoteSide {
   endpoint: GitEndpoint;
   remote: RemoteName;
-  timeoutMs?: number;
+  timeoutMs: number;
 }
 
 export async function listBackups(side: RemoteSide): Promise<RemoteBackup[]> {

@@ -21,8 +21,8 @@ export interface MirrorRequest {
   force: boolean;
   /** Propagate deletions. */
   prune: boolean;
-  /** Per git process (default 120000); on expiry a MirrorError("timeout") is thrown. */
-  timeoutMs?: number;
+  /** Per git process (MIRROR_GIT_TIMEOUT_MS); on expiry a MirrorError("timeout") is thrown. */
+  timeoutMs: number;
   /** Which forge each side is, for messages; default GitHub → GitLab (pull mirrors swap them). */
   sides?: { source: RemoteName; target: RemoteName };
   /**

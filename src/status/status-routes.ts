@@ -62,8 +62,8 @@ const CSP = [
 ].join("; ");
 
 export function createStatusHandler(options: StatusHandlerOptions): StatusHandler {
-  registerSecret(options.adminToken);
-  registerSecret(options.cookieSecret);
+  registerSecret(options.adminToken, "long-lived");
+  registerSecret(options.cookieSecret, "long-lived");
   const auth = options.adminToken ? createAdminAuth(options.adminToken, options.cookieSecret) : null;
   const now = options.now ?? (() => new Date());
 
@@ -187,19 +187,3 @@ export interface StatusEnv {
   metricsPublic: boolean;
 }
 
-/** Shortest admin token accepted: anything shorter is guessable and too short for `redact`. */
-const MIN_ADMIN_TOKEN_LENGTH = 16;
-
-/** MIRROR_ADMIN_TOKEN and MIRROR_METRICS_PUBLIC, checked at boot: a bad value stops the app with its name. */
-export function statusFromEnv(env: NodeJS.ProcessEnv = process.env): StatusEnv {
-  const adminToken = env.MIRROR_ADMIN_TOKEN?.trim() || undefined;
-  if (adminToken !== undefined && (adminToken.length < MIN_ADMIN_TOKEN_LENGTH || /\s/.test(adminToken))) {
-    throw new Error(`MIRROR_ADMIN_TOKEN: must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters without spaces (e.g. openssl rand -hex 32)`);
-  }
-  const flag = (env.MIRROR_METRICS_PUBLIC ?? "").trim().toLowerCase();
-  if (flag !== "" && flag !== "true" && flag !== "false") {
-    throw new Error(`MIRROR_METRICS_PUBLIC: expected "true" or "false", got "${env.MIRROR_METRICS_PUBLIC}"`);
-  }
-  registerSecret(adminToken);
-  return { ...(adminToken !== undefined && { adminToken }), metricsPublic: flag === "true" };
-}

@@ -52,7 +52,7 @@ export interface MirrorFollowUp {
 export interface FollowUpDeps {
   log: Logger;
   scheduler?: { noteResult(owner: string, repo: string, target: string, failures: number): number | null; intervalMs: number };
-  gitTimeoutMs?: number;
+  gitTimeoutMs: number;
   /** For the token pre-flight (its answer is cached by the client). */
   gitlab?: Pick<GitLabClient, "tokenInfo">;
   now?: () => number;

@@ -17,7 +17,6 @@ import { compareRefs, type RefComparison, type CompareRequest } from "../mirror/
 import { pruneBackups } from "../mirror/remote-backups.js";
 import type { GitEndpoint, RemoteName } from "../mirror/types.js";
 import type { EnqueueOutcome, JobQueue } from "../queue/job-queue.js";
-import { registerSecret } from "../secrets.js";
 import { jobKey, type MirrorJob } from "../worker/mirror-job.js";
 
 export type SyncTrigger = "startup" | "interval" | "retry" | "config" | "install" | "sync-now" | "cli";
@@ -87,7 +86,6 @@ export async function findDrift(entry: IndexedRepository, deps: ReconcileDeps, o
   const octokit = await deps.getOctokit(entry.installationId);
   const ref = { owner: entry.owner, repo: entry.repo };
   const [repository, token] = await Promise.all([getRepository(octokit, ref), installationToken(octokit)]);
-  registerSecret(token);
   const drift: MirrorDrift[] = [];
   for (const mirror of entry.mirrors) {
     drift.push(await mirrorDrift(mirror, repository.cloneUrl, token, deps, options.pruneBackupsBefore));

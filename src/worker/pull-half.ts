@@ -11,7 +11,6 @@ import { createCompletedCheckRun } from "../github/check-runs.js";
 import { currentInstallationPermissions, defaultBranchHead, installationAuth, newInstallationToken } from "../github/repository.js";
 import { checkRunName, type RenderedReport } from "../report/render-mirror-report.js";
 import { GITLAB_STATUS_NAME, renderGitLabStatus, renderPullReport, type PullReportInput } from "../report/render-pull-report.js";
-import { registerSecret } from "../secrets.js";
 import type { HalfContext, HalfDirection, HalfOutcome } from "./run-half.js";
 import { cacheDirFor, gitlabCredentials } from "./run-mirror-job.js";
 import { isOwnBounce, pullCacheDir } from "./two-way.js";
@@ -73,7 +72,6 @@ async function pushAuth(ctx: HalfContext): Promise<{ token: string; permissions:
       if (canWriteWorkflows(now)) auth = await newInstallationToken(octokit, job.installationId);
       else auth = { token: auth.token, permissions: now };
     }
-    registerSecret(auth.token);
     return { token: auth.token, permissions: auth.permissions ?? null };
   } catch (error) {
     ctx.log.debug({ err: error }, "could not read the app's permissions: GitHub will say if it refuses a workflow change");

@@ -12,7 +12,6 @@ import { getRepository, installationToken } from "../github/repository.js";
 import type { GitHubClient, RepoRef } from "../github/types.js";
 import type { GitLabClient } from "../gitlab/client.js";
 import type { FetchedSource, MirrorRequest, MirrorResult, PrelistedTarget } from "../mirror/types.js";
-import { registerSecret } from "../secrets.js";
 import type { Metrics, StatusStore } from "../status/types.js";
 import type { MirrorIndex } from "../index/mirror-index.js";
 import type { ProjectLinks } from "../index/project-links.js";
@@ -36,7 +35,7 @@ export interface WorkerDeps {
   /** Starts the GitHub fetch into an existing cache early (src/mirror/mirror-refs.ts). */
   prefetchSource?(request: Pick<MirrorRequest, "cacheDir" | "source" | "timeoutMs">): Promise<FetchedSource | undefined>;
   /** Starts listing the GitLab project this cache was last mirrored to, early (src/mirror/mirror-refs.ts). */
-  prelistTarget?(request: { cacheDir: string; instanceUrl: string; credentials: { username: string; password: string }; timeoutMs?: number }): Promise<PrelistedTarget | undefined>;
+  prelistTarget?(request: { cacheDir: string; instanceUrl: string; credentials: { username: string; password: string }; timeoutMs: number }): Promise<PrelistedTarget | undefined>;
   background: BackgroundTasks;
   index?: MirrorIndex;
   /** Hooks of the GitLab projects a config starts or stops pulling from (src/index/project-links.ts). */
@@ -99,7 +98,6 @@ export const gitlabCredentials = (env: AppEnv) => ({ username: "oauth2", passwor
 
 async function prefetch(job: MirrorJob, deps: WorkerDeps, octokit: GitHubClient, cloneUrl: string): Promise<FetchedSource | undefined> {
   const token = await installationToken(octokit);
-  registerSecret(token);
   return deps.prefetchSource!({
     cacheDir: cacheDirFor(deps.env, job),
     source: { url: cloneUrl, username: "x-access-token", password: token },
@@ -140,7 +138,6 @@ async function runMirrors(job: MirrorJob, deps: WorkerDeps, log: Logger, octokit
   if (pushMirrors.length === 0 && pullMirrors.length === 0) return;
 
   const token = await installationToken(octokit);
-  registerSecret(token);
   // Mirrors share one cache, so they run one after another; both directions through runHalf.
   const context = { job, deps, log, octokit, repo, repository, token };
   for (const [i, mirror] of pushMirrors.entries()) {

@@ -4,6 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { parseEnv } from "../../src/env.js";
 import { MirrorError } from "../../src/errors.js";
 import { agreedRefsFile } from "../../src/mirror/agreed-refs.js";
 import { mirrorRefs, prelistTarget } from "../../src/mirror/mirror-refs.js";
@@ -53,6 +54,9 @@ afterEach(() => {
   }
 });
 
+/** The app's default (MIRROR_GIT_TIMEOUT_MS unset). */
+const GIT_TIMEOUT_MS = parseEnv({}).gitTimeoutMs;
+
 /** A fresh source repo, target project, work clone and cache; `sync` runs the engine on them. */
 async function scenario() {
   const id = `r${++scenarios}`;
@@ -69,6 +73,7 @@ async function scenario() {
     force: false,
     prune: true,
     agreed: agreedRefsFile(path.join(tmp, "agreed", `${id}.json`)),
+    timeoutMs: GIT_TIMEOUT_MS,
     ...overrides,
   });
   const sync = (overrides: Partial<MirrorRequest> = {}) => mirrorRefs(request(overrides));
@@ -378,7 +383,7 @@ describe("mirrorRefs", () => {
     const s = await racing(); // synced once; the source has moved on since
     const targetMain = (await refsOf(s.targetBare)).get("refs/heads/main");
 
-    const prelisted = prelistTarget({ cacheDir: s.cacheDir, instanceUrl: gitlab.url(""), credentials: { username: TARGET.username, password: TARGET.token } });
+    const prelisted = prelistTarget({ cacheDir: s.cacheDir, instanceUrl: gitlab.url(""), credentials: { username: TARGET.username, password: TARGET.token }, timeoutMs: GIT_TIMEOUT_MS });
     expect(await prelisted).toEqual({ url: s.request().target.url, refs: expect.objectContaining({ refs: new Map([["refs/heads/main", targetMain]]) }) });
     await s.moveTargetMain(); // someone pushes to GitLab after the early listing
 
@@ -394,7 +399,7 @@ describe("mirrorRefs", () => {
     const s = await scenario();
     const c1 = await commit(s.work, "one");
     await pushTo(s.work, s.sourceBare, "main");
-    const gitlabCredentials = { instanceUrl: gitlab.url(""), credentials: { username: TARGET.username, password: TARGET.token } };
+    const gitlabCredentials = { instanceUrl: gitlab.url(""), credentials: { username: TARGET.username, password: TARGET.token }, timeoutMs: GIT_TIMEOUT_MS };
     expect(await prelistTarget({ cacheDir: s.cacheDir, ...gitlabCredentials })).toBeUndefined();
 
     const elsewhere = { url: gitlab.url("group/another-project"), refs: { refs: new Map([["refs/heads/main", "f".repeat(40)]]), peeled: new Map() } };
@@ -546,7 +551,7 @@ describe("mirrorRefs", () => {
     it("restore a backup onto its branch, and refuse when the branch moves meanwhile", async () => {
       const s = await rewrittenAfterMirroring();
       await s.sync({ backups });
-      const side = { endpoint: s.request().target, remote: "GitLab" as const };
+      const side = { endpoint: s.request().target, remote: "GitLab" as const, timeoutMs: GIT_TIMEOUT_MS };
       const later = new Date("2026-12-06T00:00:00Z");
 
       // A push lands on GitLab between the restore's listing and its push: the lease stops it.

@@ -107,7 +107,7 @@ describe("classifyGitError", () => {
   });
 
   it("quotes git's first error line, redacted, when it cannot classify", () => {
-    registerSecret("glpat-secret123456");
+    registerSecret("glpat-secret123456", "long-lived");
     const error = classifyGitError(
       new GitError(undefined, "hint: something\nfatal: weird failure near glpat-secret123456 at https://u:pw123456@h/x.git\nmore"),
       { operation: "local" },
@@ -118,7 +118,7 @@ describe("classifyGitError", () => {
   });
 
   it("keeps tokens out of classified errors too", () => {
-    registerSecret("ghs_abcdefabcdef");
+    registerSecret("ghs_abcdefabcdef", "long-lived");
     const error = classifyGitError(new GitError(undefined, "remote: Invalid username or password ghs_abcdefabcdef"), fetch);
     expect(JSON.stringify([error.message, error.advice, (error.cause as Error).message])).not.toContain("ghs_abcdefabcdef");
   });

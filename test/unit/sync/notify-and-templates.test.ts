@@ -59,7 +59,7 @@ describe("notification state machine", () => {
   });
 
   it("writes what fails, how to fix it and how to turn it off, without secrets", () => {
-    registerSecret("glpat-notify-secret-123");
+    registerSecret("glpat-notify-secret-123", "long-lived");
     const body = issueBody({ target: "g/p", title: "GitLab at x rejected mirror-bot's token (401)", summary: "Renew glpat-notify-secret-123", failures: 3, retryAt: Date.UTC(2024, 0, 1) });
     expect(body).toContain("failed 3 times in a row");
     expect(body).toContain("rejected mirror-bot's token");
