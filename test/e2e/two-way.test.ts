@@ -261,7 +261,7 @@ describe("both directions (direction: both)", () => {
     expect((await e2e.sandbox.gitlab.refs(project)).get("refs/heads/topic")).toBe(onGitLab.after);
     expect(e2e.sandbox.github.checkRuns(repo).filter((r) => r.conclusion === "failure")).toEqual([]);
     expect(gitlabStatuses(project).filter((s) => s.status === "failed")).toEqual([]);
-  });
+  }, 120_000); // many round trips, each through both forges
 
   it("when both sides moved the same branch: overwrites neither, and both sides report the divergence", async () => {
     const { repo, project } = await pair({ direction: "both" });

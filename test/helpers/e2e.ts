@@ -36,6 +36,7 @@ export async function startE2E(appEnv: Record<string, string> = {}): Promise<E2E
   const sandbox = await startSandbox();
   const env = sandbox.appEnv({ MIRROR_RETRY_BASE_MS: "50", ...appEnv });
   let app = await startApp(env);
+  const delivered: string[] = []; // by deliverPush: quiet() waits for their jobs too
   const earlierLogs: string[] = []; // of app processes stopped by restart(), so quiet() still sees their jobs
   let counter = 0;
 
@@ -60,6 +61,7 @@ export async function startE2E(appEnv: Record<string, string> = {}): Promise<E2E
       // The sandbox lists the commits it made between before and after, as GitHub does.
       const { ref, before, after, deleted } = push;
       const payload = sandbox.github.pushEvent(repo, { ref, before, after, deleted });
+      delivered.push(deliveryId);
       return sandbox.github.deliver(app.webhookUrl, "push", payload, { deliveryId });
     },
     async waitForGitLabRef(project, ref, sha) {
@@ -81,7 +83,7 @@ export async function startE2E(appEnv: Record<string, string> = {}): Promise<E2E
       const { github, gitlab } = sandbox;
       for (let round = 0; round < 20; round++) {
         await Promise.all([github.settled(), gitlab.settled()]);
-        const ids = [...github.webhookDeliveries.map((d) => d.deliveryId), ...gitlab.hookDeliveries.map((d) => d.eventUuid)];
+        const ids = [...delivered, ...github.webhookDeliveries.map((d) => d.deliveryId), ...gitlab.hookDeliveries.map((d) => d.eventUuid)];
         await waitFor(
           () => {
             const done = [...earlierLogs, ...app.logs()].filter((line) => /mirror job finished and reported|duplicate|dropped/.test(line));
@@ -90,7 +92,7 @@ export async function startE2E(appEnv: Record<string, string> = {}): Promise<E2E
           { timeoutMs: 30_000, what: `the jobs of ${ids.length} webhook deliveries to finish` },
         );
         await Promise.all([github.settled(), gitlab.settled()]);
-        if (github.webhookDeliveries.length + gitlab.hookDeliveries.length === ids.length) return;
+        if (delivered.length + github.webhookDeliveries.length + gitlab.hookDeliveries.length === ids.length) return;
       }
       throw new Error("the system never became quiet: webhooks kept coming");
     },
