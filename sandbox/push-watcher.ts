@@ -44,7 +44,7 @@ export class PushWatcher {
   readonly afterPush = (request: GitRequest): void => {
     const before = this.#before.get(request);
     if (!before) return;
-    const work = (async () => {
+    void (async () => {
       const refsBefore = await before.refs;
       const refsAfter = await listRefs(before.gitDir);
       const changes = [...new Set([...refsBefore.keys(), ...refsAfter.keys()])]

@@ -10,6 +10,7 @@ export const GLOB_OPTIONS = { dot: true, strictBrackets: true } as const;
 
 // Characters git forbids in ref names (git check-ref-format); a glob containing one can never match.
 const FORBIDDEN: [RegExp, string][] = [
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this rejects
   [/[\x00-\x1f\x7f]/, "control characters"],
   [/ /, "spaces"],
   [/[~^:\\]/, '"~", "^", ":" or "\\"'],

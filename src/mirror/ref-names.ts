@@ -7,6 +7,7 @@ const MIRRORED_PREFIXES = ["refs/heads/", "refs/tags/"] as const;
 const MAX_LENGTH = 1024; // far beyond real names; keeps argv and messages bounded
 
 // Control characters, space, and the characters git reserves for revision syntax and globs.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this rejects
 const FORBIDDEN_CHARS = /[\x00-\x20\x7f~^:?*[\\]/;
 
 export function isSafeRefName(ref: string): boolean {
