@@ -64,7 +64,7 @@ export async function createMirrorIndex(env: AppEnv, log?: Logger): Promise<Mirr
   return new MirrorIndex(await RedisSharedIndex.connect({ url: env.redisUrl, ...(log && { log }) }));
 }
 
-export async function defaultDeps(env: AppEnv, mirrorRefs: AppDeps["mirrorRefs"], log?: Logger): Promise<AppDeps> {
+export async function defaultDeps(env: AppEnv, mirrorRefs: AppDeps["mirrorRefs"], log: Logger): Promise<AppDeps> {
   const statusEnv: StatusEnv = { ...(env.adminToken !== undefined && { adminToken: env.adminToken }), metricsPublic: env.metricsPublic };
   const queue = await createQueue(env, log);
   const store = await createStatusStore(env.redisUrl, log);
@@ -78,7 +78,7 @@ export async function defaultDeps(env: AppEnv, mirrorRefs: AppDeps["mirrorRefs"]
     queue,
     gitlab: createGitLabClient({ url: env.gitlabUrl, token: env.gitlabToken, retry: { attempts: env.retryAttempts, baseMs: env.retryBaseMs } }),
     mirrorRefs,
-    background: new BackgroundTasks(),
+    background: new BackgroundTasks(log),
     index: await createMirrorIndex(env, log),
     status: { store, metrics, registry, env: statusEnv },
     agreed,
@@ -143,7 +143,9 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
         metrics: status?.metrics,
       }),
     );
-    deps.queue.start((job) => (job.drop ? dropRepository(job, { env: deps.env, index: deps.index, agreed: deps.agreed, status: status?.store, log: app.log }) : runMirrorJob(job, worker)));
+    // Each job's background tasks (its reports) log their failures with its repository.
+    const forJob = (job: { owner: string; repo: string }) => ({ ...worker, background: deps.background.scoped({ repo: `${job.owner}/${job.repo}` }) });
+    deps.queue.start((job) => (job.drop ? dropRepository(job, { env: deps.env, index: deps.index, agreed: deps.agreed, status: status?.store, log: app.log }) : runMirrorJob(job, forJob(job))));
     // Learn every installation's mirrors at start (for routing GitLab events and reconciling).
     deps.background.run(
       scanAllInstallations(app, deps.index, deps.env.gitlabUrl)
@@ -151,6 +153,7 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
         .catch((error) => app.log.warn({ err: error }, "could not scan installations"))
         // Then reconcile: whatever was pushed while the app was down is mirrored now.
         .then(() => sync.startReconciling()),
+      { what: "start reconciling" },
     );
     registerSyncHandlers(app, sync, { env: deps.env, queue: deps.queue, index: deps.index, metrics: status?.metrics });
     // One way in for pushes: the route below and Probot's own route both reach every push handler.

@@ -16,7 +16,7 @@ const short = (sha: string | null) => (sha ? sha.slice(0, 7) : "-");
 export async function runSync(ctx: CliContext, engine: (req: MirrorRequest) => Promise<MirrorResult>): Promise<number> {
   const results: MirrorResult[] = [];
   const store = new MemoryStatusStore();
-  const background = new BackgroundTasks();
+  const background = new BackgroundTasks(ctx.log.child({ repo: `${ctx.owner}/${ctx.repo}` }));
   // The app's own agreement records (Redis when REDIS_URL is set), so the CLI judges as the app does.
   const agreed = await createAgreedStore(ctx.env, ctx.log);
   try {

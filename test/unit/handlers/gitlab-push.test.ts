@@ -1,4 +1,5 @@
 import http from "node:http";
+import { pino } from "pino";
 import type { AddressInfo } from "node:net";
 import type { MirrorConfig } from "../../../src/config/schema.js";
 import { createGitLabWebhookHandler, tokenMatches } from "../../../src/handlers/gitlab-push.js";
@@ -49,7 +50,7 @@ beforeEach(async () => {
   rescans = 0;
   removedHooks = [];
   clock = 1_000_000;
-  background = new BackgroundTasks();
+  background = new BackgroundTasks(pino({ level: "silent" }));
   queue = new MemoryJobQueue(1);
   const index = new MirrorIndex();
   await index.set({ installationId: 7, owner: "octo", repo: "pulls", mirrors: [mirror("group/proj", "pull")] });
