@@ -51,7 +51,7 @@ export interface AppDeps {
  * memory, which every git process the app starts pays for again.
  */
 export async function createQueue(env: AppEnv, log?: Logger): Promise<JobQueue> {
-  if (!env.redisUrl) return new MemoryJobQueue(env.concurrency, { pacing: env.intakePacing });
+  if (!env.redisUrl) return new MemoryJobQueue(env.concurrency, { pacing: env.intakePacing, ...(log && { log }) });
   registerSecret(new URL(env.redisUrl).password, "long-lived");
   const { RedisJobQueue } = await import("./queue/redis-queue.js");
   return RedisJobQueue.connect({ url: env.redisUrl, concurrency: env.concurrency, lockTtlMs: env.queueLeaseMs, pacing: env.intakePacing, log });

@@ -3,6 +3,7 @@
  * as the contract in job-queue.ts describes; a bounded set of recent delivery ids for dedup.
  * With `pacing`, jobs are held back while a burst of deliveries arrives (intake-pacer.ts).
  */
+import type { Logger } from "pino";
 import { mergeJobs, type MirrorJob } from "../worker/mirror-job.js";
 import { IntakePacer, type IntakePacing } from "./intake-pacer.js";
 import type { EnqueueOutcome, JobHandler, JobQueue } from "./job-queue.js";
@@ -18,12 +19,14 @@ export class MemoryJobQueue implements JobQueue {
   private idleWaiters: Array<() => void> = [];
   private readonly pacer: IntakePacer | null;
   private holdTimer: NodeJS.Timeout | undefined;
+  private readonly log: Pick<Logger, "error"> | undefined;
 
   constructor(
     private readonly concurrency = 4,
-    options: { pacing?: IntakePacing } = {},
+    options: { pacing?: IntakePacing; log?: Pick<Logger, "error"> } = {},
   ) {
     this.pacer = options.pacing ? new IntakePacer(options.pacing) : null;
+    this.log = options.log;
   }
 
   async enqueue(job: MirrorJob): Promise<EnqueueOutcome> {
@@ -94,8 +97,9 @@ export class MemoryJobQueue implements JobQueue {
   private async run(key: string, job: MirrorJob): Promise<void> {
     try {
       await this.handler!(job);
-    } catch {
-      // The handler reports its own failures; a throw here must not stop the queue.
+    } catch (error) {
+      // The handler reports its own failures; a throw here must not stop the queue (as redis-queue.ts).
+      this.log?.error({ err: error, key }, "memory queue: job handler threw");
     } finally {
       this.running.delete(key);
       this.pump();

@@ -109,6 +109,7 @@ export class RedisJobQueue implements JobQueue {
     try {
       await Promise.all([queue.redis.ping(), queue.bull.waitUntilReady()]);
     } catch (error) {
+      // The connect error is thrown (and stops the app at boot); closing what never connected adds nothing.
       await queue.close().catch(() => undefined);
       throw error;
     }
@@ -167,7 +168,7 @@ export class RedisJobQueue implements JobQueue {
     await this.worker?.close(); // waits for this replica's running jobs
     await this.bull.close();
     await this.changes.close();
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await this.redis.quit().catch(() => this.redis.disconnect()); // a failed QUIT is a connection already gone: drop it
   }
 
   private async isIdle(): Promise<boolean> {
@@ -218,7 +219,9 @@ export class RedisJobQueue implements JobQueue {
       }
     } finally {
       clearInterval(renewal);
-      if (holding) await this.scripts.release(key, lease).catch(() => undefined);
+      if (holding) {
+        await this.scripts.release(key, lease).catch((error: unknown) => this.log?.warn({ err: error, key }, "redis queue: could not release a lease; the repository waits until it expires"));
+      }
     }
   }
 
@@ -285,7 +288,7 @@ class StateChanges {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.resolveAll();
-    if (this.subscriber) await this.subscriber.quit().catch(() => this.subscriber?.disconnect());
+    if (this.subscriber) await this.subscriber.quit().catch(() => this.subscriber?.disconnect()); // as RedisJobQueue.close
   }
 
   /** Subscribed before the first read, so no change between the read and the wait is missed. */
@@ -318,6 +321,7 @@ class StateChanges {
         this.recheck = false;
         // Only waiters that were there before the read began may trust its answer.
         const asked = [...this.waiters];
+        // A failed read is asked again at the next change or IDLE_RECHECK_MS; the command connection logs its errors.
         if (await this.condition().catch(() => false)) this.resolve(asked);
       } while (this.recheck && this.waiters.size > 0);
     } finally {

@@ -53,3 +53,22 @@ describe("MemoryJobQueue with intake pacing", () => {
     expect(gated.started.map((g) => g.job.key)).toEqual(["o/a", "o/b", "o/c"]);
   });
 });
+
+describe("MemoryJobQueue when a handler throws", () => {
+  it("logs the failure with the repository's key and runs the next job", async () => {
+    const lines: Array<{ key: string; message: string; msg: string }> = [];
+    const log = { error: (o: { err: Error; key: string }, msg: string) => void lines.push({ key: o.key, message: o.err.message, msg }) } as never;
+    const queue = new MemoryJobQueue(1, { log });
+    const ran: string[] = [];
+    queue.start(async (j) => {
+      ran.push(j.key);
+      if (j.key === "o/a") throw new Error("boom");
+    });
+    await queue.enqueue(job("o/a", "d1"));
+    await queue.enqueue(job("o/b", "d2"));
+    await queue.idle();
+    await queue.close();
+    expect(ran).toEqual(["o/a", "o/b"]);
+    expect(lines).toEqual([{ key: "o/a", message: "boom", msg: "memory queue: job handler threw" }]);
+  });
+});
