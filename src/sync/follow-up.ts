@@ -69,7 +69,11 @@ export function createFollowUp(deps: FollowUpDeps): MirrorFollowUp {
       const failures = failuresAfter(info);
       const at = deps.scheduler?.noteResult(info.job.owner, info.job.repo, info.target, failures) ?? null;
       let report = at === null ? info.report : withRetryNote(info.report, at, failures, now);
-      const tokenInfo = await deps.gitlab?.tokenInfo?.().catch(() => undefined);
+      const tokenInfo = await deps.gitlab?.tokenInfo?.().catch((error) => {
+        // The report goes out without the token's diagnostics (expiry, scopes); the sync itself is unaffected.
+        deps.log.warn({ err: error, repo: `${info.job.owner}/${info.job.repo}`, target: info.target }, "could not read the GitLab token's details for the check run");
+        return undefined;
+      });
       if (tokenInfo) report = withDiagnostics(report, diagnoseGitLabToken(tokenInfo, now));
       retryTimes.set(report, at);
       return report;
@@ -77,7 +81,12 @@ export function createFollowUp(deps: FollowUpDeps): MirrorFollowUp {
     async after(info) {
       const log = deps.log.child({ repo: `${info.job.owner}/${info.job.repo}`, target: info.target });
       if (info.job.reportChanges) {
-        const commits = info.result?.changes.length ? await commitsOfRefs(info.cacheDir, deps.gitTimeoutMs).catch(() => new Map<string, string>()) : new Map<string, string>();
+        const commits = info.result?.changes.length
+          ? await commitsOfRefs(info.cacheDir, deps.gitTimeoutMs).catch((error) => {
+              log.warn({ err: error }, "could not read the commits of the changed refs: reporting on the refs' own objects");
+              return new Map<string, string>();
+            })
+          : new Map<string, string>();
         await reportChanges({
           octokit: info.octokit,
           repo: info.repo,
