@@ -30,14 +30,19 @@ export function decodeAgreedRefs(text: string | null | undefined): RefMap {
     if (data.version !== VERSION || typeof data.refs !== "object" || data.refs === null) return new Map();
     return new Map(Object.entries(data.refs).filter((e): e is [string, string] => typeof e[1] === "string" && /^[0-9a-f]{40,64}$/.test(e[1])));
   } catch {
-    return new Map();
+    return new Map(); // not an error: a damaged record counts as no agreement, by design (agreed-refs.test.ts)
   }
 }
 
 /** The record kept as a JSON file (one per mirror, beside the caches). */
 export function agreedRefsFile(statePath: string): AgreedRefs {
   return {
-    load: () => readFile(statePath, "utf8").then(decodeAgreedRefs, () => new Map()),
+    // No file yet is the answer "nothing agreed"; any other failure is the sync's to report (mirror-refs.ts).
+    load: () =>
+      readFile(statePath, "utf8").then(decodeAgreedRefs, (error: NodeJS.ErrnoException) => {
+        if (error.code === "ENOENT") return new Map();
+        throw error;
+      }),
     // Written to a temporary file and renamed, so a crash never leaves half a file.
     async save(refs) {
       await mkdir(path.dirname(statePath), { recursive: true });

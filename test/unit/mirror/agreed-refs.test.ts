@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { planRefUpdates, type RefFacts } from "../../../src/mirror/plan-ref-updates.js";
@@ -362,5 +362,11 @@ describe("agreement record file", () => {
     expect((await record.load()).size).toBe(0);
     await writeFile(file, JSON.stringify({ version: 1, refs: { [H + "x"]: "not-a-sha" } }));
     expect((await record.load()).size).toBe(0);
+  });
+
+  it("rejects a record it cannot read, so the sync reports it instead of acting as if nothing was agreed", async () => {
+    const file = path.join(dir, "state.json");
+    await mkdir(file); // readFile: EISDIR
+    await expect(agreedRefsFile(file).load()).rejects.toMatchObject({ code: "EISDIR" });
   });
 });
