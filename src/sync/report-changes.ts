@@ -49,8 +49,7 @@ export async function reportChanges(input: ChangeReportInput): Promise<number> {
   if (shas.length === 0 && report.conclusion !== "success" && input.alreadyReported.size === 0) {
     const repeated = input.previous?.lastResult === "failure" && input.previous.lastTitle === report.output.title;
     if (repeated) return 0;
-    const head = await defaultBranchHead(octokit, repo, input.defaultBranch); // a failure is logged by the caller (follow-up.ts)
-    if (head) shas.push(head);
+    shas.push(await defaultBranchHead(octokit, repo, input.defaultBranch)); // a failure is logged by the caller (follow-up.ts)
   }
   for (const sha of shas) {
     await createCompletedCheckRun(octokit, repo, { name, headSha: sha, ...report, ...(input.actions ? { actions: input.actions } : {}) });
