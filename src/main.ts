@@ -38,7 +38,7 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   log.info(`${signal}: no new jobs; finishing the running ones`);
-  await server.stop().catch(() => undefined);
+  await server.stop().catch((error: unknown) => log.warn({ err: error }, "could not stop the HTTP server cleanly; draining the jobs anyway"));
   await drain(deps);
   log.info("stopped");
   process.exit(0);

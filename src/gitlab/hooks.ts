@@ -81,6 +81,7 @@ export class HookRegistrar {
     try {
       return { ok: true, action: await this.gitlab.ensureProjectHook(project.id, { url, token: this.settings.secret }) };
     } catch (error) {
+      // Not swallowed: the outcome goes onto the mirror's check run (two-way.ts withHookProblem).
       const mirrorError = toMirrorError(error);
       return {
         ok: false,

@@ -101,7 +101,7 @@ export function retryingRequesterFn(policy: RequesterPolicy) {
         }
         const retryAfter = decision === "rate-limited" ? parseRetryAfter(response?.headers.get("retry-after")) : undefined;
         const waitMs = Math.min(backoffMs(attempt, policy.baseMs, policy.maxMs ?? 30_000, retryAfter), policy.maxMs ?? 60_000);
-        await response?.body?.cancel().catch(() => undefined);
+        await response?.body?.cancel().catch(() => undefined); // a discarded body; the retry is what matters
         policy.onRetry?.({ method, path: url.pathname, status, waitMs, attempt });
         await wait(waitMs);
       }

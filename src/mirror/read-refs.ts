@@ -26,7 +26,7 @@ export async function readRefs(gitDir: string): Promise<RefMap | null> {
     }
     return new Map([...refs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   } catch {
-    return null;
+    return null; // not an error: the caller asks git, which reports any real one
   }
 }
 

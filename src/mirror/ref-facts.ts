@@ -109,6 +109,7 @@ async function withTargetObjects(git: SimpleGit, targetUrl: string, refs: string
   try {
     await use();
   } finally {
+    // A temporary ref left behind only keeps objects alive; the next fetch overwrites it (+refspec).
     await Promise.all(tmpRefs.map((tmp) => git.raw(["update-ref", "-d", tmp]).catch(() => undefined)));
   }
 }

@@ -98,7 +98,7 @@ function fromSource(source: (() => number | Promise<number>) | undefined) {
       const value = await source();
       if (Number.isFinite(value)) this.set(value);
     } catch {
-      // keep the last value
+      // Keep the last value: a scrape must not fail. The sources read Redis (queue, status store), whose connection errors are logged.
     }
   };
 }
