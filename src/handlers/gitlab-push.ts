@@ -113,7 +113,8 @@ async function enqueueFor(payload: PushPayload, uuid: string, options: GitLabWeb
       if (routing.linked.length > 0) return enqueueJobs(push, routing.linked, options);
       log.info({ project: projectPath ?? projectId, ref, delivery: uuid, reason: routing.reason }, `GitLab push dropped: ${routing.reason}`);
       metrics?.webhookReceived({ event: "gitlab", outcome: "ignored" });
-    }).catch((error) => log.warn({ err: error, project: projectPath ?? projectId, delivery: uuid }, "could not route a GitLab push after a rescan: dropped")),
+    }),
+    { what: `route GitLab push ${uuid} of ${projectPath ?? projectId} after a rescan: dropped` },
   );
   return "checking";
 }

@@ -24,7 +24,7 @@ export class BackgroundTasks {
     private readonly running = new Set<Promise<unknown>>(),
   ) {}
 
-  run(task: Promise<unknown>, context: TaskContext = { what: "finish a background task" }): void {
+  run(task: Promise<unknown>, context: TaskContext): void {
     const tracked = task
       .catch((error: unknown) => (context.log ?? this.log).warn({ err: error }, `could not ${context.what}`))
       .finally(() => this.running.delete(tracked));

@@ -118,10 +118,10 @@ export async function runHalf<B>(ctx: HalfContext, direction: HalfDirection<B>):
   deps.background.run(
     direction
       .publish(ctx, report, done, begun)
-      .then((reportedShas) => deps.followUp?.after({ ...finished, report, reportedShas }))
-      .catch((error) => log.warn({ err: error, target }, "could not publish the mirror's reports")),
+      .then((reportedShas) => deps.followUp?.after({ ...finished, report, reportedShas })),
+    { what: `publish the reports of the mirror ${target}`, log },
   );
-  deps.background.run(recordStatus(ctx, direction.name, target, report, done));
+  deps.background.run(recordStatus(ctx, direction.name, target, report, done), { what: `record the status of the mirror ${target}`, log });
   logOutcome(log, direction.name, String(mirror.gitlab), target, report, done);
 }
 

@@ -79,7 +79,9 @@ async function runJob(job: MirrorJob, deps: WorkerDeps, log: Logger): Promise<vo
   // The fetch from GitHub starts now, overlapping with reading the config and resolving the
   // GitLab project; the first push mirror waits for it (and reports its failure, if any).
   const prefetched = job.repository && deps.prefetchSource ? prefetch(job, deps, octokit, job.repository.cloneUrl) : undefined;
-  prefetched?.catch(() => undefined);
+  // Its failure is the first push half's to report (it fetches again and says why); logged here
+  // for the jobs no push half waits for (pull-only mirrors, a missing or invalid config).
+  prefetched?.catch((error) => log.debug({ err: error }, "early fetch from GitHub failed; a push half fetches again and reports it"));
   // So does listing the GitLab project this repository was last mirrored to (used if the config still names it).
   const prelisted = prefetched && deps.prelistTarget?.({
     cacheDir: cacheDirFor(deps.env, job),
@@ -90,7 +92,8 @@ async function runJob(job: MirrorJob, deps: WorkerDeps, log: Logger): Promise<vo
   try {
     await runMirrors(job, deps, log, octokit, prefetched && { fetched: prefetched, listed: prelisted });
   } finally {
-    await Promise.all([prefetched?.catch(() => undefined), prelisted]); // no git process may outlive its job
+    // No git process may outlive its job; the prefetch's failure was logged above, the listing resolves either way.
+    await Promise.all([prefetched?.catch(() => undefined), prelisted]);
   }
 }
 
@@ -110,9 +113,7 @@ async function runMirrors(job: MirrorJob, deps: WorkerDeps, log: Logger, octokit
   const allowedUrl = deps.env.gitlabUrl;
 
   for (const sha of job.validateConfigAt) {
-    deps.background.run(
-      reportConfigValidation(octokit, repo, sha, allowedUrl).catch((error) => log.warn({ err: error, sha }, `could not validate ${CONFIG_FILE}`)),
-    );
+    deps.background.run(reportConfigValidation(octokit, repo, sha, allowedUrl), { what: `validate ${CONFIG_FILE} on ${sha.slice(0, 7)}`, log });
   }
   // Config comes from the default branch only: a push cannot redirect mirroring until merged.
   const [repository, config] = await Promise.all([
@@ -128,7 +129,10 @@ async function runMirrors(job: MirrorJob, deps: WorkerDeps, log: Logger, octokit
   if (config.kind === "invalid") {
     const output = invalidConfigOutput(config, ` on ${repository.defaultBranch}`);
     for (const target of job.reportTargets.filter((t) => !job.validateConfigAt.includes(t.sha))) {
-      deps.background.run(createCompletedCheckRun(octokit, repo, { name: "GitLab mirror", headSha: target.sha, conclusion: "failure", output }));
+      deps.background.run(createCompletedCheckRun(octokit, repo, { name: "GitLab mirror", headSha: target.sha, conclusion: "failure", output }), {
+        what: `report the invalid ${CONFIG_FILE} on ${target.sha.slice(0, 7)}`,
+        log,
+      });
     }
     log.warn({ problems: config.problems }, `invalid ${CONFIG_FILE} on the default branch`);
     return;
@@ -154,7 +158,7 @@ async function recordConfig(job: MirrorJob, deps: WorkerDeps, log: Logger, mirro
   if (!deps.index) return;
   try {
     const change = await deps.index.set({ installationId: job.installationId, owner: job.owner, repo: job.repo, mirrors });
-    if (deps.links && change.linked.length + change.unlinked.length > 0) deps.background.run(deps.links.recorded(change).catch((error) => log.warn({ err: error, change }, "could not check the GitLab hooks of a changed config")));
+    if (deps.links && change.linked.length + change.unlinked.length > 0) deps.background.run(deps.links.recorded(change), { what: "check the GitLab hooks of a changed config", log });
   } catch (error) {
     // The job goes on: it has its config; only routing of GitLab pushes waits for the next read.
     log.warn({ err: error }, "could not record the config in the mirror index");

@@ -30,14 +30,14 @@ describe("BackgroundTasks", () => {
     ]);
   });
 
-  it("logs a task started without a description too, and with a task's own logger when given one", async () => {
+  it("logs with the scope's repository, and with a task's own logger when given one", async () => {
     const { log, lines } = bufferLogger();
     const tasks = new BackgroundTasks(log);
-    tasks.scoped({ repo: "octo/one" }).run(Promise.reject(new Error("boom")));
+    tasks.scoped({ repo: "octo/one" }).run(Promise.reject(new Error("boom")), { what: "complete a check run" });
     tasks.run(Promise.reject(new Error("gone")), { what: "route a GitLab push", log: log.child({ delivery: "d-1" }) });
     await tasks.drain(); // one set: scoped tasks are drained with the others
     expect(lines.map((l) => [l.msg, l.repo, l.delivery, l.err.message])).toEqual([
-      ["could not finish a background task", "octo/one", undefined, "boom"],
+      ["could not complete a check run", "octo/one", undefined, "boom"],
       ["could not route a GitLab push", undefined, "d-1", "gone"],
     ]);
   });
