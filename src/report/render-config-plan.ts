@@ -241,7 +241,7 @@ function projectWords(project: ProjectState): string {
     case "exists":
       return `[${project.pathWithNamespace}](${project.webUrl}) exists (${project.visibility})`;
     case "would-create":
-      return `${project.path} does not exist yet: mirror-bot creates it (${project.visibility}) on the first sync (\`create: true\`)`;
+      return `${project.path} does not exist yet: mirror-bot creates it (${project.visibility}${project.visibility === "public" ? ", as the GitHub repository is" : ""}) on the first sync (\`create: true\`)`;
     case "missing":
       return `❌ ${project.message}.${project.advice ? ` ${project.advice}` : ""}`;
     case "unknown":

@@ -111,7 +111,7 @@ async function runMirrors(job: MirrorJob, deps: WorkerDeps, log: Logger, octokit
 
   for (const sha of job.validateConfigAt) {
     deps.background.run(
-      reportConfigValidation(octokit, repo, sha, allowedUrl).catch((error) => log.warn({ err: error, sha }, `could not validate ${CONFIG_FILE}`)),
+      reportConfigValidation(octokit, repo, sha, { env: deps.env, gitlab: deps.gitlab, agreed: deps.agreed, policy: deps.twoWay.policy, log }).catch((error) => log.warn({ err: error, sha }, `could not validate ${CONFIG_FILE}`)),
     );
   }
   // Config comes from the default branch only: a push cannot redirect mirroring until merged.
