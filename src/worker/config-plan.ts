@@ -12,7 +12,7 @@ import type { MirrorConfig } from "../config/schema.js";
 import { blockedByProtection } from "../diagnostics/protected-branches.js";
 import { diagnoseGitLabToken } from "../diagnostics/gitlab-token.js";
 import type { AppEnv } from "../env.js";
-import { MirrorError, toMirrorError } from "../errors.js";
+import { toMirrorError } from "../errors.js";
 import type { RepositoryInfo } from "../github/repository.js";
 import type { RepoRef } from "../github/types.js";
 import type { GitLabClient, GitLabProject, GitLabProtectedBranch } from "../gitlab/client.js";
@@ -79,9 +79,10 @@ async function planMirror(
   listGitHub: () => Promise<AdvertisedRefs>,
   tokens: TokenVerdicts,
 ): Promise<MirrorPlan> {
-  const { project, state } = await lookUpProject(deps.gitlab, mirror, repository);
+  const { project, state, rejected } = await lookUpProject(deps.gitlab, mirror, repository);
   const plan: MirrorPlan = { mirror, project: state, halves: [] };
-  const token = mirror.direction === "pull" ? tokens?.read : tokens?.write;
+  // A token GitLab rejects (401) can neither read nor push, whatever its scopes said.
+  const token = rejected ?? (mirror.direction === "pull" ? tokens?.read : tokens?.write);
   if (token) plan.token = token;
   if (state.kind === "missing" || state.kind === "unknown") return plan;
   const subject = state.kind === "exists" ? state.pathWithNamespace : state.path;
@@ -157,13 +158,16 @@ async function lookUpProject(
   gitlab: GitLabClient,
   mirror: Pick<MirrorConfig, "gitlab" | "create">,
   repository: Pick<RepositoryInfo, "private" | "visibility">,
-): Promise<{ project?: GitLabProject; state: ProjectState }> {
+): Promise<{ project?: GitLabProject; state: ProjectState; rejected?: Verdict }> {
   try {
     const project = await gitlab.showProject(mirror.gitlab);
     return { project, state: { kind: "exists", pathWithNamespace: project.pathWithNamespace, webUrl: project.webUrl, visibility: project.visibility } };
   } catch (caught) {
     const error = toMirrorError(caught);
-    if (!(error instanceof MirrorError) || error.code !== "gitlab_project_not_found") return { state: { kind: "unknown", message: error.userMessage } };
+    if (error.code === "gitlab_unauthorized") {
+      return { state: { kind: "unknown", message: error.userMessage }, rejected: { ok: false, message: error.userMessage, advice: error.advice } };
+    }
+    if (error.code !== "gitlab_project_not_found") return { state: { kind: "unknown", message: error.userMessage } };
     if (mirror.create && typeof mirror.gitlab === "string" && gitlab.createProject) {
       return { state: { kind: "would-create", path: mirror.gitlab, visibility: gitlabVisibilityFor(repository) } };
     }
