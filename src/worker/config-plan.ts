@@ -37,7 +37,6 @@ export interface PlanDeps {
 export type TokenVerdicts = { write: Verdict; read: Verdict } | undefined;
 
 export async function tokenVerdicts(deps: PlanDeps): Promise<TokenVerdicts> {
-  if (!deps.gitlab.tokenInfo) return undefined;
   try {
     const found = diagnoseGitLabToken(await deps.gitlab.tokenInfo()).filter((d) => d.level === "error");
     const verdict = (ignore: RegExp | null): Verdict => {
@@ -168,7 +167,7 @@ async function lookUpProject(
       return { state: { kind: "unknown", message: error.userMessage }, rejected: { ok: false, message: error.userMessage, advice: error.advice } };
     }
     if (error.code !== "gitlab_project_not_found") return { state: { kind: "unknown", message: error.userMessage } };
-    if (mirror.create && typeof mirror.gitlab === "string" && gitlab.createProject) {
+    if (mirror.create && typeof mirror.gitlab === "string") {
       return { state: { kind: "would-create", path: mirror.gitlab, visibility: gitlabVisibilityFor(repository) } };
     }
     const advice =
