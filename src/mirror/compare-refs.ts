@@ -66,7 +66,7 @@ async function advertisedRefs(git: SimpleGit, url: string, remote: "GitHub" | "G
 }
 
 /** One side's branches and tags (annotated tags peeled too), listed without a repository: nothing written. */
-export async function listRefs(endpoint: GitEndpoint, remote: "GitHub" | "GitLab", timeoutMs?: number): Promise<AdvertisedRefs> {
+export async function listRefs(endpoint: GitEndpoint, remote: "GitHub" | "GitLab", timeoutMs: number): Promise<AdvertisedRefs> {
   return advertisedRefs(createGit(os.tmpdir(), { timeoutMs, credentials: [endpoint] }), endpoint.url, remote);
 }
 

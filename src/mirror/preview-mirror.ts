@@ -23,7 +23,7 @@ export interface PreviewRequest {
   agreed: RefMap;
   twoWay: boolean;
   blockedBy?: (changes: RefChange[]) => BlockedRef[];
-  timeoutMs?: number;
+  timeoutMs: number;
 }
 
 export interface MirrorPreview extends RefPreview {

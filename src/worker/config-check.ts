@@ -10,7 +10,6 @@ import { toCheckRunAnnotations } from "../config/annotations.js";
 import type { MirrorFile } from "../config/schema.js";
 import { createCompletedCheckRun, type CheckRunAnnotation, type CheckRunOutput } from "../github/check-runs.js";
 import { getRepository, installationToken, readFile, type RepositoryInfo } from "../github/repository.js";
-import { registerSecret } from "../secrets.js";
 import { renderConfigPlan, REPOS_PLANNED, type RepoPlan, type TemplatePlan } from "../report/render-config-plan.js";
 import { planRepository, tokenVerdicts, type PlanDeps } from "./config-plan.js";
 import { checkableTemplate, expandTemplate, ORG_CONFIG_REPO, showPlaceholders, templateProblems, usesOrgConfig } from "../config/org-config.js";
@@ -138,7 +137,6 @@ export async function reportConfigValidation(octokit: GitHubClient, repo: RepoRe
 async function planOwnConfig(octokit: GitHubClient, repo: RepoRef, config: MirrorFile, deps: ConfigCheckDeps): Promise<RepoPlan> {
   if (config.mirrors.length === 0) return { repo: `${repo.owner}/${repo.repo}`, mirrors: [] };
   const [repository, token, tokens] = await Promise.all([getRepository(octokit, repo), installationToken(octokit), tokenVerdicts(deps)]);
-  registerSecret(token);
   return planRepository(deps, repo, repository, config.mirrors, token, tokens);
 }
 
@@ -157,8 +155,7 @@ async function planTemplate(octokit: GitHubClient, owner: string, text: string, 
   const repos: RepoPlan[] = [];
   if (planned.length > 0) {
     const [token, tokens] = await Promise.all([installationToken(octokit), tokenVerdicts(deps)]);
-    registerSecret(token);
-    for (const r of planned) {
+      for (const r of planned) {
       const ref = { owner: r.owner.login, repo: r.name };
       const reading = readConfigText(expandTemplate(text, ref), deps.env.gitlabUrl);
       const mirrors = reading.kind === "valid" ? reading.config.mirrors : [];
