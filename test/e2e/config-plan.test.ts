@@ -12,7 +12,7 @@ let counter = 0;
 
 beforeAll(async () => {
   // The operator allows only the `group` namespace: a project elsewhere is outside the policy.
-  e2e = await startE2E({ MIRROR_GITLAB_NAMESPACES: "group" });
+  e2e = await startE2E({ MIRROR_GITLAB_NAMESPACES: "group", LOG_LEVEL: "debug" }); // quiet() reads the debug lines of finished jobs
 });
 
 afterAll(async () => {
