@@ -7,7 +7,7 @@ import os from "node:os";
 import type { SimpleGit } from "simple-git";
 import { classifyGitError } from "./classify-git-error.js";
 import { createGit } from "./git.js";
-import { parseLsRemote } from "./git-output.js";
+import { parseLsRemote, type AdvertisedRefs } from "./git-output.js";
 import { isSafeRefName } from "./ref-names.js";
 import type { GitEndpoint, RefMap } from "./types.js";
 
@@ -54,11 +54,20 @@ export async function compareRefs(req: CompareRequest): Promise<RefComparison> {
 }
 
 async function listRemote(git: SimpleGit, url: string, remote: "GitHub" | "GitLab"): Promise<RefMap> {
+  return (await advertisedRefs(git, url, remote)).refs;
+}
+
+async function advertisedRefs(git: SimpleGit, url: string, remote: "GitHub" | "GitLab"): Promise<AdvertisedRefs> {
   try {
-    return parseLsRemote(await git.raw(["ls-remote", "--heads", "--tags", url])).refs;
+    return parseLsRemote(await git.raw(["ls-remote", "--heads", "--tags", url]));
   } catch (error) {
     throw classifyGitError(error, { operation: "ls-remote", remote });
   }
+}
+
+/** One side's branches and tags (annotated tags peeled too), listed without a repository: nothing written. */
+export async function listRefs(endpoint: GitEndpoint, remote: "GitHub" | "GitLab", timeoutMs: number): Promise<AdvertisedRefs> {
+  return advertisedRefs(createGit(os.tmpdir(), { timeoutMs, credentials: [endpoint] }), endpoint.url, remote);
 }
 
 /**

@@ -1,14 +1,17 @@
 /**
  * Validates a `.mirror.yml` that a push changed, on that commit, so errors show in the pull
  * request diff as annotations on the exact line. Also checks what only the app can know:
- * that each named GitLab instance is one this app may talk to. The `.github` repository's file
- * is the org-wide template (config/org-config.ts) and is validated as one.
+ * that each named GitLab instance is one this app may talk to. A valid file's check run is the
+ * plan of what merging it would do (config-plan.ts), worked out without writing anything. The
+ * `.github` repository's file is the org-wide template (config/org-config.ts) and is validated as one.
  */
 import { parseMirrorFile } from "../config/parse-mirror-file.js";
 import { toCheckRunAnnotations } from "../config/annotations.js";
 import type { MirrorFile } from "../config/schema.js";
 import { createCompletedCheckRun, type CheckRunAnnotation, type CheckRunOutput } from "../github/check-runs.js";
-import { readFile } from "../github/repository.js";
+import { getRepository, installationToken, readFile, type RepositoryInfo } from "../github/repository.js";
+import { renderConfigPlan, REPOS_PLANNED, type RepoPlan, type TemplatePlan } from "../report/render-config-plan.js";
+import { planRepository, tokenVerdicts, type PlanDeps } from "./config-plan.js";
 import { checkableTemplate, expandTemplate, ORG_CONFIG_REPO, showPlaceholders, templateProblems, usesOrgConfig } from "../config/org-config.js";
 import type { GitHubClient, RepoRef } from "../github/types.js";
 
@@ -98,12 +101,21 @@ export function invalidConfigOutput(reading: Extract<ConfigReading, { kind: "inv
   };
 }
 
-/** The check run on a commit that changed `.mirror.yml`: the `.github` repository's is the org-wide template. */
-export async function reportConfigValidation(octokit: GitHubClient, repo: RepoRef, sha: string, allowedGitLabUrl: string): Promise<void> {
+/** What the config check needs beyond GitHub: what the plan asks (config-plan.ts) and the allowed GitLab instance. */
+export type ConfigCheckDeps = PlanDeps & { env: PlanDeps["env"] & { gitlabUrl: string } };
+
+/**
+ * The check run on a commit that changed `.mirror.yml`: invalid → `failure`; valid → the plan of
+ * what merging it would do (config-plan.ts), computed without writing anything. The `.github`
+ * repository's file is the org-wide template: planned for the repositories it applies to.
+ */
+export async function reportConfigValidation(octokit: GitHubClient, repo: RepoRef, sha: string, deps: ConfigCheckDeps): Promise<void> {
+  const allowedGitLabUrl = deps.env.gitlabUrl;
   const template = !usesOrgConfig(repo.repo);
   let reading: ConfigReading;
+  let text: string | null = null;
   if (template) {
-    const text = await readFile(octokit, repo, CONFIG_FILE, sha);
+    text = await readFile(octokit, repo, CONFIG_FILE, sha);
     reading = text === null ? { kind: "absent" } : readTemplateText(text, allowedGitLabUrl);
   } else {
     reading = await loadConfig(octokit, repo, sha, allowedGitLabUrl);
@@ -113,38 +125,57 @@ export async function reportConfigValidation(octokit: GitHubClient, repo: RepoRe
     await createCompletedCheckRun(octokit, repo, { name: CONFIG_CHECK_NAME, headSha: sha, conclusion: "failure", output: invalidConfigOutput(reading, "") });
     return;
   }
-  const output = template ? validTemplateOutput(reading.config, repo.owner) : validConfigOutput(reading.config);
-  await createCompletedCheckRun(octokit, repo, { name: CONFIG_CHECK_NAME, headSha: sha, conclusion: "success", output });
+  const mirrorCount = reading.config.mirrors.length;
+  const plan =
+    template && text !== null
+      ? { ...(await planTemplate(octokit, repo.owner, text, deps, templateLines(reading.config))), mirrorCount }
+      : { repos: [await planOwnConfig(octokit, repo, reading.config, deps)], mirrorCount };
+  const { conclusion, output } = renderConfigPlan(plan);
+  await createCompletedCheckRun(octokit, repo, { name: CONFIG_CHECK_NAME, headSha: sha, conclusion, output });
 }
 
-function mirrorLines(config: MirrorFile): string[] {
-  const lines = config.mirrors.map(
+async function planOwnConfig(octokit: GitHubClient, repo: RepoRef, config: MirrorFile, deps: ConfigCheckDeps): Promise<RepoPlan> {
+  if (config.mirrors.length === 0) return { repo: `${repo.owner}/${repo.repo}`, mirrors: [] };
+  const [repository, token, tokens] = await Promise.all([getRepository(octokit, repo), installationToken(octokit), tokenVerdicts(deps)]);
+  return planRepository(deps, repo, repository, config.mirrors, token, tokens);
+}
+
+/**
+ * The org-wide template, planned for the owner's repositories that have no `.mirror.yml` of
+ * their own (the first REPOS_PLANNED; the rest are counted). Each is read as the sync would read it.
+ */
+async function planTemplate(octokit: GitHubClient, owner: string, text: string, deps: ConfigCheckDeps, mirrors: string[]): Promise<{ repos: RepoPlan[]; template: TemplatePlan }> {
+  const listed = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
+  const candidates = listed
+    .filter((r) => r.owner.login.toLowerCase() === owner.toLowerCase() && !r.archived && usesOrgConfig(r.name))
+    .sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : 1));
+  const own = await inBatches(candidates, 4, (r) => readFile(octokit, { owner: r.owner.login, repo: r.name }, CONFIG_FILE));
+  const covered = candidates.filter((_, i) => own[i] === null);
+  const planned = covered.slice(0, REPOS_PLANNED);
+  const repos: RepoPlan[] = [];
+  if (planned.length > 0) {
+    const [token, tokens] = await Promise.all([installationToken(octokit), tokenVerdicts(deps)]);
+      for (const r of planned) {
+      const ref = { owner: r.owner.login, repo: r.name };
+      const reading = readConfigText(expandTemplate(text, ref), deps.env.gitlabUrl);
+      const mirrors = reading.kind === "valid" ? reading.config.mirrors : [];
+      const repository = { cloneUrl: r.clone_url, private: r.private, visibility: (r.visibility as RepositoryInfo["visibility"] | undefined) ?? (r.private ? "private" : "public") };
+      repos.push(await planRepository(deps, ref, repository, mirrors, token, tokens));
+    }
+  }
+  return { repos, template: { owner, moreRepos: covered.length - planned.length, mirrors } };
+}
+
+/** The template's mirrors as written (`{repo}`, `{owner}`), one line each. */
+function templateLines(config: MirrorFile): string[] {
+  return config.mirrors.map(
     (m) =>
-      `- \`${m.gitlab}\`: ${m.direction}, branches ${m.branches ? m.branches.join(", ") : "all"}, tags ${Array.isArray(m.tags) ? m.tags.join(", ") : m.tags}, prune ${m.prune}, force ${m.force}`,
+      showPlaceholders(`\`${m.gitlab}\`: ${m.direction}, branches ${m.branches ? m.branches.join(", ") : "all"}, tags ${Array.isArray(m.tags) ? m.tags.join(", ") : m.tags}, prune ${m.prune}, force ${m.force}`),
   );
-  return lines.length ? lines : ["- nothing (no mirrors)"];
 }
 
-function validConfigOutput(config: MirrorFile): CheckRunOutput {
-  const count = config.mirrors.length;
-  return {
-    title: count === 0 ? `${CONFIG_FILE} is valid: mirroring is off (mirrors: [])` : `${CONFIG_FILE} is valid: ${count} mirror(s)`,
-    summary: ["This is what mirror-bot will do once this file is on the default branch:", "", ...mirrorLines(config)].join("\n"),
-  };
-}
-
-function validTemplateOutput(config: MirrorFile, owner: string): CheckRunOutput {
-  const count = config.mirrors.length;
-  const covered = `each repository of ${owner} without its own ${CONFIG_FILE}`;
-  return {
-    title:
-      count === 0
-        ? `${CONFIG_FILE} is a valid org-wide template: mirroring is off for ${covered} (mirrors: [])`
-        : `${CONFIG_FILE} is a valid org-wide template: ${count} mirror${count === 1 ? "" : "s"} for ${covered}`,
-    summary: [
-      `This is what mirror-bot will do for ${covered} once this file is on the default branch, with \`{repo}\` and \`{owner}\` filled in with that repository's names. The ${ORG_CONFIG_REPO} repository itself is not mirrored by it.`,
-      "",
-      ...mirrorLines(config).map(showPlaceholders),
-    ].join("\n"),
-  };
+async function inBatches<T, R>(items: T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += size) results.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
+  return results;
 }

@@ -113,7 +113,8 @@ async function runMirrors(job: MirrorJob, deps: WorkerDeps, log: Logger, octokit
   const allowedUrl = deps.env.gitlabUrl;
 
   for (const sha of job.validateConfigAt) {
-    deps.background.run(reportConfigValidation(octokit, repo, sha, allowedUrl), { what: `validate ${CONFIG_FILE} on ${sha.slice(0, 7)}`, log });
+    const planDeps = { env: deps.env, gitlab: deps.gitlab, agreed: deps.agreed, policy: deps.twoWay.policy, log };
+    deps.background.run(reportConfigValidation(octokit, repo, sha, planDeps), { what: `validate ${CONFIG_FILE} on ${sha.slice(0, 7)}`, log });
   }
   // Config comes from the default branch only: a push cannot redirect mirroring until merged.
   const [repository, config] = await Promise.all([
