@@ -75,12 +75,7 @@ export function mirrorCheckRuns(sandbox: Sandbox, repos: Array<{ repo: string; p
  * the newest pushed commit of each job gets one). A timeout is reported, not thrown: the run goes
  * on and the report says what was missing.
  */
-export async function waitForCheckRuns(
-  sandbox: Sandbox,
-  repos: Array<{ repo: string; project: string }>,
-  expected: number,
-  timeoutMs: number,
-): Promise<CheckRunSummary> {
+export async function waitForCheckRuns(sandbox: Sandbox, repos: Array<{ repo: string; project: string }>, expected: number, timeoutMs: number): Promise<CheckRunSummary> {
   const done = (runs: CheckRunRecord[]) => runs.length >= expected && runs.every((run) => run.status === "completed");
   let timedOut = false;
   await waitFor(() => done(mirrorCheckRuns(sandbox, repos)), { timeoutMs, intervalMs: 250, what: `${expected} completed mirror check runs` }).catch(() => {

@@ -85,7 +85,11 @@ export async function runBench(options: BenchOptions, log: (message: string) => 
     log(`latency: sizes ${options.latency.sizes.join(", ")}; ${options.latency.iterations} iterations each`);
     const memory = sampleMemory(app.pid, 250);
     const latency = await runLatency(ctx, options.latency);
-    const latencyJobs = await waitForJobs(app, latency.sizes.flatMap((s) => s.deliveryIds), options.checkRunTimeoutMs);
+    const latencyJobs = await waitForJobs(
+      app,
+      latency.sizes.flatMap((s) => s.deliveryIds),
+      options.checkRunTimeoutMs,
+    );
     const { doneAt: _doneAt, ...latencyChecks } = await waitForCheckRuns(sandbox, latency.pairs, latencyJobs.length, options.checkRunTimeoutMs);
     const latencyMemory = await memory.stop();
     await app.stop();
@@ -168,8 +172,5 @@ async function quiet(sandbox: Sandbox): Promise<void> {
 }
 
 function sandboxErrors(sandbox: Sandbox): string[] {
-  return [
-    ...sandbox.github.errors.map((e) => `fake GitHub handler error: ${e.message}`),
-    ...sandbox.gitlab.errors.map((e) => `fake GitLab handler error: ${e.message}`),
-  ];
+  return [...sandbox.github.errors.map((e) => `fake GitHub handler error: ${e.message}`), ...sandbox.gitlab.errors.map((e) => `fake GitLab handler error: ${e.message}`)];
 }

@@ -148,7 +148,11 @@ export async function runBurst(ctx: BenchContext, options: BurstOptions, prepare
   const mirroringLoop = await scrapeEventLoopDelay(ctx.app, ctx.adminToken);
   const observedVia = arrivals.close();
 
-  const jobs = await waitForJobs(ctx.app, deliveries.map((d) => d.id), options.mirrorTimeoutMs).catch((error: Error) => {
+  const jobs = await waitForJobs(
+    ctx.app,
+    deliveries.map((d) => d.id),
+    options.mirrorTimeoutMs,
+  ).catch((error: Error) => {
     problems.push(error.message);
     return [];
   });

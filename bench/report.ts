@@ -37,7 +37,11 @@ const LATENCY_HEAD = ["history", "(a) mirror-bot", "(b) fetch + push", "(c) clon
 
 function textTable(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
   return [line(head), ...rows.map(line)].join("\n");
 }
 
@@ -53,7 +57,10 @@ function burstRows(r: BenchResults): string[][] {
   const b = r.burst;
   if (!b) return [];
   return [
-    ["deliveries", `${b.deliveries} over ${b.repos} repositories, ${b.inFlight} in flight; all answered in ${formatMs(b.sendMs)} (${Math.round(b.deliveries / (b.sendMs / 1000))}/s)`],
+    [
+      "deliveries",
+      `${b.deliveries} over ${b.repos} repositories, ${b.inFlight} in flight; all answered in ${formatMs(b.sendMs)} (${Math.round(b.deliveries / (b.sendMs / 1000))}/s)`,
+    ],
     ["webhook answer (p50 / p99 / max)", `${formatMs(b.webhook.p50)} / ${formatMs(b.webhook.p99)} / ${formatMs(b.webhook.max)}`],
     ...(b.webhookByConnection
       ? [
@@ -62,10 +69,19 @@ function burstRows(r: BenchResults): string[][] {
         ]
       : []),
     ["webhook answer p50 by tenth of the burst", b.webhookByTenth.map((t) => `${round(t.p50, 0)}`).join(" · ") + " ms"],
-    ["slowest answers (ms; sent at +ms)", b.slowest.slice(0, 5).map((d) => `${round(d.webhookMs, 0)} (+${round(d.sentAfterMs, 0)})`).join(", ")],
+    [
+      "slowest answers (ms; sent at +ms)",
+      b.slowest
+        .slice(0, 5)
+        .map((d) => `${round(d.webhookMs, 0)} (+${round(d.sentAfterMs, 0)})`)
+        .join(", "),
+    ],
     ["app event-loop delay while sending (p99 / max)", loopDelay(b.eventLoop.sending)],
     ["sender thread's event-loop delay while sending (p99 / max)", loopDelay(b.senderEventLoop)],
-    ["delivery → commit on GitLab (p50 / p99 / max)", `${formatMs(b.endToEnd.p50)} / ${formatMs(b.endToEnd.p99)} / ${formatMs(b.endToEnd.max)} (${b.endToEnd.reachedBeforeSent} already there when sent)`],
+    [
+      "delivery → commit on GitLab (p50 / p99 / max)",
+      `${formatMs(b.endToEnd.p50)} / ${formatMs(b.endToEnd.p99)} / ${formatMs(b.endToEnd.max)} (${b.endToEnd.reachedBeforeSent} already there when sent)`,
+    ],
     ["every GitLab ref right after", formatMs(b.allMirroredMs)],
     ["app event-loop delay until all mirrored (p99 / max)", loopDelay(b.eventLoop.mirroring)],
     ["sync jobs / git pushes to GitLab", `${b.jobs} / ${b.gitPushes}`],
@@ -102,7 +118,10 @@ export function renderText(r: BenchResults, targets: Target[]): string {
     textTable(["", ""], burstRows(r)).split("\n").slice(1).join("\n"),
     "",
     "Targets",
-    textTable(["target", "bound", "value", "verdict"], targetRows(targets).map((row) => row.map((c) => c.replace(/\*\*/g, "")))),
+    textTable(
+      ["target", "bound", "value", "verdict"],
+      targetRows(targets).map((row) => row.map((c) => c.replace(/\*\*/g, ""))),
+    ),
     "",
     r.problems.length === 0 ? "correctness: everything mirrored right, no failed check run" : `PROBLEMS:\n  ${r.problems.join("\n  ")}`,
   ];
@@ -181,7 +200,9 @@ export function renderMarkdown(r: BenchResults, targets: Target[]): string {
   const b = r.burst;
   const met = targets.filter((t) => t.met).length;
   const sizes = r.latency.sizes;
-  const cRuns = Object.entries(r.settings.actionsIterations).map(([n, k]) => `${k} at ${sizeLabel(Number(n))}`).join(", ");
+  const cRuns = Object.entries(r.settings.actionsIterations)
+    .map(([n, k]) => `${k} at ${sizeLabel(Number(n))}`)
+    .join(", ");
   return `# Benchmarks
 
 mirror-bot's claim is that a mirror costs what the change costs, not what the repository costs:
@@ -237,7 +258,9 @@ ${r.observedVia.poll} only by the poll. The same observer ends (a), (b) and (c).
 **Initial sync** of the ${sizeLabel(i.commits)}-commit repository: mirror-bot's first mirror of it (webhook →
 GitLab ref, one run) against \`clone --mirror\` + \`push --mirror\` (the (c) runs at that size).
 
-**Burst.** ${b ? `${b.repos} repositories, each with ${r.settings.burst.commitsPerRepo} commits already pushed to GitHub one push at a time;
+**Burst.** ${
+    b
+      ? `${b.repos} repositories, each with ${r.settings.burst.commitsPerRepo} commits already pushed to GitHub one push at a time;
 then one signed push delivery per commit (${b.deliveries} in all), sent as fast as ${b.inFlight} connections allow,
 interleaved across repositories (every repository's first commit, then every second commit, ...),
 to a freshly started app (so its peak memory is the burst's). The app is started before the
@@ -246,7 +269,9 @@ mirror them before the first delivery; and one push to another repository is mir
 the burst meets a running app rather than a cold process. Deliveries are signed and sent from a
 thread of their own (\`bench/burst-sender.ts\`), so the fakes' work on the bench's main thread
 does not delay reading the answers, over keep-alive connections: the first ${b.inFlight} each open
-one, so their answer time includes the app accepting it.` : "not run."} Measured: the webhook answer time;
+one, so their answer time includes the app accepting it.`
+      : "not run."
+  } Measured: the webhook answer time;
 end to end, from a delivery being sent to its commit (or a descendant) being on GitLab (a
 delivery whose commit was already there when it was sent counts 0); the sync jobs the app ran and
 the git pushes GitLab received (coalescing); how long until every check run was completed; and the

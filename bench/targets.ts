@@ -53,7 +53,13 @@ export function evaluateTargets(results: BenchResults): Target[] {
   const burst = results.burst;
   if (burst) {
     const wrong = (burst.refsRight ? 0 : 1) + burst.endToEnd.missing + burst.webhook.non200;
-    targets.push({ name: "burst: every GitLab ref right, every delivery answered 200", bound: "0 wrong", value: wrong, shown: `${wrong} wrong`, met: wrong === 0 && burst.problems.length === 0 });
+    targets.push({
+      name: "burst: every GitLab ref right, every delivery answered 200",
+      bound: "0 wrong",
+      value: wrong,
+      shown: `${wrong} wrong`,
+      met: wrong === 0 && burst.problems.length === 0,
+    });
     const failed = burst.checkRuns.failed + (burst.checkRuns.timedOut ? 1 : 0);
     targets.push({ name: "burst: failed or unfinished check runs", bound: "0", value: failed, shown: String(failed), met: failed === 0 });
     targets.push(below("burst: webhook response p99", burst.webhook.p99, 100, " ms"));

@@ -42,8 +42,7 @@ function requestMark(ctx: BenchContext, repo: string, project: string): () => { 
   const { github, gitlab } = ctx.sandbox;
   github.resetRequests();
   gitlab.resetRequests();
-  const ours = (r: LoggedRequest) =>
-    [`/${repo}.git/`, `/repos/${repo}/`, `/${project}.git/`, `/projects/${encodeURIComponent(project)}`].some((part) => r.path.includes(part));
+  const ours = (r: LoggedRequest) => [`/${repo}.git/`, `/repos/${repo}/`, `/${project}.git/`, `/projects/${encodeURIComponent(project)}`].some((part) => r.path.includes(part));
   return () => {
     const taken = { github: github.requests.filter(ours), gitlab: gitlab.requests.filter(ours) };
     github.resetRequests();
@@ -73,10 +72,7 @@ export function timeMirror(ctx: BenchContext, pair: LinkedRepo, push: { before: 
     await new Promise((resolve) => setImmediate(resolve));
     const startWall = Date.now();
     const started = performance.now();
-    const [answer, seen] = await Promise.all([
-      deliver(ctx.sandbox, ctx.app, payload, deliveryId),
-      watcher.until((sha) => sha === push.after, timeoutMs),
-    ]);
+    const [answer, seen] = await Promise.all([deliver(ctx.sandbox, ctx.app, payload, deliveryId), watcher.until((sha) => sha === push.after, timeoutMs)]);
     if (answer.status !== 200) throw new Error(`the app answered ${answer.status} to a push delivery: ${answer.body}`);
     const ms = seen.at - started;
     return { ms, webhookMs: answer.ms, deliveryId, timeline: mirrorTimeline(startWall, { ...requests(), webhookMs: answer.ms, refMovedMs: ms }) };

@@ -167,7 +167,10 @@ export async function startApp(env: Record<string, string>, options: StartAppOpt
         const listener = (line: string) => {
           if (matches(line)) done(() => resolve(line));
         };
-        const timer = setTimeout(() => done(() => reject(new Error(`Timed out after ${timeoutMs} ms waiting for a log line matching ${String(predicate)}\n--- app output ---\n${tail()}`))), timeoutMs);
+        const timer = setTimeout(
+          () => done(() => reject(new Error(`Timed out after ${timeoutMs} ms waiting for a log line matching ${String(predicate)}\n--- app output ---\n${tail()}`))),
+          timeoutMs,
+        );
         listeners.add(listener);
         void exited.then((code) => done(() => reject(new Error(`app exited (${code}) before logging a line matching ${String(predicate)}\n--- app output ---\n${tail()}`))));
       });

@@ -28,10 +28,10 @@ async function main(): Promise<void> {
 
     await waitFor(async () => (await sandbox.gitlab.refs(project)).get("refs/heads/main") === push.after, { timeoutMs: 30_000, what: "the mirror to GitLab" });
     console.log(`  GitLab has main at ${push.after.slice(0, 7)} ${Date.now() - started} ms after the webhook`);
-    const check = await waitFor(
-      () => sandbox.github.checkRuns(fullName).find((r) => r.head_sha === push.after && r.status === "completed"),
-      { timeoutMs: 30_000, what: "the check run" },
-    );
+    const check = await waitFor(() => sandbox.github.checkRuns(fullName).find((r) => r.head_sha === push.after && r.status === "completed"), {
+      timeoutMs: 30_000,
+      what: "the check run",
+    });
     say(`Check run on ${push.after.slice(0, 7)}: "${check.name}" → ${check.conclusion}`);
     console.log(`  title:   ${check.output.title}\n  summary: ${check.output.summary}\n${(check.output.text ?? "").replace(/^/gm, "  ")}`);
 
@@ -46,10 +46,10 @@ async function main(): Promise<void> {
     await sandbox.gitlab.commitAndPush(project, { branch: "main", files: { "gitlab-only.txt": "made on GitLab\n" }, message: "Hotfix on GitLab" });
     const next = await sandbox.github.commitAndPush(fullName, { branch: "main", files: { "hello.txt": "hello again\n" }, message: "Say hello again" });
     await sandbox.github.deliver(app.webhookUrl, "push", sandbox.github.pushEvent(fullName, next));
-    const refused = await waitFor(
-      () => sandbox.github.checkRuns(fullName).find((r) => r.head_sha === next.after && r.status === "completed"),
-      { timeoutMs: 30_000, what: "the divergence report" },
-    );
+    const refused = await waitFor(() => sandbox.github.checkRuns(fullName).find((r) => r.head_sha === next.after && r.status === "completed"), {
+      timeoutMs: 30_000,
+      what: "the divergence report",
+    });
     console.log(`  "${refused.name}" → ${refused.conclusion}\n  title: ${refused.output.title}\n\n${(refused.output.summary ?? "").replace(/^/gm, "  ")}`);
     say("Nothing was overwritten on GitLab. Done.");
   } finally {

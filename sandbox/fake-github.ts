@@ -79,7 +79,10 @@ export class FakeGitHub {
   #server!: FakeServer;
   #ctx!: GitHubContext;
 
-  private constructor(options: FakeGitHubOptions, readonly keys: AppKeys) {
+  private constructor(
+    options: FakeGitHubOptions,
+    readonly keys: AppKeys,
+  ) {
     this.#root = options.root;
     this.#workRoot = options.workRoot ?? `${options.root}-work`;
     this.appId = options.appId ?? 13_370;
@@ -364,7 +367,11 @@ export class FakeGitHub {
 
   /** An `installation_repositories` webhook payload: `added` or `removed` these repositories. */
   installationRepositoriesEvent(action: "added" | "removed", fullNames: string[]): Record<string, unknown> {
-    return buildInstallationRepositoriesEvent(this.#ctx.state, action, fullNames.map((n) => this.#repo(n)));
+    return buildInstallationRepositoriesEvent(
+      this.#ctx.state,
+      action,
+      fullNames.map((n) => this.#repo(n)),
+    );
   }
 
   /** Take a repository out of the installation (its tokens get 404 for it), or put it back. */

@@ -73,8 +73,7 @@ export class FakeGitLab {
         const project = this.#state.findProject(repoPath);
         return wantsPushHooks(project) ? project.bareDir : undefined;
       },
-      onPush: (repoPath, changes, refs) =>
-        deliverPushHooks(this.#state, this.#project(repoPath), changes, refs, this.hookDeliveries, this.url),
+      onPush: (repoPath, changes, refs) => deliverPushHooks(this.#state, this.#project(repoPath), changes, refs, this.hookDeliveries, this.url),
       onError: (error) => this.#server.errors.push(error),
     });
   }
@@ -144,7 +143,10 @@ export class FakeGitLab {
   }
 
   /** Register another personal access token, e.g. `addToken("t", { scopes: ["read_api"] })`. */
-  addToken(token: string, { scopes, expiresAt = null, name = "sandbox", revoked = false }: { scopes: string[]; expiresAt?: string | null; name?: string; revoked?: boolean }): void {
+  addToken(
+    token: string,
+    { scopes, expiresAt = null, name = "sandbox", revoked = false }: { scopes: string[]; expiresAt?: string | null; name?: string; revoked?: boolean },
+  ): void {
     this.#state.tokens.set(token, {
       id: this.#state.nextId("token"),
       name,
@@ -162,7 +164,17 @@ export class FakeGitLab {
   }
 
   /** Create a project at `group/sub/name` (groups are created as needed). */
-  async createProject({ path: fullPath, visibility = "private", defaultBranch = "main", name }: { path: string; visibility?: ProjectRecord["visibility"]; defaultBranch?: string; name?: string }): Promise<CreatedProject> {
+  async createProject({
+    path: fullPath,
+    visibility = "private",
+    defaultBranch = "main",
+    name,
+  }: {
+    path: string;
+    visibility?: ProjectRecord["visibility"];
+    defaultBranch?: string;
+    name?: string;
+  }): Promise<CreatedProject> {
     const parts = fullPath.split("/");
     if (parts.length < 2) throw new Error(`project path needs a namespace: ${fullPath}`);
     const namespace = ensureNamespace(this.#state, parts.slice(0, -1).join("/"));
@@ -283,6 +295,15 @@ export class FakeGitLab {
 }
 
 function statusText(status: number): string {
-  const texts: Record<number, string> = { 400: "Bad Request", 403: "Forbidden", 409: "Conflict", 422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable" };
+  const texts: Record<number, string> = {
+    400: "Bad Request",
+    403: "Forbidden",
+    409: "Conflict",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+  };
   return texts[status] ?? "Error";
 }

@@ -58,10 +58,7 @@ export function createGitHttpHandler(options: GitHttpOptions) {
       res.writeHead(400).end("bad repository path");
       return true;
     }
-    const service =
-      url.searchParams.get("service") === "git-receive-pack" || match[2] === "/git-receive-pack"
-        ? "receive-pack"
-        : "upload-pack";
+    const service = url.searchParams.get("service") === "git-receive-pack" || match[2] === "/git-receive-pack" ? "receive-pack" : "upload-pack";
     const request: GitRequest = { repoPath, service, ...parseBasicAuth(req.headers.authorization) };
     if (options.authorize && !options.authorize(request)) {
       const status = request.password === undefined ? 401 : 403;
@@ -128,7 +125,12 @@ function spawnBackend(options: GitHttpOptions, req: IncomingMessage, res: Server
         ...(rejections ? { GIT_SANDBOX_REJECTIONS: rejections } : {}),
         // Allow pushes over HTTP without a web server's auth layer (and run the fake's hooks).
         GIT_CONFIG_COUNT: String(config.length),
-        ...Object.fromEntries(config.flatMap(([key, value], i) => [[`GIT_CONFIG_KEY_${i}`, key], [`GIT_CONFIG_VALUE_${i}`, value]])),
+        ...Object.fromEntries(
+          config.flatMap(([key, value], i) => [
+            [`GIT_CONFIG_KEY_${i}`, key],
+            [`GIT_CONFIG_VALUE_${i}`, value],
+          ]),
+        ),
       },
       stdio: ["pipe", "pipe", "pipe"],
     });

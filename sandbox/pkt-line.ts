@@ -23,9 +23,7 @@ function parsePackets(data: Buffer): Packet[] {
 }
 
 function encode(packets: Packet[]): Buffer {
-  return Buffer.concat(
-    packets.map((p) => (p === "flush" ? Buffer.from("0000") : Buffer.concat([Buffer.from((p.length + 4).toString(16).padStart(4, "0")), p]))),
-  );
+  return Buffer.concat(packets.map((p) => (p === "flush" ? Buffer.from("0000") : Buffer.concat([Buffer.from((p.length + 4).toString(16).padStart(4, "0")), p]))));
 }
 
 /** Rewrites report lines `ng <ref> …` for each ref in `reasons` to `ng <ref> <reason>`. */

@@ -77,10 +77,10 @@ export class WorkRepo {
       await mkdir(this.gitDir, { recursive: true });
       await initBare(this.gitDir, this.defaultBranch);
     }
-    await git(
-      ["fetch", "--quiet", "--prune", "--force", "--no-tags", this.remoteUrl, "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/remotes/origin-tags/*"],
-      { cwd: this.gitDir, env: this.#auth(token) },
-    );
+    await git(["fetch", "--quiet", "--prune", "--force", "--no-tags", this.remoteUrl, "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/remotes/origin-tags/*"], {
+      cwd: this.gitDir,
+      env: this.#auth(token),
+    });
     const remote = new Map<string, string>();
     for (const [name, sha] of await listRefs(this.gitDir)) {
       if (name.startsWith("refs/remotes/origin/")) remote.set(`refs/heads/${name.slice(20)}`, sha);
@@ -169,10 +169,10 @@ export class WorkRepo {
  */
 export async function describeCommits(gitDir: string, shas: string[]): Promise<CommitDetails[]> {
   if (shas.length === 0) return [];
-  const out = await git(
-    ["log", "--stdin", "--no-walk=unsorted", "--no-renames", "--name-status", "-z", "--format=%x1e%H%x1f%T%x1f%P%x1f%an%x1f%ae%x1f%at%x1f%B%x1f"],
-    { cwd: gitDir, input: shas.join("\n") + "\n" },
-  );
+  const out = await git(["log", "--stdin", "--no-walk=unsorted", "--no-renames", "--name-status", "-z", "--format=%x1e%H%x1f%T%x1f%P%x1f%an%x1f%ae%x1f%at%x1f%B%x1f"], {
+    cwd: gitDir,
+    input: shas.join("\n") + "\n",
+  });
   return out
     .split("\x1e")
     .filter(Boolean)
@@ -191,7 +191,11 @@ export async function describeCommits(gitDir: string, shas: string[]): Promise<C
         modified: [],
       };
       // After the header: NUL, newline, then "status NUL path NUL" pairs.
-      const fields = record.slice(headerEnd + 1).replace(/^[\0\n]+/, "").split("\0").filter(Boolean);
+      const fields = record
+        .slice(headerEnd + 1)
+        .replace(/^[\0\n]+/, "")
+        .split("\0")
+        .filter(Boolean);
       for (let i = 0; i + 1 < fields.length; i += 2) {
         const list = fields[i] === "A" ? commit.added : fields[i] === "D" ? commit.removed : commit.modified;
         list.push(fields[i + 1]!);

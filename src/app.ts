@@ -145,7 +145,9 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
     );
     // Each job's background tasks (its reports) log their failures with its repository.
     const forJob = (job: { owner: string; repo: string }) => ({ ...worker, background: deps.background.scoped({ repo: `${job.owner}/${job.repo}` }) });
-    deps.queue.start((job) => (job.drop ? dropRepository(job, { env: deps.env, index: deps.index, agreed: deps.agreed, status: status?.store, log: app.log }) : runMirrorJob(job, forJob(job))));
+    deps.queue.start((job) =>
+      job.drop ? dropRepository(job, { env: deps.env, index: deps.index, agreed: deps.agreed, status: status?.store, log: app.log }) : runMirrorJob(job, forJob(job)),
+    );
     // Learn every installation's mirrors at start (for routing GitLab events and reconciling).
     deps.background.run(
       scanAllInstallations(app, deps.index, deps.env.gitlabUrl)

@@ -66,7 +66,10 @@ const EnvSchema = z.object({
   /** Allow pulling a private or internal GitLab project into a public GitHub repository. */
   MIRROR_ALLOW_PUBLISHING_PRIVATE: z.enum(["true", "false", ""]).optional(),
   /** Set to share jobs (and the status page) between replicas through Redis. */
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+    .optional(),
   /** With REDIS_URL: a replica's lease on a running repository; a dead replica's job moves on after ~1-3 times this. */
   MIRROR_QUEUE_LEASE_MS: positiveInt(30_000),
   /** How often every mirror is compared and brought right: "1h", "30m", "90s" or seconds. */
@@ -172,7 +175,12 @@ export function parseEnv(env: Record<string, string | undefined> = process.env):
     publicUrl: e.MIRROR_PUBLIC_URL?.replace(/\/+$/, "") || undefined,
     gitlabNamespaces: (e.MIRROR_GITLAB_NAMESPACES ?? "")
       .split(",")
-      .map((ns) => ns.trim().replace(/^\/+|\/+$/g, "").toLowerCase())
+      .map((ns) =>
+        ns
+          .trim()
+          .replace(/^\/+|\/+$/g, "")
+          .toLowerCase(),
+      )
       .filter(Boolean),
     allowPublishingPrivate: e.MIRROR_ALLOW_PUBLISHING_PRIVATE === "true",
     ...(e.MIRROR_ADMIN_TOKEN !== undefined && { adminToken: e.MIRROR_ADMIN_TOKEN }),

@@ -33,11 +33,7 @@ export class MirrorError extends Error {
   /** Seconds to wait before a retry, when the server told us (Retry-After). */
   readonly retryAfterSeconds?: number;
 
-  constructor(
-    code: ErrorCode,
-    userMessage: string,
-    options: { advice?: string; cause?: unknown; retryable?: boolean; retryAfterSeconds?: number } = {},
-  ) {
+  constructor(code: ErrorCode, userMessage: string, options: { advice?: string; cause?: unknown; retryable?: boolean; retryAfterSeconds?: number } = {}) {
     super(userMessage, { cause: options.cause });
     this.name = "MirrorError";
     this.code = code;

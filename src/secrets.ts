@@ -119,10 +119,7 @@ export function createSecretRegistry({ now = Date.now, maxExpiringEntries = MAX_
       }
     },
     redact(text) {
-      let out = text
-        .replace(URL_CREDENTIALS, "$1***@")
-        .replace(AUTH_HEADER, "$1***")
-        .replace(PRIVATE_TOKEN_HEADER, "$1***");
+      let out = text.replace(URL_CREDENTIALS, "$1***@").replace(AUTH_HEADER, "$1***").replace(PRIVATE_TOKEN_HEADER, "$1***");
       const known = currentPattern();
       if (known) out = out.replace(known, "***");
       return out;

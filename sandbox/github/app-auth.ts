@@ -56,9 +56,7 @@ export function verifyAppJwt(headers: IncomingHttpHeaders, appId: number, public
     throw unauthorized("'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued");
   }
   if (typeof claims.exp !== "number" || claims.exp <= now) {
-    throw unauthorized(
-      "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires",
-    );
+    throw unauthorized("'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires");
   }
   if (claims.exp - claims.iat > 660) throw unauthorized("'Expiration time' claim ('exp') is too far in the future");
 }

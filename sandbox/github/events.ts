@@ -79,14 +79,10 @@ export function buildPushEvent(state: GitHubState, repo: RepoRecord, options: Pu
   const commits = deleted
     ? []
     : options.commits
-      ? options.commits
-          .map((c) => (typeof c === "string" ? { id: c } : c))
-          .map((c) => commitJson(state, repo, c, state.commits.get(c.id)))
+      ? options.commits.map((c) => (typeof c === "string" ? { id: c } : c)).map((c) => commitJson(state, repo, c, state.commits.get(c.id)))
       : knownRange(state, options.before, options.after).map((k) => commitJson(state, repo, { id: k.id }, k));
   const headKnown = state.commits.get(options.after);
-  const head = deleted
-    ? null
-    : (commits.find((c) => c.id === options.after) ?? commitJson(state, repo, { id: options.after }, headKnown));
+  const head = deleted ? null : (commits.find((c) => c.id === options.after) ?? commitJson(state, repo, { id: options.after }, headKnown));
   const short = (sha: string) => sha.slice(0, 12);
   const compareUrl = created
     ? `${state.urls.web}/${repo.fullName}/compare/${options.ref.replace(/^refs\/(heads|tags)\//, "")}`
@@ -145,13 +141,7 @@ export function buildInstallationRepositoriesEvent(state: GitHubState, action: "
   });
 }
 
-export function buildCheckRunEvent(
-  state: GitHubState,
-  repo: RepoRecord,
-  action: string,
-  run: CheckRunRecord,
-  requestedActionIdentifier?: string,
-): Json {
+export function buildCheckRunEvent(state: GitHubState, repo: RepoRecord, action: string, run: CheckRunRecord, requestedActionIdentifier?: string): Json {
   const payload = webhookExample(
     "check_run",
     (e) => e.action === action && "installation" in e,

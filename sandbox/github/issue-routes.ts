@@ -79,7 +79,10 @@ export function issueRoutes(router: Router, ctx: GitHubContext): void {
     .on("GET", "/repos/:owner/:repo/issues", (req) => {
       const repo = ctx.readableRepo(req);
       const wanted = req.query.get("state") ?? "open";
-      const labels = (req.query.get("labels") ?? "").split(",").map((l) => l.trim()).filter(Boolean);
+      const labels = (req.query.get("labels") ?? "")
+        .split(",")
+        .map((l) => l.trim())
+        .filter(Boolean);
       const creator = req.query.get("creator");
       const ascending = req.query.get("direction") === "asc";
       const matching = issuesOf(repo.fullName)

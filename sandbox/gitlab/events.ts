@@ -32,7 +32,12 @@ const VISIBILITY_LEVEL = { private: 0, internal: 10, public: 20 } as const;
 
 /** GitLab branch patterns: `*` matches anything, including `/`. */
 export function matchesPattern(pattern: string, branch: string): boolean {
-  const regex = new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .split("*")
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  );
   return regex.test(branch);
 }
 

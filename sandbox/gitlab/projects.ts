@@ -44,7 +44,11 @@ exit 0
 
 /** A GitLab-style path from a name: "My Project" → "my-project". */
 export function pathFromName(name: string): string {
-  return name.trim().toLowerCase().replace(/[^a-z0-9_.-]+/g, "-").replace(/^-+|-+$/g, "");
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]+/g, "-")
+    .replace(/^-+|-+$/g, "");
 }
 
 /** The namespace at `fullPath`, creating missing groups (a single segment that is the user is the user namespace). */

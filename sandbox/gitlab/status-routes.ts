@@ -41,9 +41,7 @@ export function statusRoutes(router: Router, state: GitLabState): void {
       const ref = (param(req, "ref") as string | undefined) ?? project.defaultBranch;
       const name = String(param(req, "name") ?? param(req, "context") ?? "default");
       const now = new Date().toISOString();
-      const open = project.statuses
-        .filter((s) => s.sha === sha && s.ref === ref && s.name === name && (s.status === "pending" || s.status === "running"))
-        .pop();
+      const open = project.statuses.filter((s) => s.sha === sha && s.ref === ref && s.name === name && (s.status === "pending" || s.status === "running")).pop();
       let status: StatusRecord;
       if (open) {
         if (!ALLOWED_FROM[open.status]!.includes(next)) {
@@ -88,9 +86,7 @@ export function statusRoutes(router: Router, state: GitLabState): void {
       const sha = await commitOf(project, req.params.sha!, verified);
       const ref = req.query.get("ref");
       const name = req.query.get("name");
-      let statuses = project.statuses
-        .filter((s) => s.sha === sha && (!ref || s.ref === ref) && (!name || s.name === name))
-        .sort((a, b) => b.id - a.id);
+      let statuses = project.statuses.filter((s) => s.sha === sha && (!ref || s.ref === ref) && (!name || s.name === name)).sort((a, b) => b.id - a.id);
       if (req.query.get("all") !== "true") {
         const seen = new Set<string>();
         statuses = statuses.filter((s) => !seen.has(s.name) && seen.add(s.name));

@@ -17,17 +17,13 @@ const glob = z.string().superRefine((value, ctx) => {
 
 const globList = (field: string) =>
   z.array(glob, {
-    error: (iss) =>
-      iss.input === undefined ? undefined : `${field} must be a list of glob patterns (got ${summarize(iss.input)})`,
+    error: (iss) => (iss.input === undefined ? undefined : `${field} must be a list of glob patterns (got ${summarize(iss.input)})`),
   });
 
 const gitlab = z
   .union([z.string(), z.number()], {
     // undefined falls through to fallbackMessage ("missing required key")
-    error: (iss) =>
-      iss.input === undefined
-        ? undefined
-        : `gitlab must be a project path like "group/project" or a numeric project id (got ${summarize(iss.input)})`,
+    error: (iss) => (iss.input === undefined ? undefined : `gitlab must be a project path like "group/project" or a numeric project id (got ${summarize(iss.input)})`),
   })
   .superRefine((value, ctx) => {
     const reason = typeof value === "number" ? projectIdProblem(value) : projectPathProblem(value);
@@ -187,10 +183,7 @@ function urlProblem(value: string): string | undefined {
   }
   if (parsed.username || parsed.password) {
     // Never echo the value: it holds a secret, and annotations are public.
-    return (
-      "url must not contain credentials; mirror-bot uses its own token for each GitLab instance. " +
-      "Remove them and revoke that token"
-    );
+    return "url must not contain credentials; mirror-bot uses its own token for each GitLab instance. " + "Remove them and revoke that token";
   }
   if (value.includes("?") || value.includes("#")) return "url must not contain a query string or fragment";
   return undefined;

@@ -33,10 +33,18 @@ export function diagnoseGitLabToken(info: GitLabTokenInfo, now = Date.now()): Di
   }
   const has = (scope: string) => info.scopes.includes(scope);
   if (!has("api") && !has("read_api")) {
-    found.push({ level: "error", title: "mirror-bot's GitLab token lacks the `api` scope", advice: "It cannot look up projects. Give the token the `api` scope (or create a new one with `api` and `write_repository`)." });
+    found.push({
+      level: "error",
+      title: "mirror-bot's GitLab token lacks the `api` scope",
+      advice: "It cannot look up projects. Give the token the `api` scope (or create a new one with `api` and `write_repository`).",
+    });
   }
   if (!has("api") && !has("write_repository")) {
-    found.push({ level: "error", title: "mirror-bot's GitLab token lacks the `write_repository` scope", advice: "It cannot push. Give the token the `write_repository` scope (or `api`)." });
+    found.push({
+      level: "error",
+      title: "mirror-bot's GitLab token lacks the `write_repository` scope",
+      advice: "It cannot push. Give the token the `write_repository` scope (or `api`).",
+    });
   }
   return found;
 }

@@ -17,9 +17,7 @@ const RETRY_FAILED_AFTER_MS = 10 * 60 * 1000;
 
 export type HookRemoval = { removed: number } | { removed: 0; skipped: string };
 
-export type HookOutcome =
-  | { ok: true; action: "created" | "updated" | "known" }
-  | { ok: false; title: string; summary: string };
+export type HookOutcome = { ok: true; action: "created" | "updated" | "known" } | { ok: false; title: string; summary: string };
 
 export interface HookSettings {
   /** MIRROR_PUBLIC_URL. */

@@ -64,7 +64,15 @@ export function retryingRequesterFn(policy: RequesterPolicy) {
   return createRequesterFn(
     (_serviceOptions, requestOptions) => Promise.resolve(requestOptions),
     async (endpoint: string, options?: Record<string, unknown>) => {
-      const { rateLimiters, agent, asStream, prefixUrl, searchParams, method = "GET", ...rest } = (options ?? {}) as {
+      const {
+        rateLimiters,
+        agent,
+        asStream,
+        prefixUrl,
+        searchParams,
+        method = "GET",
+        ...rest
+      } = (options ?? {}) as {
         rateLimiters?: RateLimiters;
         agent?: unknown;
         asStream?: boolean;

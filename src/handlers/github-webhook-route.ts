@@ -71,7 +71,9 @@ export function createGitHubWebhookRoute(options: GitHubWebhookRouteOptions): Gi
     } catch {
       return answer(res, 400, { error: "SyntaxError: Invalid JSON" });
     }
-    return handle(options, res, () => (name === "push" ? options.onPush({ id, payload: payload as PushDelivery["payload"], log: options.log }) : options.receive({ id, name, payload })));
+    return handle(options, res, () =>
+      name === "push" ? options.onPush({ id, payload: payload as PushDelivery["payload"], log: options.log }) : options.receive({ id, name, payload }),
+    );
   };
 }
 

@@ -59,7 +59,7 @@ export function createGitLabWebhookHandler(options: GitLabWebhookOptions): GitLa
   return async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname !== GITLAB_WEBHOOK_PATH) return false;
-    if (req.method !== "POST") return void send(res, 405, { message: "Use POST" }, { allow: "POST" }), true;
+    if (req.method !== "POST") return (void send(res, 405, { message: "Use POST" }, { allow: "POST" }), true);
 
     const token = req.headers["x-gitlab-token"];
     if (!tokenMatches(typeof token === "string" ? token : undefined, options.secret)) {
@@ -72,7 +72,7 @@ export function createGitLabWebhookHandler(options: GitLabWebhookOptions): GitLa
     const event = String(req.headers["x-gitlab-event"] ?? "");
     const uuid = String(req.headers["x-gitlab-event-uuid"] ?? req.headers["idempotency-key"] ?? randomUUID());
     const body = await readBody(req, MAX_BODY_BYTES);
-    if (body === null) return void send(res, 400, { message: "Payload too large" }), true;
+    if (body === null) return (void send(res, 400, { message: "Payload too large" }), true);
     let payload: PushPayload;
     try {
       payload = JSON.parse(body.toString("utf8")) as PushPayload;

@@ -26,7 +26,18 @@ const split = (r: Repo) => {
 };
 
 export function dropJob(installationId: number, owner: string, repo: string, deliveryId: string): MirrorJob {
-  return { key: jobKey(owner, repo), installationId, owner, repo, deliveryIds: [deliveryId], reportTargets: [], validateConfigAt: [], enqueuedAt: Date.now(), drop: true, trigger: "uninstall" };
+  return {
+    key: jobKey(owner, repo),
+    installationId,
+    owner,
+    repo,
+    deliveryIds: [deliveryId],
+    reportTargets: [],
+    validateConfigAt: [],
+    enqueuedAt: Date.now(),
+    drop: true,
+    trigger: "uninstall",
+  };
 }
 
 /** Scans the new repositories (all of a new installation) and syncs those that mirror. */
@@ -49,13 +60,11 @@ export function handleInstallationCreated(deps: InstallationDeps) {
 }
 
 export function handleRepositoriesAdded(deps: InstallationDeps) {
-  return async (context: Context<"installation_repositories.added">) =>
-    firstSync(context, deps, context.payload.installation.id, context.payload.repositories_added);
+  return async (context: Context<"installation_repositories.added">) => firstSync(context, deps, context.payload.installation.id, context.payload.repositories_added);
 }
 
 export function handleRepositoriesRemoved(deps: InstallationDeps) {
-  return async (context: Context<"installation_repositories.removed">) =>
-    drop(context, deps, context.payload.installation.id, context.payload.repositories_removed.map(split));
+  return async (context: Context<"installation_repositories.removed">) => drop(context, deps, context.payload.installation.id, context.payload.repositories_removed.map(split));
 }
 
 export function handleInstallationDeleted(deps: InstallationDeps) {

@@ -18,7 +18,10 @@ export const dropsCommits = (change: RefChange): boolean => change.because !== u
 
 /** e.g. refs/heads/topic at 2026-12-05 04:40:00 UTC → refs/mirror-backup/heads/topic/20261205T044000Z */
 export function backupRefName(ref: string, at: Date): string {
-  const stamp = at.toISOString().replace(/\.\d+Z$/, "Z").replace(/[-:]/g, "");
+  const stamp = at
+    .toISOString()
+    .replace(/\.\d+Z$/, "Z")
+    .replace(/[-:]/g, "");
   return `${BACKUP_NAMESPACE}${ref.slice("refs/".length)}/${stamp}`;
 }
 
@@ -38,7 +41,10 @@ export function parseBackupRef(backupRef: string): { ref: string; at: Date } | u
 export async function withBackups(git: SimpleGit, changes: RefChange[], now: Date): Promise<RefChange[]> {
   const replaced = changes.filter(dropsCommits);
   if (replaced.length === 0) return changes;
-  const missing = await missingObjects(git, replaced.map((c) => c.oldSha!));
+  const missing = await missingObjects(
+    git,
+    replaced.map((c) => c.oldSha!),
+  );
   const lost = replaced.find((c) => missing.has(c.oldSha!));
   if (lost) {
     throw new MirrorError("git_failed", `could not keep a backup of ${lost.ref.replace(/^refs\/(heads|tags)\//, "")} before replacing it: its commit could not be fetched`, {

@@ -34,7 +34,8 @@ const RULES: Rule[] = [
   },
   {
     code: "protected_branch",
-    pattern: /not allowed to push code to protected branches|not allowed to force push code to a protected branch|GH006: Protected branch update failed|GH013: Repository rule violations|pre-receive hook declined|\(hook declined\)|hook declined to update/i,
+    pattern:
+      /not allowed to push code to protected branches|not allowed to force push code to a protected branch|GH006: Protected branch update failed|GH013: Repository rule violations|pre-receive hook declined|\(hook declined\)|hook declined to update/i,
     message: (c) => `${c.remote} refused to ${c.verb}${c.refs}: a protected branch or push rule forbids it`,
     advice: (c) =>
       `Allow the mirror's user to push (and force push, if \`force: true\`) to these refs in ${c.remote}'s protected branch or push rule settings, or exclude them in \`.mirror.yml\`.`,
@@ -126,7 +127,10 @@ function summarizeRefs(refs: string[]): string {
 
 /** git's most telling line: the first fatal/error/remote message, trimmed to one short line. */
 function firstErrorLine(text: string): string {
-  const lines = text.split("\n").map((line) => line.trim()).filter(Boolean);
+  const lines = text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
   const line = lines.find((l) => /^(fatal|error|remote):/i.test(l)) ?? lines[0] ?? "no output";
   return line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }

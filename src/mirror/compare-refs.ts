@@ -89,4 +89,3 @@ export async function commitsOfRefs(cacheDir: string, timeoutMs: number): Promis
     throw classifyGitError(error, { operation: "local" });
   }
 }
-

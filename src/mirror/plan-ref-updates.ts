@@ -87,7 +87,8 @@ export function planRefUpdates(input: PlanInput): MirrorResult {
   const targetAloneMoved = (ref: string, sourceSha: string | null) => twoWay === true && agreed.get(ref) === (sourceSha ?? undefined);
 
   for (const { ref, sourceSha } of diff.creates) {
-    if (twoWay && input.prune && agreed.get(ref) === sourceSha) deferred.push(ref); // deleted on the target
+    if (twoWay && input.prune && agreed.get(ref) === sourceSha)
+      deferred.push(ref); // deleted on the target
     else changes.push({ ref, action: "create", oldSha: null, newSha: sourceSha });
   }
   for (const { ref, sourceSha, targetSha } of diff.updates) {

@@ -57,5 +57,10 @@ async function looseRefNames(gitDir: string, namespace: string): Promise<string[
   });
   return entries
     .filter((e) => e.isFile() && !e.name.endsWith(".lock"))
-    .map((e) => path.relative(gitDir, path.join(e.parentPath ?? e.path, e.name)).split(path.sep).join("/"));
+    .map((e) =>
+      path
+        .relative(gitDir, path.join(e.parentPath ?? e.path, e.name))
+        .split(path.sep)
+        .join("/"),
+    );
 }

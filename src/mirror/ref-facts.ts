@@ -50,7 +50,13 @@ export async function gatherRefFacts({ git, diff, targetPeeled, targetUrl, known
   await ask(questions);
   // A target tip the cache never saw: its objects are fetched, for the counts and for a backup.
   const unknown = questions.filter((q) => answers.get(q.key) === undefined);
-  if (unknown.length > 0 && targetUrl !== null) await withTargetObjects(git, targetUrl, unknown.map((q) => q.ref), () => ask(unknown));
+  if (unknown.length > 0 && targetUrl !== null)
+    await withTargetObjects(
+      git,
+      targetUrl,
+      unknown.map((q) => q.ref),
+      () => ask(unknown),
+    );
   // A branch rewritten on the source: its old tip may still live on in another branch or tag.
   const rewritten = updates.filter(({ targetSha, sourceSha }) => (answers.get(pairKey(targetSha, sourceSha))?.targetOnly ?? 0) > 0);
   await ask(rewritten.map(({ ref, targetSha }) => ({ ref, key: targetSha, ask: () => countTargetOnly(git, targetSha) })));

@@ -220,7 +220,9 @@ export class RedisJobQueue implements JobQueue {
     } finally {
       clearInterval(renewal);
       if (holding) {
-        await this.scripts.release(key, lease).catch((error: unknown) => this.log?.warn({ err: error, key }, "redis queue: could not release a lease; the repository waits until it expires"));
+        await this.scripts
+          .release(key, lease)
+          .catch((error: unknown) => this.log?.warn({ err: error, key }, "redis queue: could not release a lease; the repository waits until it expires"));
       }
     }
   }

@@ -19,8 +19,7 @@ const ACTION_WORDS: Record<RefChange["action"], string> = {
 
 /** e.g. `force-updated (GitHub rewrote it; the old tip is kept as refs/mirror-backup/heads/topic/…)`. */
 export function changeWords(change: RefChange, source: RemoteName): string {
-  const why =
-    change.because === "followed" ? `${source} ${change.newSha === null ? "deleted" : "rewrote"} it` : change.because === "forced" ? "force: true" : undefined;
+  const why = change.because === "followed" ? `${source} ${change.newSha === null ? "deleted" : "rewrote"} it` : change.because === "forced" ? "force: true" : undefined;
   const kept = change.backupRef ? `the old tip is kept as \`${change.backupRef}\`` : undefined;
   const note = [why, kept].filter(Boolean).join("; ");
   return note ? `${ACTION_WORDS[change.action]} (${note})` : ACTION_WORDS[change.action];

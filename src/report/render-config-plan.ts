@@ -70,7 +70,6 @@ export interface RenderedPlan {
   output: CheckRunOutput;
 }
 
-
 const GROUP_HEADINGS: Record<PreviewGroup, string> = {
   create: "Created",
   "fast-forward": "Fast-forwarded",
@@ -194,8 +193,7 @@ export function validTemplateTitle(owner: string, count: number): string {
 
 function summary({ repos, template }: PlanInput): string {
   const lines: string[] = [
-    "This is what merging this file would do, worked out without changing anything: " +
-      "both sides were listed, and history was read from mirror-bot's cache where it has one.",
+    "This is what merging this file would do, worked out without changing anything: " + "both sides were listed, and history was read from mirror-bot's cache where it has one.",
   ];
   if (template) {
     const total = repos.length + template.moreRepos;
@@ -225,7 +223,10 @@ function mirrorSummary(plan: MirrorPlan): string[] {
   const lines = [`**\`${mirror.gitlab}\`** (${mirror.direction}: ${arrow}; prune ${mirror.prune}, force ${mirror.force})`];
   lines.push(`- Project: ${projectWords(project)}`);
   if (plan.policy) lines.push(`- Access policy: ${plan.policy.ok ? "allowed" : `❌ ${plan.policy.message}.${plan.policy.advice ? ` ${plan.policy.advice}` : ""}`}`);
-  if (plan.token) lines.push(`- GitLab token: ${plan.token.ok ? (mirror.direction === "pull" ? "can read the project" : "can push") : `❌ ${plan.token.message}.${plan.token.advice ? ` ${plan.token.advice}` : ""}`}`);
+  if (plan.token)
+    lines.push(
+      `- GitLab token: ${plan.token.ok ? (mirror.direction === "pull" ? "can read the project" : "can push") : `❌ ${plan.token.message}.${plan.token.advice ? ` ${plan.token.advice}` : ""}`}`,
+    );
   if (blocker(plan)) {
     lines.push("- Branches and tags: nothing would be mirrored until this is fixed.");
     return lines;

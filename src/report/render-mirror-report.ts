@@ -39,7 +39,6 @@ function commitLink(webUrl: string | undefined, sha: string | null): string {
   return webUrl ? `[\`${short(sha)}\`](${webUrl}/-/commit/${sha})` : `\`${short(sha)}\``;
 }
 
-
 function changeRow(change: RefChange, webUrl?: string): string {
   const kind = isTag(change.ref) ? "tag" : "branch";
   return `| ${kind} \`${shortRef(change.ref)}\` | ${changeWords(change, "GitHub")} | ${commitLink(webUrl, change.oldSha)} → ${commitLink(webUrl, change.newSha)} |`;
@@ -146,8 +145,7 @@ export function renderMirrorReport(input: MirrorReportInput): RenderedReport {
     };
   }
 
-  const title =
-    result.changes.length === 0 ? `GitLab is up to date (${input.projectPath})` : `Mirrored ${changed} to GitLab in ${seconds(input.durationMs)}`;
+  const title = result.changes.length === 0 ? `GitLab is up to date (${input.projectPath})` : `Mirrored ${changed} to GitLab in ${seconds(input.durationMs)}`;
   return {
     projectPath: input.projectPath,
     conclusion: "success",

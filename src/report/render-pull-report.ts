@@ -30,7 +30,6 @@ export interface GitLabStatusReport {
   targetUrl: string;
 }
 
-
 export function pullRefusalTitle(refusal: RefRefusal): string {
   const name = shortRef(refusal.ref);
   switch (refusal.reason) {
@@ -90,7 +89,9 @@ export function renderPullReport(input: PullReportInput): RenderedReport {
     ? [
         "| Ref | Change | GitHub before → after |",
         "| --- | --- | --- |",
-        ...result.changes.map((c) => `| ${c.ref.startsWith("refs/tags/") ? "tag" : "branch"} \`${shortRef(c.ref)}\` | ${changeWords(c, "GitLab")} | \`${short(c.oldSha)}\` → \`${short(c.newSha)}\` |`),
+        ...result.changes.map(
+          (c) => `| ${c.ref.startsWith("refs/tags/") ? "tag" : "branch"} \`${shortRef(c.ref)}\` | ${changeWords(c, "GitLab")} | \`${short(c.oldSha)}\` → \`${short(c.newSha)}\` |`,
+        ),
       ].join("\n")
     : "";
   const blocked = result.blocked ?? [];

@@ -22,7 +22,9 @@ export interface AdminAuth {
 }
 
 export function createAdminAuth(adminToken: string, cookieSecret?: string): AdminAuth {
-  const key = createHmac("sha256", cookieSecret ?? adminToken).update("mirror-bot status session v1").digest();
+  const key = createHmac("sha256", cookieSecret ?? adminToken)
+    .update("mirror-bot status session v1")
+    .digest();
   const sign = (issuedAt: string) => createHmac("sha256", key).update(`v1.${issuedAt}`).digest("base64url");
 
   const tokenMatches = (candidate: string) => constantTimeEqual(candidate, adminToken);

@@ -47,7 +47,12 @@ export function renderStatusPage({ records, filter, now }: StatusPageInput): str
     const current = f === filter ? ' aria-current="page"' : "";
     return `<a href="?show=${f}"${current}>${capitalize(f)} (${counts[f]})</a>`;
   });
-  const body = shown.length === 0 ? `<p class="muted">${EMPTY[filter]}</p>` : byInstallation(shown).map((group) => renderInstallation(group, now)).join("\n");
+  const body =
+    shown.length === 0
+      ? `<p class="muted">${EMPTY[filter]}</p>`
+      : byInstallation(shown)
+          .map((group) => renderInstallation(group, now))
+          .join("\n");
   return document(
     "Mirror status",
     `<header>

@@ -140,7 +140,9 @@ async function readRecords(store: StatusStore): Promise<MirrorStatusRecord[]> {
 
 /** Reads at most `limit` bytes; a longer body is drained (not stored) and gives null. */
 function isHttps(req: IncomingMessage): boolean {
-  const forwarded = String(req.headers["x-forwarded-proto"] ?? "").split(",")[0]!.trim();
+  const forwarded = String(req.headers["x-forwarded-proto"] ?? "")
+    .split(",")[0]!
+    .trim();
   return Boolean((req.socket as TLSSocket).encrypted) || forwarded === "https";
 }
 
@@ -186,4 +188,3 @@ export interface StatusEnv {
   adminToken?: string;
   metricsPublic: boolean;
 }
-

@@ -58,8 +58,7 @@ export interface FollowUpDeps {
   now?: () => number;
 }
 
-const failuresAfter = (info: Pick<FinishedMirror, "report" | "previous">) =>
-  info.report.conclusion === "success" ? 0 : (info.previous?.consecutiveFailures ?? 0) + 1;
+const failuresAfter = (info: Pick<FinishedMirror, "report" | "previous">) => (info.report.conclusion === "success" ? 0 : (info.previous?.consecutiveFailures ?? 0) + 1);
 
 export function createFollowUp(deps: FollowUpDeps): MirrorFollowUp {
   const retryTimes = new WeakMap<RenderedReport, number | null>();

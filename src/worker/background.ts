@@ -25,9 +25,7 @@ export class BackgroundTasks {
   ) {}
 
   run(task: Promise<unknown>, context: TaskContext): void {
-    const tracked = task
-      .catch((error: unknown) => (context.log ?? this.log).warn({ err: error }, `could not ${context.what}`))
-      .finally(() => this.running.delete(tracked));
+    const tracked = task.catch((error: unknown) => (context.log ?? this.log).warn({ err: error }, `could not ${context.what}`)).finally(() => this.running.delete(tracked));
     this.running.add(tracked);
   }
 

@@ -18,10 +18,7 @@ import type { GitHubClient, RepoRef } from "../github/types.js";
 export const CONFIG_FILE = ".mirror.yml";
 export const CONFIG_CHECK_NAME = "Mirror config (.mirror.yml)";
 
-export type ConfigReading =
-  | { kind: "absent" }
-  | { kind: "invalid"; problems: string[]; annotations: CheckRunAnnotation[] }
-  | { kind: "valid"; config: MirrorFile };
+export type ConfigReading = { kind: "absent" } | { kind: "invalid"; problems: string[]; annotations: CheckRunAnnotation[] } | { kind: "valid"; config: MirrorFile };
 
 /** Parses the file and applies the app's own rules (allowed GitLab instance). */
 export function readConfigText(text: string, allowedGitLabUrl: string): ConfigReading {
@@ -36,10 +33,7 @@ export function readConfigText(text: string, allowedGitLabUrl: string): ConfigRe
   const problems: string[] = [];
   parsed.config.mirrors.forEach((mirror, index) => {
     if (mirror.url && normalizeUrl(mirror.url) !== normalizeUrl(allowedGitLabUrl)) {
-      problems.push(
-        `mirrors[${index}].url: this app only mirrors to ${allowedGitLabUrl} (got ${mirror.url}); ` +
-          "its GitLab token is never sent to another host",
-      );
+      problems.push(`mirrors[${index}].url: this app only mirrors to ${allowedGitLabUrl} (got ${mirror.url}); ` + "its GitLab token is never sent to another host");
     }
   });
   if (problems.length > 0) return { kind: "invalid", problems, annotations: [] };
@@ -92,11 +86,7 @@ export function invalidConfigOutput(reading: Extract<ConfigReading, { kind: "inv
   const count = reading.problems.length;
   return {
     title: `${CONFIG_FILE} is invalid${where}: ${reading.problems[0]}${count > 1 ? ` (and ${count - 1} more)` : ""}`,
-    summary: [
-      `mirror-bot cannot use \`${CONFIG_FILE}\`${where}. Nothing was mirrored with it. Fix these and push again:`,
-      "",
-      ...reading.problems.map((p) => `- ${p}`),
-    ].join("\n"),
+    summary: [`mirror-bot cannot use \`${CONFIG_FILE}\`${where}. Nothing was mirrored with it. Fix these and push again:`, "", ...reading.problems.map((p) => `- ${p}`)].join("\n"),
     annotations: reading.annotations,
   };
 }
@@ -155,11 +145,15 @@ async function planTemplate(octokit: GitHubClient, owner: string, text: string, 
   const repos: RepoPlan[] = [];
   if (planned.length > 0) {
     const [token, tokens] = await Promise.all([installationToken(octokit), tokenVerdicts(deps)]);
-      for (const r of planned) {
+    for (const r of planned) {
       const ref = { owner: r.owner.login, repo: r.name };
       const reading = readConfigText(expandTemplate(text, ref), deps.env.gitlabUrl);
       const mirrors = reading.kind === "valid" ? reading.config.mirrors : [];
-      const repository = { cloneUrl: r.clone_url, private: r.private, visibility: (r.visibility as RepositoryInfo["visibility"] | undefined) ?? (r.private ? "private" : "public") };
+      const repository = {
+        cloneUrl: r.clone_url,
+        private: r.private,
+        visibility: (r.visibility as RepositoryInfo["visibility"] | undefined) ?? (r.private ? "private" : "public"),
+      };
       repos.push(await planRepository(deps, ref, repository, mirrors, token, tokens));
     }
   }
@@ -168,9 +162,10 @@ async function planTemplate(octokit: GitHubClient, owner: string, text: string, 
 
 /** The template's mirrors as written (`{repo}`, `{owner}`), one line each. */
 function templateLines(config: MirrorFile): string[] {
-  return config.mirrors.map(
-    (m) =>
-      showPlaceholders(`\`${m.gitlab}\`: ${m.direction}, branches ${m.branches ? m.branches.join(", ") : "all"}, tags ${Array.isArray(m.tags) ? m.tags.join(", ") : m.tags}, prune ${m.prune}, force ${m.force}`),
+  return config.mirrors.map((m) =>
+    showPlaceholders(
+      `\`${m.gitlab}\`: ${m.direction}, branches ${m.branches ? m.branches.join(", ") : "all"}, tags ${Array.isArray(m.tags) ? m.tags.join(", ") : m.tags}, prune ${m.prune}, force ${m.force}`,
+    ),
   );
 }
 

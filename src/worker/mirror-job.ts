@@ -90,7 +90,7 @@ export function mergeJobs(older: MirrorJob, newer: MirrorJob): MirrorJob {
     // Every `before` in the chain of pushes counts, so none is dropped.
     ...(older.befores || newer.befores ? { befores: unionBy([...(older.befores ?? []), ...(newer.befores ?? [])], (b) => JSON.stringify(b)) } : {}),
     ...(older.reportChanges || newer.reportChanges ? { reportChanges: true } : {}),
-    ...(newer.trigger ?? older.trigger ? { trigger: newer.trigger ?? older.trigger } : {}),
+    ...((newer.trigger ?? older.trigger) ? { trigger: newer.trigger ?? older.trigger } : {}),
     // The newest word wins: a repository removed and added again is mirrored again.
     drop: newer.drop ? true : undefined,
   };

@@ -130,4 +130,3 @@ async function publishPullReports(ctx: HalfContext, report: RenderedReport, done
 
   return [...reported];
 }
-

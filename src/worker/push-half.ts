@@ -94,7 +94,10 @@ function deferCheckRun({ job, log, octokit, repo, mirror }: HalfContext, headSha
   };
   return new DeferredCheckRun<RenderedReport>({
     start: () => startCheckRun(octokit, repo, { name, headSha, title: `Mirroring to ${projectPath}…`, externalId }).catch(warn("create")),
-    complete: (id, report) => completeCheckRun(octokit, repo, id, { ...report, actions: [SYNC_NOW_ACTION] }).catch(warn("complete")).then(() => undefined),
+    complete: (id, report) =>
+      completeCheckRun(octokit, repo, id, { ...report, actions: [SYNC_NOW_ACTION] })
+        .catch(warn("complete"))
+        .then(() => undefined),
     createCompleted: (report, startedAt) =>
       createCompletedCheckRun(octokit, repo, { name, headSha, ...report, actions: [SYNC_NOW_ACTION], externalId, startedAt })
         .catch(warn("create"))

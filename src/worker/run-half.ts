@@ -116,16 +116,20 @@ export async function runHalf<B>(ctx: HalfContext, direction: HalfDirection<B>):
   const report = (await deps.followUp?.amend({ ...finished, report: rendered })) ?? rendered;
 
   deps.background.run(
-    direction
-      .publish(ctx, report, done, begun)
-      .then((reportedShas) => deps.followUp?.after({ ...finished, report, reportedShas })),
+    direction.publish(ctx, report, done, begun).then((reportedShas) => deps.followUp?.after({ ...finished, report, reportedShas })),
     { what: `publish the reports of the mirror ${target}`, log },
   );
   deps.background.run(recordStatus(ctx, direction.name, target, report, done), { what: `record the status of the mirror ${target}`, log });
   logOutcome(log, direction.name, String(mirror.gitlab), target, report, done);
 }
 
-async function recordStatus({ job, deps, log, repository, mirror }: HalfContext, half: Half, target: string, report: RenderedReport, { project, outcome, durationMs }: HalfOutcome) {
+async function recordStatus(
+  { job, deps, log, repository, mirror }: HalfContext,
+  half: Half,
+  target: string,
+  report: RenderedReport,
+  { project, outcome, durationMs }: HalfOutcome,
+) {
   const failed = report.conclusion !== "success";
   deps.metrics?.jobFinished({ direction: half, result: failed ? "failure" : "success" }, durationMs);
   if (!deps.status) return;

@@ -83,12 +83,14 @@ async function runJob(job: MirrorJob, deps: WorkerDeps, log: Logger): Promise<vo
   // for the jobs no push half waits for (pull-only mirrors, a missing or invalid config).
   prefetched?.catch((error) => log.debug({ err: error }, "early fetch from GitHub failed; a push half fetches again and reports it"));
   // So does listing the GitLab project this repository was last mirrored to (used if the config still names it).
-  const prelisted = prefetched && deps.prelistTarget?.({
-    cacheDir: cacheDirFor(deps.env, job),
-    instanceUrl: deps.env.gitlabUrl,
-    credentials: gitlabCredentials(deps.env),
-    timeoutMs: deps.env.gitTimeoutMs,
-  });
+  const prelisted =
+    prefetched &&
+    deps.prelistTarget?.({
+      cacheDir: cacheDirFor(deps.env, job),
+      instanceUrl: deps.env.gitlabUrl,
+      credentials: gitlabCredentials(deps.env),
+      timeoutMs: deps.env.gitTimeoutMs,
+    });
   try {
     await runMirrors(job, deps, log, octokit, prefetched && { fetched: prefetched, listed: prelisted });
   } finally {
@@ -159,10 +161,10 @@ async function recordConfig(job: MirrorJob, deps: WorkerDeps, log: Logger, mirro
   if (!deps.index) return;
   try {
     const change = await deps.index.set({ installationId: job.installationId, owner: job.owner, repo: job.repo, mirrors });
-    if (deps.links && change.linked.length + change.unlinked.length > 0) deps.background.run(deps.links.recorded(change), { what: "check the GitLab hooks of a changed config", log });
+    if (deps.links && change.linked.length + change.unlinked.length > 0)
+      deps.background.run(deps.links.recorded(change), { what: "check the GitLab hooks of a changed config", log });
   } catch (error) {
     // The job goes on: it has its config; only routing of GitLab pushes waits for the next read.
     log.warn({ err: error }, "could not record the config in the mirror index");
   }
 }
-

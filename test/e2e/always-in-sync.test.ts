@@ -189,7 +189,11 @@ describe("backup refs", () => {
 
   it("reconciliation deletes backups past MIRROR_BACKUP_DAYS and keeps younger ones", async () => {
     const { project, gitlabBareDir, first } = await mirroredPair();
-    const stamp = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().replace(/\.\d+Z$/, "Z").replace(/[-:]/g, "");
+    const stamp = (daysAgo: number) =>
+      new Date(Date.now() - daysAgo * 86_400_000)
+        .toISOString()
+        .replace(/\.\d+Z$/, "Z")
+        .replace(/[-:]/g, "");
     const [expired, young] = [`refs/mirror-backup/heads/main/${stamp(8)}`, `refs/mirror-backup/heads/main/${stamp(6)}`];
     for (const ref of [expired, young]) await git(["update-ref", ref, first.after], { cwd: gitlabBareDir });
 
@@ -221,8 +225,7 @@ describe("org-wide configuration", () => {
   it("leaves a repository that opts out with mirrors: [] alone", async () => {
     const { fullName: repo } = await sandbox.github.createRepo({ owner: "acme", name: "private-stuff", files: { ".mirror.yml": "mirrors: []\n" } });
     const push = await sandbox.github.commitAndPush(repo, { branch: "main", files: { "p.txt": "p" } });
-    const configReads = () =>
-      sandbox.github.requests.filter((r) => r.path.startsWith("/api/v3/repos/acme/private-stuff/contents/.mirror.yml") && r.status === 200).length;
+    const configReads = () => sandbox.github.requests.filter((r) => r.path.startsWith("/api/v3/repos/acme/private-stuff/contents/.mirror.yml") && r.status === 200).length;
     await deliverPush(repo, push);
     await waitFor(() => configReads() === 1, { timeoutMs: WAIT, what: "the first job to read the config" });
     // Jobs of one repository run one after another: once the second reads its config, the first is done.
@@ -259,11 +262,14 @@ describe("org-wide configuration pushed to the .github repository", () => {
     const { fullName: dotGithub } = await sandbox.github.createRepo({ owner: "initech", name: ".github", files: { "README.md": "profile" } });
     const valid = await sandbox.github.commitAndPush(dotGithub, {
       branch: "main",
-      files: { ".mirror.yml": "mirrors:\n  - gitlab: initech-mirror/{repo}\n    create: true\n    branches: [\"main\", \"release/*\"]\n" },
+      files: { ".mirror.yml": 'mirrors:\n  - gitlab: initech-mirror/{repo}\n    create: true\n    branches: ["main", "release/*"]\n' },
     });
     await deliverPush(dotGithub, valid);
     const passed = await waitForCheck(dotGithub, valid.after, CONFIG_CHECK);
-    expect(passed).toMatchObject({ conclusion: "success", output: { title: ".mirror.yml is a valid org-wide template: 1 mirror for each repository of initech without its own .mirror.yml" } });
+    expect(passed).toMatchObject({
+      conclusion: "success",
+      output: { title: ".mirror.yml is a valid org-wide template: 1 mirror for each repository of initech without its own .mirror.yml" },
+    });
     expect(passed.output.summary).toContain("`initech-mirror/{repo}`");
 
     const broken = await sandbox.github.commitAndPush(dotGithub, { branch: "main", files: { ".mirror.yml": "mirrors:\n  - gitlab: initech mirror/{repo}\n" } });

@@ -68,7 +68,10 @@ describe("the config check run shows what merging the file would do", () => {
     await e2e.quiet();
     // 40 branches that exist only on GitLab, each at a commit GitHub's main has: stale.
     const stale = Array.from({ length: 40 }, (_, i) => `refs/heads/stale-${String(i).padStart(2, "0")}`);
-    await updateRefs(project.bareDir, stale.map((ref) => `create ${ref} ${main.after}`));
+    await updateRefs(
+      project.bareDir,
+      stale.map((ref) => `create ${ref} ${main.after}`),
+    );
 
     const check = await proposeConfig(repo, `mirrors:\n  - gitlab: ${project.path}\n    prune: true\n`);
 
@@ -93,7 +96,9 @@ describe("the config check run shows what merging the file would do", () => {
     const created = await proposeConfig(repo, `mirrors:\n  - gitlab: ${missing}\n    create: true\n`);
     expect(created.conclusion).toBe("success");
     expect(created.output.title).toBe(".mirror.yml is valid: merging this creates 3 branches on GitLab");
-    expect(created.output.summary).toContain(`- Project: ${missing} does not exist yet: mirror-bot creates it (public, as the GitHub repository is) on the first sync (\`create: true\`)`);
+    expect(created.output.summary).toContain(
+      `- Project: ${missing} does not exist yet: mirror-bot creates it (public, as the GitHub repository is) on the first sync (\`create: true\`)`,
+    );
     const lookup = await fetch(`${e2e.sandbox.gitlab.url}/api/v4/projects/${encodeURIComponent(missing)}`, { headers: { "PRIVATE-TOKEN": e2e.sandbox.gitlab.token } });
     expect(lookup.status).toBe(404);
   });
@@ -126,7 +131,9 @@ describe("the config check run shows what merging the file would do", () => {
     expect(check.output.summary).toContain(`### ${owner}/alpha`);
     expect(check.output.summary).toContain(`- Project: group/${owner}-beta does not exist yet: mirror-bot creates it`);
     expect(check.output.summary).not.toContain("opted-out");
-    const lookup = await fetch(`${e2e.sandbox.gitlab.url}/api/v4/projects/${encodeURIComponent(`group/${owner}-alpha`)}`, { headers: { "PRIVATE-TOKEN": e2e.sandbox.gitlab.token } });
+    const lookup = await fetch(`${e2e.sandbox.gitlab.url}/api/v4/projects/${encodeURIComponent(`group/${owner}-alpha`)}`, {
+      headers: { "PRIVATE-TOKEN": e2e.sandbox.gitlab.token },
+    });
     expect(lookup.status).toBe(404);
   });
 });

@@ -103,7 +103,11 @@ describe("installation events", () => {
     const [owner, name] = repo.split("/") as [string, string];
     return cacheDirFor({ cacheDir: e2e.sandbox.appEnv().MIRROR_CACHE_DIR } as AppEnv, { owner, repo: name });
   };
-  const exists = (dir: string) => access(dir).then(() => true, () => false);
+  const exists = (dir: string) =>
+    access(dir).then(
+      () => true,
+      () => false,
+    );
 
   it("syncs repositories added to the installation at once, if they have a config", async () => {
     const { repo, project } = await e2e.linkedPair();

@@ -32,7 +32,10 @@ const uid = () => `${Date.now().toString(36)}${(counter++).toString(36)}`;
 /** Full scans of an installation's repositories (what a rescan costs GitHub). */
 const rescans = () => e2e.sandbox.github.requests.filter((r) => r.method === "GET" && r.path.includes("/installation/repositories")).length;
 const dropLines = (project: string) =>
-  e2e.app.logs().map((l) => JSON.parse(l) as { level: number; msg: string; project?: string; reason?: string }).filter((l) => l.msg.startsWith("GitLab push dropped") && l.project === project);
+  e2e.app
+    .logs()
+    .map((l) => JSON.parse(l) as { level: number; msg: string; project?: string; reason?: string })
+    .filter((l) => l.msg.startsWith("GitLab push dropped") && l.project === project);
 
 /** Adds a project hook through GitLab's API, as the app (another replica, an earlier run) or a person would. */
 async function addHook(projectId: number, url: string, events = { push_events: true, tag_push_events: true }): Promise<void> {
@@ -88,7 +91,12 @@ it("drops a push for a project no config names, at info with the reason, deletes
   expect(rescans() - before).toBe(1);
 
   // Delivered again at once (as GitLab retries): no second rescan within 10 s, and the drop says why.
-  const payload = e2e.sandbox.gitlab.gitlabPushEvent(created.path, { ref: "refs/heads/main", before: pushed.before, after: pushed.after, commits: [{ id: pushed.after, message: "a" }] });
+  const payload = e2e.sandbox.gitlab.gitlabPushEvent(created.path, {
+    ref: "refs/heads/main",
+    before: pushed.before,
+    after: pushed.after,
+    commits: [{ id: pushed.after, message: "a" }],
+  });
   const again = await e2e.sandbox.gitlab.deliverGitLab(hookUrl(), "Push Hook", payload);
   expect([again.status, JSON.parse(again.body)]).toEqual([200, { outcome: "checking" }]);
   await waitFor(() => dropLines(created.path).length === 2, { timeoutMs: BOUND_MS, what: "the second drop logged" });

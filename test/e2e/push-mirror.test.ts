@@ -102,10 +102,10 @@ describe("mirroring GitHub pushes to GitLab", () => {
     const deletion = await e2e.sandbox.github.commitAndPush(repo, { branch: "unmerged", deleteBranch: true });
     await e2e.deliverPush(repo, { ...deletion, deleted: true });
     const head = (await e2e.sandbox.github.refs(repo)).get("refs/heads/main")!;
-    const check = await waitFor(
-      () => e2e.sandbox.github.checkRuns(repo).find((r) => r.head_sha === head && r.name === MIRROR(project) && r.conclusion === "failure"),
-      { timeoutMs: 20_000, what: "a failing check run on the default branch" },
-    );
+    const check = await waitFor(() => e2e.sandbox.github.checkRuns(repo).find((r) => r.head_sha === head && r.name === MIRROR(project) && r.conclusion === "failure"), {
+      timeoutMs: 20_000,
+      what: "a failing check run on the default branch",
+    });
     expect(check.output.title).toBe("unmerged was not deleted on GitLab: it holds commits GitHub does not have");
     expect((await e2e.sandbox.gitlab.refs(project)).get("refs/heads/unmerged")).toBe(onGitLab.after);
   });
@@ -160,9 +160,7 @@ describe("mirroring GitHub pushes to GitLab", () => {
     expect(check.conclusion).toBe("failure");
     expect(check.output.title).toContain("direction must be one of push, pull, both");
     const annotations = e2e.sandbox.github.checkRuns(repo).find((r) => r.id === check.id)!.annotations;
-    expect(annotations).toEqual([
-      expect.objectContaining({ path: ".mirror.yml", start_line: 3, end_line: 3, annotation_level: "failure" }),
-    ]);
+    expect(annotations).toEqual([expect.objectContaining({ path: ".mirror.yml", start_line: 3, end_line: 3, annotation_level: "failure" })]);
   });
 
   it("does nothing for a repository without .mirror.yml", async () => {
@@ -233,11 +231,7 @@ describe("mirroring GitHub pushes to GitLab", () => {
 
 describe("secrets", () => {
   it("never appear in logs, check runs, git arguments or the cache directory", async () => {
-    const secrets = [
-      e2e.sandbox.gitlabToken,
-      e2e.sandbox.webhookSecret,
-      ...e2e.sandbox.github.issuedTokens,
-    ];
+    const secrets = [e2e.sandbox.gitlabToken, e2e.sandbox.webhookSecret, ...e2e.sandbox.github.issuedTokens];
     const withEncodings = secrets.flatMap((s) => [s, Buffer.from(`x-access-token:${s}`).toString("base64"), Buffer.from(`oauth2:${s}`).toString("base64")]);
     expect(secrets.length).toBeGreaterThan(2);
 

@@ -39,7 +39,10 @@ async function startStatusSite(): Promise<StatusSite> {
     const succeeding = await sandbox.github.createRepo({ owner: "octo", name: "website", files: { ".mirror.yml": "mirrors:\n  - gitlab: mirrors/website\n" } });
     const failing = await sandbox.github.createRepo({ owner: "octo", name: "api-server", files: { ".mirror.yml": "mirrors:\n  - gitlab: mirrors/api-server\n" } });
     app = await startApp(sandbox.appEnv({ MIRROR_ADMIN_TOKEN: adminToken, MIRROR_RETRY_BASE_MS: "50" }));
-    for (const [repo, project] of [[succeeding.fullName, "mirrors/website"], [failing.fullName, "mirrors/api-server"]] as const) {
+    for (const [repo, project] of [
+      [succeeding.fullName, "mirrors/website"],
+      [failing.fullName, "mirrors/api-server"],
+    ] as const) {
       const push = await sandbox.github.commitAndPush(repo, { branch: "main", files: { "index.html": "<h1>hello</h1>\n" } });
       expect((await sandbox.github.deliver(app.webhookUrl, "push", sandbox.github.pushEvent(repo, push))).status).toBe(200);
       await waitFor(
@@ -53,10 +56,17 @@ async function startStatusSite(): Promise<StatusSite> {
       adminToken,
       succeeding: succeeding.fullName,
       failing: failing.fullName,
-      stop: () => closeAll(() => started.stop(), () => sandbox.close()),
+      stop: () =>
+        closeAll(
+          () => started.stop(),
+          () => sandbox.close(),
+        ),
     };
   } catch (error) {
-    await closeAll(() => app?.kill("SIGKILL"), () => sandbox.close());
+    await closeAll(
+      () => app?.kill("SIGKILL"),
+      () => sandbox.close(),
+    );
     throw error;
   }
 }
@@ -73,7 +83,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await closeAll(() => browser?.close(), () => site?.stop());
+  await closeAll(
+    () => browser?.close(),
+    () => site?.stop(),
+  );
 });
 
 beforeEach(async () => {

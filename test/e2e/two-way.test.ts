@@ -53,7 +53,19 @@ interface Pair {
  * project, both starting at the same commit (as after an import). The config's first push is
  * delivered, which is when the app learns the mirror and registers its GitLab hook.
  */
-async function pair({ direction, visibility = "public", group = "group/two", yml = "", seed = true }: { direction: "pull" | "both" | "push"; visibility?: "public" | "private" | "internal"; group?: string; yml?: string; seed?: boolean }): Promise<Pair> {
+async function pair({
+  direction,
+  visibility = "public",
+  group = "group/two",
+  yml = "",
+  seed = true,
+}: {
+  direction: "pull" | "both" | "push";
+  visibility?: "public" | "private" | "internal";
+  group?: string;
+  yml?: string;
+  seed?: boolean;
+}): Promise<Pair> {
   const id = `${Date.now().toString(36)}${(counter++).toString(36)}`;
   const created = await e2e.sandbox.gitlab.createProject({ path: `${group}/p${id}`, visibility });
   const project = created.path;
@@ -157,7 +169,12 @@ describe("GitLab → GitHub (direction: pull)", () => {
     await quiet();
     e2e.sandbox.gitlab.hooks(project).splice(0); // GitLab stops calling: deliveries below are the test's own
     const pushed = await e2e.sandbox.gitlab.commitAndPush(project, { branch: "main", files: { "x.txt": "x" } });
-    const payload = e2e.sandbox.gitlab.gitlabPushEvent(project, { ref: "refs/heads/main", before: pushed.before, after: pushed.after, commits: [{ id: pushed.after, message: "x" }] });
+    const payload = e2e.sandbox.gitlab.gitlabPushEvent(project, {
+      ref: "refs/heads/main",
+      before: pushed.before,
+      after: pushed.after,
+      commits: [{ id: pushed.after, message: "x" }],
+    });
     const githubBefore = await e2e.sandbox.github.refs(repo);
     const pushesBefore = githubPushCount(repo);
 
@@ -194,7 +211,12 @@ describe("both directions (direction: both)", () => {
     // The first sync fills the empty GitLab project; its Push Hook comes back and is not reported.
     await waitFor(async () => (await e2e.sandbox.gitlab.refs(project)).get("refs/heads/main") !== undefined, { timeoutMs: 20_000, what: "GitLab main" });
     await quiet();
-    const start = { github: githubPushCount(repo), gitlab: e2e.sandbox.gitlab.pushCount(project), runs: e2e.sandbox.github.checkRuns(repo).length, statuses: gitlabStatuses(project).length };
+    const start = {
+      github: githubPushCount(repo),
+      gitlab: e2e.sandbox.gitlab.pushCount(project),
+      runs: e2e.sandbox.github.checkRuns(repo).length,
+      statuses: gitlabStatuses(project).length,
+    };
 
     const fromGitHub = await e2e.sandbox.github.commitAndPush(repo, { branch: "main", files: { "github.txt": "from GitHub" } });
     await waitFor(async () => (await e2e.sandbox.gitlab.refs(project)).get("refs/heads/main") === fromGitHub.after, { timeoutMs: 20_000, what: "the GitHub commit on GitLab" });
@@ -208,8 +230,12 @@ describe("both directions (direction: both)", () => {
     expect(e2e.sandbox.gitlab.pushCount(project) - start.gitlab).toBe(2);
     expect((await e2e.sandbox.gitlab.refs(project)).get("refs/heads/main")).toBe(fromGitLab.after);
     // One check run per commit, one GitLab status (on the commit that came from GitLab).
-    expect(checkRunsOn(repo, fromGitHub.after).map((r) => [r.name, r.conclusion, r.output.title?.replace(/[\d.]+ s$/, "")])).toEqual([[MIRROR(project), "success", "Mirrored 1 ref to GitLab in "]]);
-    expect(checkRunsOn(repo, fromGitLab.after).map((r) => [r.name, r.conclusion, r.output.title?.replace(/[\d.]+ s$/, "")])).toEqual([[MIRROR(project), "success", "Mirrored 1 ref from GitLab in "]]);
+    expect(checkRunsOn(repo, fromGitHub.after).map((r) => [r.name, r.conclusion, r.output.title?.replace(/[\d.]+ s$/, "")])).toEqual([
+      [MIRROR(project), "success", "Mirrored 1 ref to GitLab in "],
+    ]);
+    expect(checkRunsOn(repo, fromGitLab.after).map((r) => [r.name, r.conclusion, r.output.title?.replace(/[\d.]+ s$/, "")])).toEqual([
+      [MIRROR(project), "success", "Mirrored 1 ref from GitLab in "],
+    ]);
     expect(e2e.sandbox.github.checkRuns(repo).length - start.runs).toBe(2);
     expect(gitlabStatuses(project).length - start.statuses).toBe(1);
     expect(gitlabStatuses(project, fromGitLab.after)).toEqual([expect.objectContaining({ name: "github-mirror", status: "success" })]);
@@ -298,7 +324,7 @@ describe("both directions (direction: both)", () => {
   it("registers the GitLab hook once, however often the config changes", async () => {
     const { repo, project, projectId } = await pair({ direction: "both" });
     await waitFor(() => e2e.sandbox.gitlab.hooks(project).length === 1, { timeoutMs: 20_000, what: "the GitLab hook" });
-    for (const yml of ["    prune: false\n", "    prune: true\n    tags: false\n", "    branches: [\"main\"]\n"]) {
+    for (const yml of ["    prune: false\n", "    prune: true\n    tags: false\n", '    branches: ["main"]\n']) {
       const change = await e2e.sandbox.github.commitAndPush(repo, { branch: "main", files: { ".mirror.yml": `mirrors:\n  - gitlab: ${project}\n    direction: both\n${yml}` } });
       await waitFor(async () => (await e2e.sandbox.gitlab.refs(project)).get("refs/heads/main") === change.after, { timeoutMs: 20_000, what: "the config change on GitLab" });
       await quiet();

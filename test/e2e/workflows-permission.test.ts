@@ -39,7 +39,11 @@ it("leaves a workflow change out while the app lacks the permission, mirrors the
   const created = await sandbox.gitlab.createProject({ path: `group/wf/p${Date.now().toString(36)}`, visibility: "public" });
   const project = created.path;
   const yml = `mirrors:\n  - gitlab: ${project}\n    direction: pull\n`;
-  const { fullName: repo, bareDir } = await sandbox.github.createRepo({ owner: "octo", name: `wf${Date.now().toString(36)}`, files: { ".mirror.yml": yml, "README.md": "# wf\n" } });
+  const { fullName: repo, bareDir } = await sandbox.github.createRepo({
+    owner: "octo",
+    name: `wf${Date.now().toString(36)}`,
+    files: { ".mirror.yml": yml, "README.md": "# wf\n" },
+  });
   const gitlabAuth = configEnv([basicAuthConfig("oauth2", sandbox.gitlabToken)]);
   await git(["push", "--quiet", created.httpUrl, "refs/heads/main:refs/heads/main"], { cwd: bareDir, env: gitlabAuth });
   const initial = (await sandbox.github.refs(repo)).get("refs/heads/main")!;

@@ -6,7 +6,16 @@ import type { JobQueue } from "../../src/queue/job-queue.js";
 import type { MirrorJob } from "../../src/worker/mirror-job.js";
 
 export function job(key: string, deliveryId: string, ref = "refs/heads/main", sha = deliveryId.padEnd(40, "0")): MirrorJob {
-  return { key, installationId: 1, owner: key.split("/")[0]!, repo: key.split("/")[1]!, deliveryIds: [deliveryId], reportTargets: [{ ref, sha }], validateConfigAt: [], enqueuedAt: Date.now() };
+  return {
+    key,
+    installationId: 1,
+    owner: key.split("/")[0]!,
+    repo: key.split("/")[1]!,
+    deliveryIds: [deliveryId],
+    reportTargets: [{ ref, sha }],
+    validateConfigAt: [],
+    enqueuedAt: Date.now(),
+  };
 }
 
 interface Gate {

@@ -10,19 +10,7 @@ import { agreedRefsFile } from "../../src/mirror/agreed-refs.js";
 import { mirrorRefs, prelistTarget } from "../../src/mirror/mirror-refs.js";
 import { restoreBackup } from "../../src/mirror/remote-backups.js";
 import type { MirrorRequest } from "../../src/mirror/types.js";
-import {
-  commit,
-  createBareRepo,
-  createWorkRepo,
-  filesContaining,
-  git,
-  installHook,
-  makeTempDir,
-  objectCount,
-  pushTo,
-  refsOf,
-  removeDir,
-} from "../helpers/git-fixtures.js";
+import { commit, createBareRepo, createWorkRepo, filesContaining, git, installHook, makeTempDir, objectCount, pushTo, refsOf, removeDir } from "../helpers/git-fixtures.js";
 import { startGitServer, type TestGitServer } from "../helpers/git-server.js";
 
 const SOURCE = { username: "x-access-token", token: "ghs_sourceTOKEN0123456789abcdef" };
@@ -158,9 +146,7 @@ describe("mirrorRefs", () => {
 
     const result = await s.sync();
 
-    expect(result.refusals).toEqual([
-      { ref: "refs/heads/main", reason: "diverged", sourceSha: s.sourceTip, targetSha: s.targetTip, sourceOnly: 1, targetOnly: 1 },
-    ]);
+    expect(result.refusals).toEqual([{ ref: "refs/heads/main", reason: "diverged", sourceSha: s.sourceTip, targetSha: s.targetTip, sourceOnly: 1, targetOnly: 1 }]);
     expect(result.changes).toEqual([{ ref: "refs/heads/next", action: "create", oldSha: null, newSha: s.sourceTip }]);
     const target = await refsOf(s.targetBare);
     expect(target.get("refs/heads/main")).toBe(s.targetTip);
@@ -194,7 +180,12 @@ describe("mirrorRefs", () => {
       { ref: "refs/heads/main", action: "force-update", oldSha: s.mirrored, newSha: s.rewritten, because: "followed" },
       { ref: "refs/heads/other", action: "fast-forward", oldSha: s.mirrored, newSha: s.otherTip },
     ]);
-    expect(await refsOf(s.targetBare)).toEqual(new Map([["refs/heads/main", s.rewritten], ["refs/heads/other", s.otherTip]]));
+    expect(await refsOf(s.targetBare)).toEqual(
+      new Map([
+        ["refs/heads/main", s.rewritten],
+        ["refs/heads/other", s.otherTip],
+      ]),
+    );
   });
 
   it("without a record, still follows the rewrite when another branch holds GitLab's old tip (nothing only on GitLab)", async () => {
@@ -383,7 +374,12 @@ describe("mirrorRefs", () => {
     const s = await racing(); // synced once; the source has moved on since
     const targetMain = (await refsOf(s.targetBare)).get("refs/heads/main");
 
-    const prelisted = prelistTarget({ cacheDir: s.cacheDir, instanceUrl: gitlab.url(""), credentials: { username: TARGET.username, password: TARGET.token }, timeoutMs: GIT_TIMEOUT_MS });
+    const prelisted = prelistTarget({
+      cacheDir: s.cacheDir,
+      instanceUrl: gitlab.url(""),
+      credentials: { username: TARGET.username, password: TARGET.token },
+      timeoutMs: GIT_TIMEOUT_MS,
+    });
     expect(await prelisted).toEqual({ url: s.request().target.url, refs: expect.objectContaining({ refs: new Map([["refs/heads/main", targetMain]]) }) });
     await s.moveTargetMain(); // someone pushes to GitLab after the early listing
 
@@ -494,7 +490,14 @@ describe("mirrorRefs", () => {
 
       const result = await s.sync({ backups });
 
-      expect(result.changes[0]).toEqual({ ref: "refs/heads/main", action: "force-update", oldSha: s.mirrored, newSha: s.rewritten, because: "followed", backupRef: backupOf("main") });
+      expect(result.changes[0]).toEqual({
+        ref: "refs/heads/main",
+        action: "force-update",
+        oldSha: s.mirrored,
+        newSha: s.rewritten,
+        because: "followed",
+        backupRef: backupOf("main"),
+      });
       expect(await refsOf(s.targetBare)).toEqual(
         new Map([
           ["refs/heads/main", s.rewritten],
@@ -513,7 +516,12 @@ describe("mirrorRefs", () => {
       const error = await s.syncFailure({ backups });
 
       expect(error.code).not.toBe("internal");
-      expect(await refsOf(s.targetBare)).toEqual(new Map([["refs/heads/main", s.mirrored], ["refs/heads/other", s.mirrored]]));
+      expect(await refsOf(s.targetBare)).toEqual(
+        new Map([
+          ["refs/heads/main", s.mirrored],
+          ["refs/heads/other", s.mirrored],
+        ]),
+      );
     });
 
     it("are not taken for a deletion whose commits another branch holds, and are for one whose commits only the source removed", async () => {
@@ -530,7 +538,12 @@ describe("mirrorRefs", () => {
         { ref: "refs/heads/merged", action: "delete", oldSha: c1, newSha: null },
         { ref: "refs/heads/topic", action: "delete", oldSha: topic, newSha: null, because: "followed", backupRef: backupOf("topic") },
       ]);
-      expect(await refsOf(s.targetBare)).toEqual(new Map([["refs/heads/main", c1], [backupOf("topic"), topic]]));
+      expect(await refsOf(s.targetBare)).toEqual(
+        new Map([
+          ["refs/heads/main", c1],
+          [backupOf("topic"), topic],
+        ]),
+      );
     });
 
     it("fetch a tip the cache never saw from the target first (a deletion vouched for by the push's before)", async () => {
@@ -581,7 +594,14 @@ describe("mirrorRefs", () => {
 
       const result = await s.sync({ force: true, backups });
 
-      expect(result.changes).toContainEqual({ ref: "refs/heads/main", action: "force-update", oldSha: s.targetTip, newSha: s.sourceTip, because: "forced", backupRef: backupOf("main") });
+      expect(result.changes).toContainEqual({
+        ref: "refs/heads/main",
+        action: "force-update",
+        oldSha: s.targetTip,
+        newSha: s.sourceTip,
+        because: "forced",
+        backupRef: backupOf("main"),
+      });
       expect((await refsOf(s.targetBare)).get(backupOf("main"))).toBe(s.targetTip);
     });
   });

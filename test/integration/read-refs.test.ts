@@ -8,8 +8,7 @@ let tmp: string;
 beforeAll(async () => (tmp = await makeTempDir("read-refs-")));
 afterAll(() => removeDir(tmp));
 
-const gitsAnswer = async (dir: string) =>
-  parseForEachRef(await git(dir, "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags"));
+const gitsAnswer = async (dir: string) => parseForEachRef(await git(dir, "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags"));
 
 describe("readRefs", () => {
   it("lists branches and tags exactly as git for-each-ref does, loose, packed, both and after deletions", async () => {

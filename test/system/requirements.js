@@ -43,7 +43,12 @@ export const REQUIRE_VARIABLE = "MIRROR_TEST_REQUIRE_SYSTEM";
  */
 export function readRequiredPackages(source, file) {
   const header = /^\s*\/\*\*([\s\S]*?)\*\//.exec(source)?.[1] ?? "";
-  const packages = [...header.matchAll(/@requires-system[ \t]+([^\n]*)/g)].flatMap((match) => match[1].replace(/\*\/?\s*$/, "").trim().split(/\s+/));
+  const packages = [...header.matchAll(/@requires-system[ \t]+([^\n]*)/g)].flatMap((match) =>
+    match[1]
+      .replace(/\*\/?\s*$/, "")
+      .trim()
+      .split(/\s+/),
+  );
   for (const name of packages) {
     if (!(name in SYSTEM_PACKAGES)) {
       throw new Error(`${file}: @requires-system names "${name}", which is not one of ${Object.keys(SYSTEM_PACKAGES).join(", ")} (test/system/requirements.js)`);

@@ -94,15 +94,19 @@ describe("the variables the code reads", () => {
   const PASSED_TO_GIT = new Set(["PATH", ...PROXY_VARIABLES]);
 
   const sources = (dir: string): string[] =>
-    readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []));
+    readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : [],
+    );
 
   const reads = sources("src").flatMap((file) => {
     const text = read(file);
     const line = (index: number) => `${file}:${text.slice(0, index).split("\n").length}`;
-    const named = [...text.matchAll(/\b(?:process\.env|processEnv|env)(?:\?\.|\.)([A-Z][A-Z0-9_]*)\b|\b(?:process\.env|processEnv|env)\[\s*(["'`])([A-Z][A-Z0-9_]*)\2\s*\]/g)].map((m) => ({
-      name: m[1] ?? m[3]!,
-      where: line(m.index),
-    }));
+    const named = [...text.matchAll(/\b(?:process\.env|processEnv|env)(?:\?\.|\.)([A-Z][A-Z0-9_]*)\b|\b(?:process\.env|processEnv|env)\[\s*(["'`])([A-Z][A-Z0-9_]*)\2\s*\]/g)].map(
+      (m) => ({
+        name: m[1] ?? m[3]!,
+        where: line(m.index),
+      }),
+    );
     const computed = [...text.matchAll(/\b(?:process\.env|processEnv|env)\[\s*(?!["'`])/g)].flatMap((m) =>
       (READ_BY_LIST[file] ?? [`<a name computed at ${line(m.index)}: list its names in READ_BY_LIST>`]).map((name) => ({ name, where: line(m.index) })),
     );

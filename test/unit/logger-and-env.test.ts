@@ -93,7 +93,11 @@ describe("intake pacing variables", () => {
     async function burst(env: Record<string, string>) {
       queue = await createQueue(parseEnv(env));
       queue.start(gated.handler);
-      for (const [key, id] of [["o/a", "d1"], ["o/b", "d2"], ["o/c", "d3"]] as const) {
+      for (const [key, id] of [
+        ["o/a", "d1"],
+        ["o/b", "d2"],
+        ["o/c", "d3"],
+      ] as const) {
         await queue.enqueue(job(key, id));
         jest.advanceTimersByTime(5);
       }
@@ -141,9 +145,18 @@ describe("log variables", () => {
   it.each([
     [{}, { level: "info", cliLevel: "warn", format: "pretty", levelInString: false }],
     [{ NODE_ENV: "production" }, { level: "info", cliLevel: "warn", format: "json", levelInString: false }],
-    [{ NODE_ENV: "production", LOG_FORMAT: "pretty" }, { level: "info", cliLevel: "warn", format: "pretty", levelInString: false }],
-    [{ LOG_LEVEL: "debug", LOG_FORMAT: "json", LOG_LEVEL_IN_STRING: "true" }, { level: "debug", cliLevel: "debug", format: "json", levelInString: true }],
-    [{ LOG_LEVEL: "", LOG_FORMAT: "" }, { level: "info", cliLevel: "warn", format: "pretty", levelInString: false }],
+    [
+      { NODE_ENV: "production", LOG_FORMAT: "pretty" },
+      { level: "info", cliLevel: "warn", format: "pretty", levelInString: false },
+    ],
+    [
+      { LOG_LEVEL: "debug", LOG_FORMAT: "json", LOG_LEVEL_IN_STRING: "true" },
+      { level: "debug", cliLevel: "debug", format: "json", levelInString: true },
+    ],
+    [
+      { LOG_LEVEL: "", LOG_FORMAT: "" },
+      { level: "info", cliLevel: "warn", format: "pretty", levelInString: false },
+    ],
   ])("%j → %j (the app logs at info, the CLI at warn, unless LOG_LEVEL says otherwise)", (env, expected) => {
     expect(parseEnv(env).log).toEqual(expected);
   });

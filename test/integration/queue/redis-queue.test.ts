@@ -33,7 +33,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await closeAll(() => probe?.quit(), () => server?.stop());
+  await closeAll(
+    () => probe?.quit(),
+    () => server?.stop(),
+  );
 });
 
 afterEach(async () => {
@@ -217,7 +220,11 @@ describe("RedisJobQueue with several replicas", () => {
 
     const doomed = spawnWorker(server.url, prefix);
     try {
-      const started = await within(BOUND_MS, doomed.next((msg) => "started" in msg), "the child replica starts the job");
+      const started = await within(
+        BOUND_MS,
+        doomed.next((msg) => "started" in msg),
+        "the child replica starts the job",
+      );
       expect((started.started as MirrorJob).deliveryIds).toEqual(["k1"]);
       expect(await producer.enqueue(job("o/x", "k2"))).toBe("queued"); // waits behind the doomed run
       await doomed.kill(); // SIGKILL mid-job: no cleanup, its lease and BullMQ lock just stop being renewed

@@ -12,11 +12,7 @@ const problem = (line: number, column: number, endLine: number, endColumn: numbe
 
 describe("toCheckRunAnnotations", () => {
   it.each([
-    [
-      "single line keeps columns",
-      problem(3, 16, 3, 23),
-      { start_line: 3, end_line: 3, start_column: 16, end_column: 23 },
-    ],
+    ["single line keeps columns", problem(3, 16, 3, 23), { start_line: 3, end_line: 3, start_column: 16, end_column: 23 }],
     ["multi-line drops columns (GitHub rejects them)", problem(2, 5, 4, 15), { start_line: 2, end_line: 4 }],
   ])("%s", (_name, input, position) => {
     expect(toCheckRunAnnotations([input])).toEqual([

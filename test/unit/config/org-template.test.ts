@@ -5,7 +5,7 @@ const GITLAB = "https://gitlab.com";
 
 describe("readTemplateText", () => {
   it.each([
-    ["the README's example", "mirrors:\n  - gitlab: acme-mirror/{repo}\n    create: true\n    branches: [\"main\", \"release/*\"]\n"],
+    ["the README's example", 'mirrors:\n  - gitlab: acme-mirror/{repo}\n    create: true\n    branches: ["main", "release/*"]\n'],
     ["{owner} and {repo} together", "mirrors:\n  - gitlab: mirrors/{owner}-{repo}\n"],
     ["placeholders in globs", "mirrors:\n  - gitlab: m/{repo}\n    branches: ['{repo}/*', '{a,b}']\n"],
     ["an opt-out for every repository", "mirrors: []\n"],
@@ -19,9 +19,21 @@ describe("readTemplateText", () => {
   });
 
   it.each([
-    ["an invalid path, in the template's words", "mirrors:\n  - gitlab: acme mirror/{repo}\n", 'line 2: gitlab: "acme mirror/{repo}" is not a valid project path (use only letters, digits, "_", "-", "." and "/")'],
-    ["a path with no namespace", "mirrors:\n  - gitlab: '{repo}'\n", 'line 2: gitlab: "{repo}" is not a valid project path (it needs a namespace and a project, like "group/project")'],
-    ["one project for every repository", "mirrors:\n  - gitlab: acme-mirror/{owner}\n", 'mirrors[0].gitlab: "acme-mirror/{owner}" is one GitLab project for every repository: put {repo} in it, like "acme-mirror/{repo}"'],
+    [
+      "an invalid path, in the template's words",
+      "mirrors:\n  - gitlab: acme mirror/{repo}\n",
+      'line 2: gitlab: "acme mirror/{repo}" is not a valid project path (use only letters, digits, "_", "-", "." and "/")',
+    ],
+    [
+      "a path with no namespace",
+      "mirrors:\n  - gitlab: '{repo}'\n",
+      'line 2: gitlab: "{repo}" is not a valid project path (it needs a namespace and a project, like "group/project")',
+    ],
+    [
+      "one project for every repository",
+      "mirrors:\n  - gitlab: acme-mirror/{owner}\n",
+      'mirrors[0].gitlab: "acme-mirror/{owner}" is one GitLab project for every repository: put {repo} in it, like "acme-mirror/{repo}"',
+    ],
     ["a project id", "mirrors:\n  - gitlab: 42\n", 'mirrors[0].gitlab: "42" is one GitLab project for every repository: put {repo} in it, like "group/{repo}"'],
     ["an unknown key", "mirrors:\n  - gitlab: g/{repo}\n    prun: true\n", 'line 3: unknown key "prun" (did you mean "prune"?)'],
   ])("refuses %s", (_name, text, problem) => {

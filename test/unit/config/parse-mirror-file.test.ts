@@ -43,7 +43,12 @@ describe("parseMirrorFile: valid files", () => {
     const result = parseMirrorFile("mirrors: [{gitlab: a/b}, {gitlab: a/b, url: 'http://gitlab.internal'}]");
     expect(result).toEqual({
       ok: true,
-      config: { mirrors: [{ gitlab: "a/b", ...DEFAULTS }, { gitlab: "a/b", url: "http://gitlab.internal", ...DEFAULTS }] },
+      config: {
+        mirrors: [
+          { gitlab: "a/b", ...DEFAULTS },
+          { gitlab: "a/b", url: "http://gitlab.internal", ...DEFAULTS },
+        ],
+      },
     });
   });
 });
@@ -60,20 +65,8 @@ describe("parseMirrorFile: one problem, placed on the offending node", () => {
       ["mirrors", 0, "brnches"],
       [3, 5, 3, 11],
     ],
-    [
-      "unknown key without a close match",
-      ["mirrors: []", "owner: me"],
-      'unknown key "owner" (allowed: mirrors)',
-      ["owner"],
-      [2, 1, 2, 5],
-    ],
-    [
-      "wrong type",
-      ["mirrors:", "  - gitlab: group/project", '    prune: "yes"'],
-      'prune must be true or false (got "yes")',
-      ["mirrors", 0, "prune"],
-      [3, 12, 3, 16],
-    ],
+    ["unknown key without a close match", ["mirrors: []", "owner: me"], 'unknown key "owner" (allowed: mirrors)', ["owner"], [2, 1, 2, 5]],
+    ["wrong type", ["mirrors:", "  - gitlab: group/project", '    prune: "yes"'], 'prune must be true or false (got "yes")', ["mirrors", 0, "prune"], [3, 12, 3, 16]],
     [
       "tags of the wrong type",
       ["mirrors:", "  - gitlab: group/project", "    tags: v*"],
@@ -144,13 +137,7 @@ describe("parseMirrorFile: one problem, placed on the offending node", () => {
       ["mirrors", 0, "gitlab"],
       [2, 5, 2, 10],
     ],
-    [
-      "a mirror that is not a mapping",
-      ["mirrors:", "  - group/project"],
-      'mirrors[0] must be a mapping of keys to values (got "group/project")',
-      ["mirrors", 0],
-      [2, 5, 2, 17],
-    ],
+    ["a mirror that is not a mapping", ["mirrors:", "  - group/project"], 'mirrors[0] must be a mapping of keys to values (got "group/project")', ["mirrors", 0], [2, 5, 2, 17]],
     [
       "YAML syntax error: unclosed flow list",
       ["mirrors: [", ""],
@@ -164,22 +151,9 @@ describe("parseMirrorFile: one problem, placed on the offending node", () => {
       "YAML syntax error: Map keys must be unique",
       [],
       [2, 1, 2, 1], // yaml reports the first character of the repeated key
-
     ],
-    [
-      "empty file",
-      [""],
-      'the file is empty: list your mirrors under "mirrors:", or write "mirrors: []" to opt out',
-      [],
-      [1, 1, 1, 1],
-    ],
-    [
-      "only comments",
-      ["# TODO: mirror this", ""],
-      'the file is empty: list your mirrors under "mirrors:", or write "mirrors: []" to opt out',
-      [],
-      [1, 1, 1, 1],
-    ],
+    ["empty file", [""], 'the file is empty: list your mirrors under "mirrors:", or write "mirrors: []" to opt out', [], [1, 1, 1, 1]],
+    ["only comments", ["# TODO: mirror this", ""], 'the file is empty: list your mirrors under "mirrors:", or write "mirrors: []" to opt out', [], [1, 1, 1, 1]],
     ["not a mapping", ["- gitlab: a/b"], 'the file must be a mapping with a "mirrors" key', [], [1, 1, 1, 13]],
     ["mirrors left empty", ["mirrors:"], "mirrors must be a list (got an empty value)", ["mirrors"], [1, 1, 1, 7]],
   ])("%s", (_name, lines, message, path, [line, column, endLine, endColumn]) => {

@@ -20,10 +20,7 @@ describe("validateMirrorFile: gitlab", () => {
     ["group/../project", 'gitlab: "group/../project" is not a valid project path (it must not contain "..")'],
     ["group/project.GIT", 'gitlab: "group/project.GIT" is not a valid project path (drop the ".git" suffix)'],
     ["group/my project", 'gitlab: "group/my project" is not a valid project path (use only letters, digits, "_", "-", "." and "/")'],
-    [
-      "https://gitlab.com/group/project",
-      'gitlab: "https://gitlab.com/group/project" is not a valid project path (put the instance in "url" and only "group/project" in "gitlab")',
-    ],
+    ["https://gitlab.com/group/project", 'gitlab: "https://gitlab.com/group/project" is not a valid project path (put the instance in "url" and only "group/project" in "gitlab")'],
     [0, "gitlab must be a positive whole project id (got 0)"],
     [-4, "gitlab must be a positive whole project id (got -4)"],
     [1.5, "gitlab must be a positive whole project id (got 1.5)"],
@@ -42,10 +39,7 @@ describe("validateMirrorFile: url", () => {
   it.each([
     ["gitlab.com", 'url must be an http(s) URL like "https://gitlab.example.com" (got "gitlab.com")'],
     ["ssh://git@gitlab.com", 'url must start with https:// or http:// (got "ssh:")'],
-    [
-      "https://token@gitlab.com",
-      "url must not contain credentials; mirror-bot uses its own token for each GitLab instance. Remove them and revoke that token",
-    ],
+    ["https://token@gitlab.com", "url must not contain credentials; mirror-bot uses its own token for each GitLab instance. Remove them and revoke that token"],
     ["https://gitlab.com/?private_token=x", "url must not contain a query string or fragment"],
     ["https://gitlab.com/#top", "url must not contain a query string or fragment"],
     [42, "url must be text (got 42; put it in quotes)"],
@@ -72,9 +66,7 @@ describe("validateMirrorFile: other fields", () => {
     expect(withMirror({ branches: null })).toEqual({
       ok: true,
       config: {
-        mirrors: [
-          { gitlab: "group/project", direction: "push", branches: null, tags: true, prune: true, force: false, notify: "issue", create: false },
-        ],
+        mirrors: [{ gitlab: "group/project", direction: "push", branches: null, tags: true, prune: true, force: false, notify: "issue", create: false }],
       },
     });
   });
@@ -99,11 +91,7 @@ describe("validateMirrorFile: other fields", () => {
       [{ gitlab: 7 }, { gitlab: 7 }, { gitlab: 7, url: "https://x.org" }],
       [["mirrors.1.gitlab", 'duplicate mirror: mirrors[0] already mirrors to "7"']],
     ],
-    [
-      "entries that are not mappings do not break the check",
-      [{ gitlab: 7 }, null],
-      [["mirrors.1", "mirrors[1] must be a mapping of keys to values (got an empty value)"]],
-    ],
+    ["entries that are not mappings do not break the check", [{ gitlab: 7 }, null], [["mirrors.1", "mirrors[1] must be a mapping of keys to values (got an empty value)"]]],
   ])("duplicates: %s", (_name, mirrors, expected) => {
     const result = validateMirrorFile({ mirrors });
     expect(result.ok ? [] : result.issues.map((i) => [i.path.join("."), i.message])).toEqual(expected);

@@ -5,7 +5,12 @@ import { renderGitLabStatus, renderPullReport } from "../../../src/report/render
 
 const A = "a".repeat(40);
 const B = "b".repeat(40);
-const change = (ref: string, action: RefChange["action"] = "fast-forward"): RefChange => ({ ref, action, oldSha: action === "create" ? null : A, newSha: action.includes("delete") ? null : B });
+const change = (ref: string, action: RefChange["action"] = "fast-forward"): RefChange => ({
+  ref,
+  action,
+  oldSha: action === "create" ? null : A,
+  newSha: action.includes("delete") ? null : B,
+});
 
 describe("workflowPath", () => {
   it.each([

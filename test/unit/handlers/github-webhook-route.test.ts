@@ -51,7 +51,12 @@ describe("GitHub webhook route", () => {
     const answer = await deliverGitHubWebhook(`${base}/api/github/webhooks`, "push", payload, { secret: SECRET, deliveryId: "d-1" });
     expect(answer).toMatchObject({ status: 200, body: "ok\n" });
     expect(jobs).toEqual([
-      expect.objectContaining({ owner: payload.repository.owner.login, repo: payload.repository.name, deliveryIds: ["d-1"], reportTargets: [{ ref: payload.ref, sha: payload.after }] }),
+      expect.objectContaining({
+        owner: payload.repository.owner.login,
+        repo: payload.repository.name,
+        deliveryIds: ["d-1"],
+        reportTargets: [{ ref: payload.ref, sha: payload.after }],
+      }),
     ]);
     expect(received).toEqual([]);
   });
@@ -139,7 +144,11 @@ describe("GitHub webhook route", () => {
 });
 
 describe("one way in for pushes", () => {
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+  const { privateKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
   let seen: string[];
   let probot: Probot;
   let onPush: (delivery: PushDelivery) => Promise<void>;

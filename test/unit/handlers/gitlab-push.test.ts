@@ -17,9 +17,17 @@ const notCalled = async (): Promise<never> => {
 
 const SECRET = "glwhs-unit-test-secret";
 const SHA = "a".repeat(40);
-const mirror = (gitlab: string | number, direction: MirrorConfig["direction"]): MirrorConfig => ({
-  gitlab, direction, branches: null, tags: true, prune: true, force: false, notify: "issue", create: false,
-} as MirrorConfig);
+const mirror = (gitlab: string | number, direction: MirrorConfig["direction"]): MirrorConfig =>
+  ({
+    gitlab,
+    direction,
+    branches: null,
+    tags: true,
+    prune: true,
+    force: false,
+    notify: "issue",
+    create: false,
+  }) as MirrorConfig;
 
 const payload = (over: Record<string, unknown> = {}) => ({
   object_kind: "push",
@@ -114,7 +122,9 @@ describe("GitLab webhook route", () => {
     const unlinked = await deliverGitLabWebhook(url, "Push Hook", payload({ project_id: 9, project: { path_with_namespace: "x/y" } }), { token: SECRET });
     expect([unlinked.status, JSON.parse(unlinked.body)]).toEqual([200, { outcome: "checking" }]);
     await background.drain();
-    expect(logs).toContainEqual(expect.stringMatching(/^GitLab push dropped: no repository pulls from it \(rescanned every installation's configs\); the app's webhook on it was deleted/));
+    expect(logs).toContainEqual(
+      expect.stringMatching(/^GitLab push dropped: no repository pulls from it \(rescanned every installation's configs\); the app's webhook on it was deleted/),
+    );
     expect([rescans, removedHooks]).toEqual([1, [9]]);
     expect(jobs).toEqual([]);
     await deliverGitLabWebhook(url, "Push Hook", payload(), { token: SECRET, eventUuid: "same" });
@@ -123,8 +133,19 @@ describe("GitLab webhook route", () => {
   });
 
   it("refuses everything when no secret is configured, and only answers its own path", async () => {
-    const links = new ProjectLinks({ index: new MirrorIndex(), rescan: async () => ({ complete: true }), hooks: new HookRegistrar({ ensureProjectHook: notCalled, removeProjectHooks: notCalled }, {}), log: { info: () => 0, warn: () => 0, debug: () => 0 } as never });
-    const handler = createGitLabWebhookHandler({ secret: undefined, links, background, queue: { enqueue: async () => "queued" }, log: { info: () => 0, warn: () => 0, debug: () => 0 } as never });
+    const links = new ProjectLinks({
+      index: new MirrorIndex(),
+      rescan: async () => ({ complete: true }),
+      hooks: new HookRegistrar({ ensureProjectHook: notCalled, removeProjectHooks: notCalled }, {}),
+      log: { info: () => 0, warn: () => 0, debug: () => 0 } as never,
+    });
+    const handler = createGitLabWebhookHandler({
+      secret: undefined,
+      links,
+      background,
+      queue: { enqueue: async () => "queued" },
+      log: { info: () => 0, warn: () => 0, debug: () => 0 } as never,
+    });
     const other = http.createServer(async (req, res) => {
       if (!(await handler(req, res))) res.writeHead(404).end();
     });

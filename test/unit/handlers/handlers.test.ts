@@ -8,7 +8,11 @@ import type { EnqueueOutcome, JobQueue } from "../../../src/queue/job-queue.js";
 import type { MirrorJob } from "../../../src/worker/mirror-job.js";
 import { example } from "../../helpers/examples.js";
 
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const { privateKey } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs1", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
 
 class RecordingQueue implements JobQueue {
   jobs: MirrorJob[] = [];
@@ -17,7 +21,9 @@ class RecordingQueue implements JobQueue {
     return "queued";
   }
   start() {}
-  async size() { return this.jobs.length; }
+  async size() {
+    return this.jobs.length;
+  }
   async idle() {}
   async close() {}
 }

@@ -10,7 +10,11 @@ import type { EnqueueOutcome, JobQueue } from "../../../src/queue/job-queue.js";
 import type { MirrorJob } from "../../../src/worker/mirror-job.js";
 import { example } from "../../helpers/examples.js";
 
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const { privateKey } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs1", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
 const mirror = { gitlab: "g/p", direction: "push", branches: null, tags: true, prune: true, force: false, notify: "issue", create: false } as MirrorConfig;
 
 class RecordingQueue implements JobQueue {
@@ -20,7 +24,9 @@ class RecordingQueue implements JobQueue {
     return "queued";
   }
   start() {}
-  async size() { return this.jobs.length; }
+  async size() {
+    return this.jobs.length;
+  }
   async idle() {}
   async close() {}
 }
@@ -84,7 +90,17 @@ describe("installation events", () => {
     const [first] = p.repositories_added;
     const [owner, repo] = first.full_name.split("/");
     p.repositories_added = [first, { ...first, id: 2, name: "plain", full_name: `${owner}/plain` }];
-    const repoJson = (name: string) => ({ name, full_name: `${owner}/${name}`, owner: { login: owner }, archived: false, default_branch: "main", clone_url: `https://github.com/${owner}/${name}.git`, html_url: "x", private: true, visibility: "private" });
+    const repoJson = (name: string) => ({
+      name,
+      full_name: `${owner}/${name}`,
+      owner: { login: owner },
+      archived: false,
+      default_branch: "main",
+      clone_url: `https://github.com/${owner}/${name}.git`,
+      html_url: "x",
+      private: true,
+      visibility: "private",
+    });
     nock("https://api.github.com")
       .post(`/app/installations/${p.installation.id}/access_tokens`)
       .reply(201, { token: "ghs_test", expires_at: new Date(Date.now() + 3_600_000).toISOString() })

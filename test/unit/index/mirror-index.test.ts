@@ -12,7 +12,14 @@ import { closeAll } from "../../helpers/close-all.js";
 import { startRedis, type RedisServer } from "../../helpers/redis-server.js";
 
 const mirror = (gitlab: string | number, direction: MirrorConfig["direction"]): MirrorConfig => ({
-  gitlab, direction, branches: null, tags: true, prune: true, force: false, notify: "issue", create: false,
+  gitlab,
+  direction,
+  branches: null,
+  tags: true,
+  prune: true,
+  force: false,
+  notify: "issue",
+  create: false,
 });
 const names = async (found: Promise<Array<{ repo: string }>>) => (await found).map((r) => r.repo).sort();
 
@@ -24,7 +31,10 @@ beforeAll(async () => {
   redis = await startRedis();
 });
 afterAll(async () => {
-  await closeAll(() => Promise.all(connections.map((c) => c.quit())), () => redis?.stop());
+  await closeAll(
+    () => Promise.all(connections.map((c) => c.quit())),
+    () => redis?.stop(),
+  );
 });
 
 /** Two views of one index: the same instance locally, two "replicas" on one Redis namespace. */

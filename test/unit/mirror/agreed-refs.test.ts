@@ -32,7 +32,14 @@ const none = { changes: [], refusals: [], unchangedCount: 0, deferred: [] };
 
 const rows: Row[] = [
   ["creates a branch new on the source", { [H + "new"]: "a" }, {}, {}, {}, { ...none, changes: [{ ref: H + "new", action: "create", oldSha: null, newSha: "a" }] }],
-  ["leaves a branch the target deleted (source still at the agreed commit) to the other half", { [H + "gone"]: "a" }, {}, { [H + "gone"]: "a" }, {}, { ...none, deferred: [H + "gone"] }],
+  [
+    "leaves a branch the target deleted (source still at the agreed commit) to the other half",
+    { [H + "gone"]: "a" },
+    {},
+    { [H + "gone"]: "a" },
+    {},
+    { ...none, deferred: [H + "gone"] },
+  ],
   [
     "re-creates a branch the target deleted when the source has new commits on it",
     { [H + "gone"]: "b" },

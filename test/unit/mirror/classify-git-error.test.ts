@@ -54,9 +54,19 @@ const cases: [what: string, context: GitFailureContext, output: string, code: Er
   ],
   ["GitHub wrong token", fetch, "remote: Invalid username or password.\nfatal: Authentication failed for 'https://github.com/o/r.git/'", "auth_failed"],
   ["no credentials and no prompt", fetch, "fatal: could not read Username for 'https://github.com': terminal prompts disabled", "auth_failed"],
-  ["askpass refused", fetch, "error: unable to read askpass response from '/bin/false'\nfatal: could not read Username for 'http://127.0.0.1:4000': No such device or address", "auth_failed"],
+  [
+    "askpass refused",
+    fetch,
+    "error: unable to read askpass response from '/bin/false'\nfatal: could not read Username for 'http://127.0.0.1:4000': No such device or address",
+    "auth_failed",
+  ],
   ["HTTP 401", lsRemote, "fatal: unable to access 'https://gitlab.com/g/p.git/': The requested URL returned error: 401", "auth_failed"],
-  ["HTTP 403", fetch, "remote: Permission to o/r.git denied to mirror-bot[bot].\nfatal: unable to access 'https://github.com/o/r.git/': The requested URL returned error: 403", "auth_failed"],
+  [
+    "HTTP 403",
+    fetch,
+    "remote: Permission to o/r.git denied to mirror-bot[bot].\nfatal: unable to access 'https://github.com/o/r.git/': The requested URL returned error: 403",
+    "auth_failed",
+  ],
   ["GitHub repository not found", fetch, "remote: Repository not found.\nfatal: repository 'https://github.com/o/r.git/' not found", "github_repo_not_found"],
   [
     "GitLab project not found",
@@ -68,9 +78,19 @@ const cases: [what: string, context: GitFailureContext, output: string, code: Er
   ["HTTP 500", fetch, "error: RPC failed; HTTP 500 curl 22 The requested URL returned error: 500\nfatal: the remote end hung up unexpectedly", "transient"],
   ["HTTP 502", lsRemote, "fatal: unable to access 'https://gitlab.com/g/p.git/': The requested URL returned error: 502", "transient"],
   ["HTTP 429", fetch, "fatal: unable to access 'https://github.com/o/r.git/': The requested URL returned error: 429", "transient"],
-  ["early EOF", fetch, "error: RPC failed; curl 56 GnuTLS recv error (-54): Error in the pull function.\nfatal: early EOF\nfatal: fetch-pack: invalid index-pack output", "transient"],
+  [
+    "early EOF",
+    fetch,
+    "error: RPC failed; curl 56 GnuTLS recv error (-54): Error in the pull function.\nfatal: early EOF\nfatal: fetch-pack: invalid index-pack output",
+    "transient",
+  ],
   ["DNS", fetch, "fatal: unable to access 'https://github.com/o/r.git/': Could not resolve host: github.com", "transient"],
-  ["refused", lsRemote, "fatal: unable to access 'https://gitlab.example.com/g/p.git/': Failed to connect to gitlab.example.com port 443 after 2 ms: Connection refused", "transient"],
+  [
+    "refused",
+    lsRemote,
+    "fatal: unable to access 'https://gitlab.example.com/g/p.git/': Failed to connect to gitlab.example.com port 443 after 2 ms: Connection refused",
+    "transient",
+  ],
   ["reset", push, "fatal: unable to access 'https://gitlab.com/g/p.git/': OpenSSL SSL_read: Connection reset by peer, errno 104", "transient"],
   ["curl timeout", fetch, "fatal: unable to access 'https://github.com/o/r.git/': Operation timed out after 300000 milliseconds with 0 out of 0 bytes received", "transient"],
   ["anything else", { operation: "local" }, "fatal: not a git repository: '/cache/x'", "git_failed"],
@@ -108,10 +128,9 @@ describe("classifyGitError", () => {
 
   it("quotes git's first error line, redacted, when it cannot classify", () => {
     registerSecret("glpat-secret123456", "long-lived");
-    const error = classifyGitError(
-      new GitError(undefined, "hint: something\nfatal: weird failure near glpat-secret123456 at https://u:pw123456@h/x.git\nmore"),
-      { operation: "local" },
-    );
+    const error = classifyGitError(new GitError(undefined, "hint: something\nfatal: weird failure near glpat-secret123456 at https://u:pw123456@h/x.git\nmore"), {
+      operation: "local",
+    });
     expect(error.code).toBe("git_failed");
     expect(error.userMessage).toBe("git failed in the local cache: fatal: weird failure near *** at https://***@h/x.git");
     expect((error.cause as Error).message).not.toContain("glpat-secret123456");

@@ -5,11 +5,7 @@ const H = "refs/heads/";
 const T = "refs/tags/";
 
 /** Facts from a table: ancestor pairs "old>new", reachable shas, and divergence counts by key. */
-function facts({
-  ancestors = [] as string[],
-  reachable = [] as string[],
-  counts = {} as Record<string, [sourceOnly: number, targetOnly: number]>,
-} = {}): RefFacts {
+function facts({ ancestors = [] as string[], reachable = [] as string[], counts = {} as Record<string, [sourceOnly: number, targetOnly: number]> } = {}): RefFacts {
   return {
     isAncestor: (oldSha, newSha) => (ancestors.includes(`${oldSha}>${newSha}`) ? true : undefined),
     isReachableFromSource: (sha) => reachable.includes(sha),
@@ -119,13 +115,7 @@ const rows: Row[] = [
     { ...none, changes: [{ ref: H + "topic", action: "force-delete", oldSha: "x", newSha: null, because: "forced" }] },
   ],
   ["never deletes without prune, even merged and forced", {}, { [H + "merged"]: "m" }, { prune: false, force: true, facts: facts({ reachable: ["m"] }) }, none],
-  [
-    "never touches refs the filter excludes",
-    { [H + "main"]: "s", [H + "new"]: "n" },
-    { [H + "main"]: "t", [H + "gone"]: "g" },
-    { force: true, include: () => false },
-    none,
-  ],
+  ["never touches refs the filter excludes", { [H + "main"]: "s", [H + "new"]: "n" }, { [H + "main"]: "t", [H + "gone"]: "g" }, { force: true, include: () => false }, none],
   [
     "applies the filter per ref",
     { [H + "release/1"]: "a", [H + "feature"]: "b" },
@@ -183,7 +173,11 @@ describe("planRefUpdates", () => {
   it("never asks the filter about unsafe or foreign refs", () => {
     const asked: string[] = [];
     planRefUpdates({
-      source: new Map([["refs/pull/1/head", "a"], ["refs/heads/-rf", "b"], ["refs/heads/main", "c"]]),
+      source: new Map([
+        ["refs/pull/1/head", "a"],
+        ["refs/heads/-rf", "b"],
+        ["refs/heads/main", "c"],
+      ]),
       target: new Map(),
       includeRef: (ref) => (asked.push(ref), true),
       force: false,

@@ -46,9 +46,21 @@ const rows: Row[] = [
     [{ ref: H + "topic", group: "overwrite", why: "the source rewrote it" }],
   ],
   ["force overwrites a changed branch", { [H + "main"]: "b" }, { [H + "main"]: "a" }, { force: true }, [{ ref: H + "main", group: "overwrite", why: "force: true" }]],
-  ["a moved tag is refused without force", { [T + "v1"]: "b" }, { [T + "v1"]: "a" }, {}, [{ ref: T + "v1", group: "refuse", why: "tag moved: tags are only moved with `force: true`" }]],
+  [
+    "a moved tag is refused without force",
+    { [T + "v1"]: "b" },
+    { [T + "v1"]: "a" },
+    {},
+    [{ ref: T + "v1", group: "refuse", why: "tag moved: tags are only moved with `force: true`" }],
+  ],
   ["a stale branch is kept without prune", { [H + "main"]: "a" }, { [H + "main"]: "a", [H + "old"]: "a" }, { prune: false }, []],
-  ["a stale branch whose commits GitHub has is deleted with prune", { [H + "main"]: "a" }, { [H + "main"]: "a", [H + "old"]: "x" }, { facts: known([], ["x"]) }, [{ ref: H + "old", group: "delete" }]],
+  [
+    "a stale branch whose commits GitHub has is deleted with prune",
+    { [H + "main"]: "a" },
+    { [H + "main"]: "a", [H + "old"]: "x" },
+    { facts: known([], ["x"]) },
+    [{ ref: H + "old", group: "delete" }],
+  ],
   ["a stale branch without history is undecided", { [H + "main"]: "a" }, { [H + "main"]: "a", [H + "old"]: "x" }, {}, [{ ref: H + "old", group: "undecided-delete" }]],
   [
     "a stale branch with commits only on the target is refused",
@@ -57,7 +69,13 @@ const rows: Row[] = [
     { facts: known([], [], { "x>": [0, 3] }) },
     [{ ref: H + "old", group: "refuse", why: "the target has commits the source lacks" }],
   ],
-  ["two-way: a branch that moved on the target alone is left for the other direction", { [H + "main"]: "a" }, { [H + "main"]: "b" }, { twoWay: true, agreed: { [H + "main"]: "a" } }, [{ ref: H + "main", group: "defer" }]],
+  [
+    "two-way: a branch that moved on the target alone is left for the other direction",
+    { [H + "main"]: "a" },
+    { [H + "main"]: "b" },
+    { twoWay: true, agreed: { [H + "main"]: "a" } },
+    [{ ref: H + "main", group: "defer" }],
+  ],
 ];
 
 describe("previewRefUpdates", () => {
@@ -80,7 +98,11 @@ describe("previewRefUpdates", () => {
     const preview = previewRefUpdates(
       {
         source: new Map([[H + "dev", "a"]]),
-        target: new Map([[H + "dev", "a"], [H + "main", "x"], [H + "old", "x"]]),
+        target: new Map([
+          [H + "dev", "a"],
+          [H + "main", "x"],
+          [H + "old", "x"],
+        ]),
         includeRef: () => true,
         prune: true,
         force: false,

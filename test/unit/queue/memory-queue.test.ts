@@ -29,7 +29,12 @@ describe("MemoryJobQueue with intake pacing", () => {
 
   it("holds the rest of a burst until deliveries stop, then runs one job per repository with all its deliveries", async () => {
     await queue.enqueue(job("o/a", "d1")); // the first of the burst starts
-    for (const [key, id] of [["o/b", "d2"], ["o/c", "d3"], ["o/b", "d4"], ["o/c", "d5"]] as const) {
+    for (const [key, id] of [
+      ["o/b", "d2"],
+      ["o/c", "d3"],
+      ["o/b", "d4"],
+      ["o/c", "d5"],
+    ] as const) {
       jest.advanceTimersByTime(5);
       await queue.enqueue(job(key, id));
     }

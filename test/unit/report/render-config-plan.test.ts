@@ -11,7 +11,16 @@ function planWith(entries: PreviewEntry[], overrides: Partial<MirrorPlan> = {}):
     repos: [
       {
         repo: "octo/app",
-        mirrors: [{ mirror, project: exists, policy: { ok: true }, token: { ok: true }, halves: [{ target: "GitLab", preview: { entries, unchangedCount: 1, historyFromCache: true } }], ...overrides }],
+        mirrors: [
+          {
+            mirror,
+            project: exists,
+            policy: { ok: true },
+            token: { ok: true },
+            halves: [{ target: "GitLab", preview: { entries, unchangedCount: 1, historyFromCache: true } }],
+            ...overrides,
+          },
+        ],
       },
     ],
   };
@@ -21,7 +30,12 @@ const stale = (n: number): PreviewEntry[] => Array.from({ length: n }, (_, i) =>
 
 describe("renderConfigPlan", () => {
   it("is a success that says what is created when nothing is deleted or overwritten", () => {
-    const { conclusion, output } = renderConfigPlan(planWith([{ ref: `${H}main`, group: "create" }, { ref: "refs/tags/v1", group: "create" }]));
+    const { conclusion, output } = renderConfigPlan(
+      planWith([
+        { ref: `${H}main`, group: "create" },
+        { ref: "refs/tags/v1", group: "create" },
+      ]),
+    );
     expect(conclusion).toBe("success");
     expect(output.title).toBe(".mirror.yml is valid: merging this creates 1 branch and 1 tag on GitLab");
     expect(output.summary).toContain("- Project: [group/app](https://gitlab.example/group/app) exists (private)");
@@ -52,7 +66,11 @@ describe("renderConfigPlan", () => {
 
   it("fails when the project does not exist, and says so instead of listing refs", () => {
     const { conclusion, output } = renderConfigPlan(
-      planWith([], { project: { kind: "missing", message: "GitLab project group/app does not exist (or mirror-bot's token cannot see it)", advice: "Create it." }, policy: undefined, halves: [] }),
+      planWith([], {
+        project: { kind: "missing", message: "GitLab project group/app does not exist (or mirror-bot's token cannot see it)", advice: "Create it." },
+        policy: undefined,
+        halves: [],
+      }),
     );
     expect(conclusion).toBe("failure");
     expect(output.title).toBe("Merging this cannot mirror: GitLab project group/app does not exist (or mirror-bot's token cannot see it)");
@@ -60,7 +78,9 @@ describe("renderConfigPlan", () => {
   });
 
   it("fails when the access policy forbids the project", () => {
-    const { conclusion, output } = renderConfigPlan(planWith(stale(3), { policy: { ok: false, message: "GitLab project group/app is outside the groups this app may mirror (allowed)", advice: "Ask the operator." } }));
+    const { conclusion, output } = renderConfigPlan(
+      planWith(stale(3), { policy: { ok: false, message: "GitLab project group/app is outside the groups this app may mirror (allowed)", advice: "Ask the operator." } }),
+    );
     expect(conclusion).toBe("failure");
     expect(output.title).toBe("Merging this cannot mirror: GitLab project group/app is outside the groups this app may mirror (allowed)");
     expect(output.text).not.toContain("stale-00");

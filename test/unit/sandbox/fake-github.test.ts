@@ -160,7 +160,11 @@ describe("branches and commits", () => {
     const pushed = await sandbox.github.commitAndPush(fullName, { branch: "feature/x", files: { "f.txt": "f" }, message: "Add f" });
     const octokit = appOctokit();
     const { data: branch } = await octokit.rest.repos.getBranch({ owner, repo, branch: "feature/x" });
-    expect(branch).toMatchObject({ name: "feature/x", protected: false, commit: { sha: pushed.after, commit: { message: "Add f" }, parents: [{ sha: pushed.before === ZERO_SHA ? expect.any(String) : pushed.before }] } });
+    expect(branch).toMatchObject({
+      name: "feature/x",
+      protected: false,
+      commit: { sha: pushed.after, commit: { message: "Add f" }, parents: [{ sha: pushed.before === ZERO_SHA ? expect.any(String) : pushed.before }] },
+    });
     const { data: branches } = await octokit.rest.repos.listBranches({ owner, repo });
     expect(branches.map((b) => b.name).sort()).toEqual(["feature/x", "main"]);
     expect((await octokit.rest.repos.getCommit({ owner, repo, ref: pushed.after })).data).toMatchObject({ sha: pushed.after, commit: { author: { name: "Sandbox Developer" } } });
@@ -220,15 +224,18 @@ describe("check runs", () => {
     const create = (body: Record<string, unknown>) => octokit.request("POST /repos/{owner}/{repo}/check-runs", { owner, repo, ...body } as never);
     await expect(create({ name: "mirror" })).rejects.toMatchObject({ status: 422, response: { data: { message: expect.stringContaining('"head_sha" wasn\'t supplied') } } });
     await expect(create({ head_sha: sha })).rejects.toMatchObject({ status: 422 });
-    await expect(create({ name: "mirror", head_sha: "0".repeat(39) + "1" })).rejects.toMatchObject({ status: 422, response: { data: { message: expect.stringContaining("No commit found") } } });
+    await expect(create({ name: "mirror", head_sha: "0".repeat(39) + "1" })).rejects.toMatchObject({
+      status: 422,
+      response: { data: { message: expect.stringContaining("No commit found") } },
+    });
     await expect(create({ name: "mirror", head_sha: sha, output: { title: "t", summary: "x".repeat(65_536) } })).rejects.toMatchObject({ status: 422 });
     await expect(create({ name: "mirror", head_sha: sha, status: "completed" })).rejects.toMatchObject({ status: 422 });
 
     const { data: run } = await octokit.rest.checks.create({ owner, repo, name: "mirror", head_sha: sha });
     const tooMany = Array.from({ length: 51 }, () => ({ path: "a", start_line: 1, end_line: 1, annotation_level: "notice" as const, message: "m" }));
-    await expect(
-      octokit.rest.checks.update({ owner, repo, check_run_id: run.id, output: { title: "t", summary: "s", annotations: tooMany } }),
-    ).rejects.toMatchObject({ status: 422 });
+    await expect(octokit.rest.checks.update({ owner, repo, check_run_id: run.id, output: { title: "t", summary: "s", annotations: tooMany } })).rejects.toMatchObject({
+      status: 422,
+    });
     expect(sandbox.github.checkRuns(fullName).find((r) => r.id === run.id)!.annotations).toHaveLength(0);
   });
 });
@@ -445,12 +452,20 @@ describe("installation events and membership", () => {
     const keysOf = (name: string, action: string) => Object.keys(examples.find((e) => e.name === name)!.examples.find((x) => x.action === action)!).sort();
 
     const created = sandbox.github.installationEvent("created");
-    expect(Object.keys(created).filter((k) => k !== "requester").sort()).toEqual(keysOf("installation", "created").filter((k) => k !== "requester"));
+    expect(
+      Object.keys(created)
+        .filter((k) => k !== "requester")
+        .sort(),
+    ).toEqual(keysOf("installation", "created").filter((k) => k !== "requester"));
     expect((created.installation as { id: number }).id).toBe(sandbox.github.installationId);
     expect((created.repositories as Array<{ full_name: string }>).map((r) => r.full_name)).toContain(fullName);
 
     const added = sandbox.github.installationRepositoriesEvent("added", [fullName]);
-    expect(Object.keys(added).filter((k) => k !== "requester").sort()).toEqual(keysOf("installation_repositories", "added").filter((k) => k !== "requester"));
+    expect(
+      Object.keys(added)
+        .filter((k) => k !== "requester")
+        .sort(),
+    ).toEqual(keysOf("installation_repositories", "added").filter((k) => k !== "requester"));
     expect(added).toMatchObject({ action: "added", repositories_added: [{ full_name: fullName }], repositories_removed: [] });
   });
 

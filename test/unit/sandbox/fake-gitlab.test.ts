@@ -172,9 +172,7 @@ describe("git over smart HTTP", () => {
     await expect(sandbox.gitlab.commitAndPush(projectPath, { branch: "main", files: { d: "d" }, force: true })).resolves.toBeDefined();
     await sandbox.gitlab.commitAndPush(projectPath, { branch: "gone", files: { g: "g" } });
     await expect(sandbox.gitlab.commitAndPush(projectPath, { branch: "gone", deleteBranch: true })).resolves.toMatchObject({ after: ZERO_SHA });
-    await expect(sandbox.gitlab.commitAndPush(projectPath, { branch: "main", deleteBranch: true })).rejects.toThrow(
-      "GitLab: The default branch of a project cannot be deleted.",
-    );
+    await expect(sandbox.gitlab.commitAndPush(projectPath, { branch: "main", deleteBranch: true })).rejects.toThrow("GitLab: The default branch of a project cannot be deleted.");
     expect(await client().ProtectedBranches.all(projectPath)).toEqual([expect.objectContaining({ name: "release/*", allow_force_push: false })]);
   });
 });

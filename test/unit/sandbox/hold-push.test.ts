@@ -69,7 +69,17 @@ describe("dropRepository", () => {
     index.set({ installationId: 1, owner: "o", repo: "gone", mirrors: [{ gitlab: "g/p" } as any] });
     const job = { key: "o/gone", installationId: 1, owner: "o", repo: "gone", deliveryIds: [], reportTargets: [], validateConfigAt: [], enqueuedAt: 0, drop: true };
     const status = new MemoryStatusStore();
-    const entry = { installationId: 1, private: false, direction: "push" as const, lastSyncAt: "2026-12-05T00:00:00Z", lastResult: "success" as const, lastTitle: "ok", lagRefs: 0, durationMs: 1, consecutiveFailures: 0 };
+    const entry = {
+      installationId: 1,
+      private: false,
+      direction: "push" as const,
+      lastSyncAt: "2026-12-05T00:00:00Z",
+      lastResult: "success" as const,
+      lastTitle: "ok",
+      lagRefs: 0,
+      durationMs: 1,
+      consecutiveFailures: 0,
+    };
     await status.record({ ...entry, owner: "o", repo: "gone", target: "g/p" });
     await status.record({ ...entry, owner: "o", repo: "kept", target: "g/p" });
     await dropRepository(job, { env, index, agreed, status, log: pino({ level: "silent" }) });

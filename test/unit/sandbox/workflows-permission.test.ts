@@ -33,7 +33,11 @@ const auth = (token: string) => ({ env: configEnv([basicAuthConfig("x-access-tok
 
 /** A repository and a clone of it with one new commit per branch: `ci` changes a workflow, `docs` does not. */
 async function cloneWithChanges() {
-  const { fullName, cloneUrl } = await sandbox.github.createRepo({ owner: "octo", name: `wf-${++counter}`, files: { "README.md": "# hi\n", ".github/workflows/old.yml": "on: push\n" } });
+  const { fullName, cloneUrl } = await sandbox.github.createRepo({
+    owner: "octo",
+    name: `wf-${++counter}`,
+    files: { "README.md": "# hi\n", ".github/workflows/old.yml": "on: push\n" },
+  });
   const dir = path.join(tmp, `clone-${counter}`);
   const env = { ...configEnv([]), GIT_AUTHOR_NAME: "a", GIT_AUTHOR_EMAIL: "a@a", GIT_COMMITTER_NAME: "a", GIT_COMMITTER_EMAIL: "a@a" };
   await git(["clone", "--quiet", cloneUrl, dir]);

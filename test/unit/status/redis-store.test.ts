@@ -25,7 +25,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await closeAll(() => probe?.quit(), () => server?.stop());
+  await closeAll(
+    () => probe?.quit(),
+    () => server?.stop(),
+  );
 });
 
 afterEach(async () => {

@@ -24,7 +24,7 @@ describe("renderStatusPage", () => {
     expect(html).toContain("GitHub → GitLab");
     expect(html).toContain('<a href="https://gitlab.example/group/broken" rel="noopener noreferrer">group/broken</a>');
     expect(html).toContain('<time datetime="2024-05-01T12:00:00.000Z" title="2024-05-01 12:00 UTC">5 min ago</time>');
-    expect(html).toContain("✗ Failed</span> <span class=\"muted\">3 runs in a row");
+    expect(html).toContain('✗ Failed</span> <span class="muted">3 runs in a row');
     expect(html).toContain("2 refs differ");
     expect(html).toContain("1 ref differs");
     expect(html).toContain("main has commits on GitLab that are not on GitHub");
@@ -71,7 +71,7 @@ describe("renderStatusPage", () => {
 
   it.each(["javascript:alert(1)", "data:text/html,hi", "not a url"])("does not link a target URL like %s", (targetUrl) => {
     const html = page([statusRecord({ targetUrl })]);
-    expect(html).not.toContain("<a href=\"javascript");
+    expect(html).not.toContain('<a href="javascript');
     expect(html).not.toMatch(/<a href="(?!\?show=)/);
     expect(html).toContain(">group/hello</td>");
   });

@@ -281,4 +281,3 @@ describe("with MIRROR_ADMIN_TOKEN", () => {
     expect(errors).toHaveLength(1);
   });
 });
-

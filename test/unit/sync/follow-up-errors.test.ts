@@ -37,7 +37,13 @@ it("logs, with the repository, a failed sync whose check run could not be placed
   const { log, lines } = bufferLogger();
   await createFollowUp({ log, gitTimeoutMs: 1_000 }).after(finished());
   expect(lines).toEqual([
-    expect.objectContaining({ level: 40, repo: "octo/app", target: "group/app", msg: "could not report what the sync changed", err: expect.objectContaining({ message: "Resource not accessible by integration" }) }),
+    expect.objectContaining({
+      level: 40,
+      repo: "octo/app",
+      target: "group/app",
+      msg: "could not report what the sync changed",
+      err: expect.objectContaining({ message: "Resource not accessible by integration" }),
+    }),
   ]);
 });
 

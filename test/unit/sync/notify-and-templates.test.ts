@@ -60,7 +60,13 @@ describe("notification state machine", () => {
 
   it("writes what fails, how to fix it and how to turn it off, without secrets", () => {
     registerSecret("glpat-notify-secret-123", "long-lived");
-    const body = issueBody({ target: "g/p", title: "GitLab at x rejected mirror-bot's token (401)", summary: "Renew glpat-notify-secret-123", failures: 3, retryAt: Date.UTC(2024, 0, 1) });
+    const body = issueBody({
+      target: "g/p",
+      title: "GitLab at x rejected mirror-bot's token (401)",
+      summary: "Renew glpat-notify-secret-123",
+      failures: 3,
+      retryAt: Date.UTC(2024, 0, 1),
+    });
     expect(body).toContain("failed 3 times in a row");
     expect(body).toContain("rejected mirror-bot's token");
     expect(body).toContain("2024-01-01T00:00:00.000Z");
@@ -89,7 +95,10 @@ describe("GitLab token pre-flight", () => {
     [{ scopes: ["api"], expiresAt: "2024-07-30", active: true }, []],
     [{ scopes: ["api"], expiresAt: "2024-06-10", active: true }, ["error: mirror-bot's GitLab token expired on 2024-06-10"]],
     [{ scopes: ["read_api", "write_repository"], expiresAt: null, active: true }, []],
-    [{ scopes: ["read_repository"], expiresAt: null, active: true }, ["error: mirror-bot's GitLab token lacks the `api` scope", "error: mirror-bot's GitLab token lacks the `write_repository` scope"]],
+    [
+      { scopes: ["read_repository"], expiresAt: null, active: true },
+      ["error: mirror-bot's GitLab token lacks the `api` scope", "error: mirror-bot's GitLab token lacks the `write_repository` scope"],
+    ],
     [{ scopes: ["api"], expiresAt: null, active: false }, ["error: mirror-bot's GitLab token is revoked or inactive"]],
   ])("%j", (info, expected) => {
     expect(diagnoseGitLabToken({ name: "t", ...info }, now).map((d) => `${d.level}: ${d.title}`)).toEqual(expected);
@@ -132,8 +141,18 @@ describe("reconciliation compare", () => {
   const a = "a".repeat(40);
   const b = "b".repeat(40);
   it("finds created, moved and (when pruning) deleted refs, within the filter", () => {
-    const source = new Map([["refs/heads/main", a], ["refs/tags/v1", a], ["refs/heads/new", b], ["refs/pull/1/head", b]]);
-    const target = new Map([["refs/heads/main", b], ["refs/tags/v1", a], ["refs/heads/gone", a], ["refs/merge-requests/1/head", a]]);
+    const source = new Map([
+      ["refs/heads/main", a],
+      ["refs/tags/v1", a],
+      ["refs/heads/new", b],
+      ["refs/pull/1/head", b],
+    ]);
+    const target = new Map([
+      ["refs/heads/main", b],
+      ["refs/tags/v1", a],
+      ["refs/heads/gone", a],
+      ["refs/merge-requests/1/head", a],
+    ]);
     expect(differingRefs(source, target, all, true).map((d) => d.ref)).toEqual(["refs/heads/gone", "refs/heads/main", "refs/heads/new"]);
     expect(differingRefs(source, target, all, false).map((d) => d.ref)).toEqual(["refs/heads/main", "refs/heads/new"]);
     expect(differingRefs(source, target, (r) => r === "refs/heads/main", true)).toEqual([{ ref: "refs/heads/main", sourceSha: a, targetSha: b }]);

@@ -59,7 +59,10 @@ describe("ReconcileScheduler", () => {
     await scheduler.settled();
     scheduler.request(a, "config");
     await scheduler.settled();
-    expect(calls).toEqual([["a", "interval"], ["a", "config"]]);
+    expect(calls).toEqual([
+      ["a", "interval"],
+      ["a", "config"],
+    ]);
   });
 
   it("retries a failing mirror after its backoff, and stops retrying once it succeeds", async () => {
@@ -90,7 +93,16 @@ describe("ReconcileScheduler", () => {
 });
 
 describe("sync jobs in the queue", () => {
-  const push: MirrorJob = { key: "o/a", installationId: 1, owner: "o", repo: "a", deliveryIds: ["d1"], reportTargets: [{ ref: "refs/heads/main", sha: "1".repeat(40) }], validateConfigAt: [], enqueuedAt: 1 };
+  const push: MirrorJob = {
+    key: "o/a",
+    installationId: 1,
+    owner: "o",
+    repo: "a",
+    deliveryIds: ["d1"],
+    reportTargets: [{ ref: "refs/heads/main", sha: "1".repeat(40) }],
+    validateConfigAt: [],
+    enqueuedAt: 1,
+  };
 
   it("a reconciliation merged with a push keeps both the pushed commit and 'report on what changed'", () => {
     const merged = mergeJobs(push, syncJob({ installationId: 1, owner: "o", repo: "a" }, "interval"));

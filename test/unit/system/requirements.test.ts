@@ -23,8 +23,22 @@ describe("planSystemSuites", () => {
     { machine: "with every package", missing: [], requireAll: false, skipped: [], required: [], packages: [] },
     { machine: "with every package, in CI", missing: [], requireAll: true, skipped: [], required: [], packages: [] },
     { machine: "without redis-server", missing: ["redis-server"], requireAll: false, skipped: [redis, both], required: [], packages: ["redis-server"] },
-    { machine: "without anything", missing: ["git-lfs", "chromium", "redis-server"], requireAll: false, skipped: [redis, browser, both], required: [], packages: ["redis-server", "chromium"] },
-    { machine: "without anything, in CI", missing: ["chromium", "redis-server"], requireAll: true, skipped: [], required: [redis, browser, both], packages: ["redis-server", "chromium"] },
+    {
+      machine: "without anything",
+      missing: ["git-lfs", "chromium", "redis-server"],
+      requireAll: false,
+      skipped: [redis, browser, both],
+      required: [],
+      packages: ["redis-server", "chromium"],
+    },
+    {
+      machine: "without anything, in CI",
+      missing: ["chromium", "redis-server"],
+      requireAll: true,
+      skipped: [],
+      required: [redis, browser, both],
+      packages: ["redis-server", "chromium"],
+    },
     { machine: "without git-lfs, which no suite needs, in CI", missing: ["git-lfs"], requireAll: true, skipped: [], required: [], packages: [] },
   ])("on a machine $machine: skips $skipped.length, requires $required.length", ({ missing, requireAll, skipped, required, packages }) => {
     expect(planSystemSuites({ suites, missing, requireAll })).toEqual({ skipped, required, missing: packages });

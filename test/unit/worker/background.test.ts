@@ -46,7 +46,10 @@ describe("BackgroundTasks", () => {
     const { log, lines } = bufferLogger();
     const tasks = new BackgroundTasks(log);
     tasks.run(Promise.resolve(1), { what: "succeed" });
-    tasks.run(Promise.reject(new Error("handled")).catch(() => "reported by the task"), { what: "handle it" });
+    tasks.run(
+      Promise.reject(new Error("handled")).catch(() => "reported by the task"),
+      { what: "handle it" },
+    );
     await tasks.drain();
     expect(tasks.size).toBe(0);
     expect(lines).toEqual([]);

@@ -17,7 +17,10 @@ describe("HookRegistrar", () => {
     const calls: unknown[] = [];
     const registrar = new HookRegistrar({ ensureProjectHook: async (...args) => (calls.push(args), "created"), removeProjectHooks: notCalled }, settings);
     const [a, b] = await Promise.all([registrar.ensure(project), registrar.ensure(project)]);
-    expect([a, b]).toEqual([{ ok: true, action: "created" }, { ok: true, action: "created" }]);
+    expect([a, b]).toEqual([
+      { ok: true, action: "created" },
+      { ok: true, action: "created" },
+    ]);
     expect(await registrar.ensure(project)).toEqual({ ok: true, action: "known" });
     expect(calls).toEqual([[42, { url: "https://mirror.example.com/api/gitlab/webhooks", token: "glwhs-secret-123" }]]);
   });
@@ -51,7 +54,15 @@ describe("HookRegistrar", () => {
   });
 
   it("says which setting is missing without calling GitLab", async () => {
-    const registrar = new HookRegistrar({ ensureProjectHook: async () => { throw new Error("must not be called"); }, removeProjectHooks: notCalled }, { secret: "glwhs-secret-123" });
+    const registrar = new HookRegistrar(
+      {
+        ensureProjectHook: async () => {
+          throw new Error("must not be called");
+        },
+        removeProjectHooks: notCalled,
+      },
+      { secret: "glwhs-secret-123" },
+    );
     const outcome = await registrar.ensure(project);
     expect(outcome).toMatchObject({ ok: false, summary: expect.stringContaining("MIRROR_PUBLIC_URL") });
   });
@@ -77,22 +88,51 @@ describe("BounceLog", () => {
 });
 
 describe("pull reports", () => {
-  const base: PullReportInput = { projectPath: "group/proj", projectWebUrl: project.webUrl, repoHtmlUrl: "https://github.com/octo/repo", direction: "both", durationMs: 1200, attempts: 1 };
+  const base: PullReportInput = {
+    projectPath: "group/proj",
+    projectWebUrl: project.webUrl,
+    repoHtmlUrl: "https://github.com/octo/repo",
+    direction: "both",
+    durationMs: 1200,
+    attempts: 1,
+  };
   const sha = "b".repeat(40);
 
   it.each<[string, Partial<PullReportInput>, { ref: string; sha: string }, ReturnType<typeof renderGitLabStatus>]>([
     [
       "success when this sync carried the commit",
-      { result: { changes: [{ ref: "refs/heads/main", action: "fast-forward", oldSha: "a".repeat(40), newSha: sha }], refusals: [], unchangedCount: 0, inSync: { "refs/heads/main": sha } } },
+      {
+        result: {
+          changes: [{ ref: "refs/heads/main", action: "fast-forward", oldSha: "a".repeat(40), newSha: sha }],
+          refusals: [],
+          unchangedCount: 0,
+          inSync: { "refs/heads/main": sha },
+        },
+      },
       { ref: "refs/heads/main", sha },
       { state: "success", description: "Mirrored to GitHub in 1.2 s", targetUrl: `https://github.com/octo/repo/commit/${sha}` },
     ],
-    ["nothing when GitHub already had it (a bounce)", { result: { changes: [], refusals: [], unchangedCount: 1, inSync: { "refs/heads/main": sha } } }, { ref: "refs/heads/main", sha }, null],
+    [
+      "nothing when GitHub already had it (a bounce)",
+      { result: { changes: [], refusals: [], unchangedCount: 1, inSync: { "refs/heads/main": sha } } },
+      { ref: "refs/heads/main", sha },
+      null,
+    ],
     [
       "failed, with both shas, when the branch diverged",
-      { result: { changes: [], refusals: [{ ref: "refs/heads/main", reason: "diverged", sourceSha: sha, targetSha: "c".repeat(40), sourceOnly: 1, targetOnly: 1 }], unchangedCount: 0 } },
+      {
+        result: {
+          changes: [],
+          refusals: [{ ref: "refs/heads/main", reason: "diverged", sourceSha: sha, targetSha: "c".repeat(40), sourceOnly: 1, targetOnly: 1 }],
+          unchangedCount: 0,
+        },
+      },
       { ref: "refs/heads/main", sha },
-      { state: "failed", description: "main has diverged on GitHub: not overwritten (GitLab bbbbbbb, GitHub ccccccc); merge one into the other", targetUrl: "https://github.com/octo/repo/tree/main" },
+      {
+        state: "failed",
+        description: "main has diverged on GitHub: not overwritten (GitLab bbbbbbb, GitHub ccccccc); merge one into the other",
+        targetUrl: "https://github.com/octo/repo/tree/main",
+      },
     ],
     [
       "failed with the error's message",
@@ -114,7 +154,8 @@ describe("pull reports", () => {
 });
 
 describe("MirrorIndex routing of GitLab events", () => {
-  const m = (gitlab: string | number, direction: MirrorConfig["direction"]) => ({ gitlab, direction, branches: null, tags: true, prune: true, force: false, notify: "issue", create: false }) as MirrorConfig;
+  const m = (gitlab: string | number, direction: MirrorConfig["direction"]) =>
+    ({ gitlab, direction, branches: null, tags: true, prune: true, force: false, notify: "issue", create: false }) as MirrorConfig;
   it("matches a webhook's project path (any case) or numeric id, only for pull and both mirrors, and forgets removed configs", async () => {
     const index = new MirrorIndex();
     await index.set({ installationId: 1, owner: "o", repo: "by-path", mirrors: [m("Group/Sub/Proj", "pull")] });
