@@ -52,7 +52,7 @@ function culprits(error: unknown, changes: RefChange[]): string[] {
   return (blamed.length > 0 ? blamed : rejected).map((s) => s.ref).filter((ref) => changes.some((c) => c.ref === ref));
 }
 
-function* batches(changes: RefChange[]): Generator<RefChange[]> {
+export function* batches(changes: RefChange[]): Generator<RefChange[]> {
   let batch: RefChange[] = [];
   let bytes = 0;
   for (const change of changes) {

@@ -1,4 +1,4 @@
-import { pushArgs } from "../../../src/mirror/push-changes.js";
+import { batches, pushArgs } from "../../../src/mirror/push-changes.js";
 import type { RefChange } from "../../../src/mirror/types.js";
 
 const A = "a".repeat(40);
@@ -30,5 +30,32 @@ describe("pushArgs", () => {
       ":refs/heads/merged",
       ":refs/heads/lost",
     ]);
+  });
+});
+
+describe("batches", () => {
+  it("splits a push too large for one command line, keeping each update and its backup in the same atomic batch", () => {
+    const changes: RefChange[] = Array.from({ length: 4000 }, (_, i) => ({
+      ref: `refs/heads/renovate/some-fairly-long-dependency-name-${i}`,
+      action: "force-update",
+      oldSha: A,
+      newSha: B,
+      because: "followed",
+      backupRef: `refs/mirror-backup/heads/renovate/some-fairly-long-dependency-name-${i}/20261205T044000Z`,
+    }));
+
+    const split = [...batches(changes)];
+
+    expect(split.length).toBeGreaterThan(1);
+    expect(split.flat()).toEqual(changes);
+    for (const batch of split) {
+      const args = pushArgs("https://gitlab.example.com/g/p.git", batch);
+      expect(args.join(" ").length).toBeLessThan(1024 * 1024); // well under Linux's argv limit
+      for (const change of batch) {
+        expect(args).toContain(`+${B}:${change.ref}`);
+        expect(args).toContain(`${A}:${change.backupRef}`);
+        expect(args).toContain(`--force-with-lease=${change.backupRef}:`);
+      }
+    }
   });
 });
