@@ -59,9 +59,9 @@ async function sameRefs(repo: string, project: string): Promise<boolean> {
   return JSON.stringify([...github].sort()) === JSON.stringify([...gitlab].sort());
 }
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", ...sandbox.appEnv() };
+    const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", ...sandbox.appEnv(extraEnv) };
     execFile(process.execPath, [path.join(ROOT, "bin", "mirror-bot.js"), ...args], { env, timeout: 60_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
@@ -152,6 +152,19 @@ describe("manual sync", () => {
     expect(after.stdout).toContain(`${repo} → ${project}: in sync`);
     expect(after.code).toBe(0);
     expect(await cli(["frobnicate"])).toMatchObject({ code: 2 });
+  });
+});
+
+describe("the CLI applies the app's access policy", () => {
+  it("refuses to sync to a project outside MIRROR_GITLAB_NAMESPACES, as the app does", async () => {
+    const { repo, project } = await mirroredPair();
+    const lost = await sandbox.github.commitAndPush(repo, { branch: "main", files: { "policy.txt": "no webhook" } });
+
+    const sync = await cli(["sync", repo], { MIRROR_GITLAB_NAMESPACES: "some-other-group" });
+
+    expect(sync.code).toBe(1);
+    expect(sync.stdout).toContain(`${repo} → ${project}: failure — GitLab project ${project} is outside the groups this app may mirror (some-other-group)`);
+    expect((await sandbox.gitlab.refs(project)).get("refs/heads/main")).not.toBe(lost.after);
   });
 });
 
