@@ -34,7 +34,8 @@ export interface E2E {
 
 export async function startE2E(appEnv: Record<string, string> = {}): Promise<E2E> {
   const sandbox = await startSandbox();
-  const env = sandbox.appEnv({ MIRROR_RETRY_BASE_MS: "50", ...appEnv });
+  // quiet() reads the app's debug lines ("mirror job finished and reported"), so debug is the default here.
+  const env = sandbox.appEnv({ MIRROR_RETRY_BASE_MS: "50", LOG_LEVEL: "debug", ...appEnv });
   let app = await startApp(env);
   const delivered: string[] = []; // by deliverPush: quiet() waits for their jobs too
   const earlierLogs: string[] = []; // of app processes stopped by restart(), so quiet() still sees their jobs
