@@ -11,7 +11,8 @@
  * <repo> is owner/name and <project> the path or id a config names, both lower-cased.
  * One Lua script replaces an entry and its set memberships in one atomic step.
  */
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { connectRedis } from "../redis/connect.js";
 import type { Logger } from "pino";
 import { projectsOf, type IndexedRepository, type SharedIndex } from "./mirror-index.js";
 
@@ -58,18 +59,7 @@ export class RedisSharedIndex implements SharedIndex {
 
   /** Opens its own connection and checks that Redis answers, so a wrong REDIS_URL stops the app at boot. */
   static async connect(options: RedisIndexOptions & { url: string }): Promise<RedisSharedIndex> {
-    let connected = false;
-    const redis = new Redis(options.url, { lazyConnect: true, retryStrategy: (times) => (connected ? Math.min(times * 50, 2000) : null) });
-    redis.on("error", (error) => options.log?.warn({ err: error }, "redis mirror index: connection error"));
-    try {
-      await redis.connect();
-      await redis.ping();
-      connected = true;
-    } catch (error) {
-      if (redis.status !== "end") redis.disconnect();
-      throw error;
-    }
-    return new RedisSharedIndex(redis, options, true);
+    return new RedisSharedIndex(await connectRedis(options.url, "redis mirror index", options.log), options, true);
   }
 
   private entryKey(repo: string): string {

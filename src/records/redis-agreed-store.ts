@@ -13,7 +13,7 @@ import { decodeAgreedRefs, encodeAgreedRefs } from "../mirror/agreed-refs.js";
 import type { AgreedRefs } from "../mirror/types.js";
 import type { RepoName } from "../cache/layout.js";
 import type { AgreedStore } from "./agreed-store.js";
-import { connectRedis } from "./redis-connect.js";
+import { connectRedis } from "../redis/connect.js";
 
 export class RedisAgreedStore implements AgreedStore {
   constructor(

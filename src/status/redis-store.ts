@@ -9,7 +9,8 @@
  * | P:status:mirror:<key>  | hash | one MirrorStatusRecord, one field per property          | permanent, replaced by the next run |
  * No tokens: repository names, GitLab paths and the last error (already redacted by the worker).
  */
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { connectRedis } from "../redis/connect.js";
 import type { Logger } from "pino";
 import { compareRecords, recordKey, repositoryKeyPrefix } from "./records.js";
 import type { MirrorStatusRecord, StatusStore } from "./types.js";
@@ -37,22 +38,7 @@ export class RedisStatusStore implements StatusStore {
 
   /** Opens its own connection and checks that Redis answers, so a wrong REDIS_URL stops the app at boot. */
   static async connect(options: RedisStatusStoreOptions & { url: string }): Promise<RedisStatusStore> {
-    let connected = false;
-    const redis = new Redis(options.url, {
-      lazyConnect: true,
-      // No retries until the first connection (fail at boot); ioredis' own backoff after that.
-      retryStrategy: (times) => (connected ? Math.min(times * 50, 2000) : null),
-    });
-    redis.on("error", (error) => options.log?.warn({ err: error }, "redis status store: connection error"));
-    try {
-      await redis.connect();
-      await redis.ping();
-      connected = true;
-    } catch (error) {
-      if (redis.status !== "end") redis.disconnect();
-      throw error;
-    }
-    return new RedisStatusStore(redis, options, true);
+    return new RedisStatusStore(await connectRedis(options.url, "redis status store", options.log), options, true);
   }
 
   async record(record: MirrorStatusRecord): Promise<void> {
