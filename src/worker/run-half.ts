@@ -12,6 +12,7 @@ import type { GitLabProject } from "../gitlab/client.js";
 import type { HookOutcome } from "../gitlab/hooks.js";
 import type { FetchedSource, MirrorRequest, MirrorResult, PrelistedTarget } from "../mirror/types.js";
 import type { RenderedReport } from "../report/render-mirror-report.js";
+import type { MirrorStatusRecord } from "../status/types.js";
 import { withRetry, type RetryOutcome } from "../retry.js";
 import type { MirrorJob, RepositorySnapshot } from "./mirror-job.js";
 import type { WorkerDeps } from "./run-mirror-job.js";
@@ -119,41 +120,38 @@ export async function runHalf<B>(ctx: HalfContext, direction: HalfDirection<B>):
     direction.publish(ctx, report, done, begun).then((reportedShas) => deps.followUp?.after({ ...finished, report, reportedShas })),
     { what: `publish the reports of the mirror ${target}`, log },
   );
-  deps.background.run(recordStatus(ctx, direction.name, target, report, done), { what: `record the status of the mirror ${target}`, log });
+  deps.background.run(recordStatus(ctx, direction.name, target, previous, report, done), { what: `record the status of the mirror ${target}`, log });
   logOutcome(log, direction.name, String(mirror.gitlab), target, report, done);
 }
 
 async function recordStatus(
-  { job, deps, log, repository, mirror }: HalfContext,
+  { job, deps, repository, mirror }: HalfContext,
   half: Half,
   target: string,
+  /** Read once before the run (runHalf), for the follow-up and this record alike. */
+  previous: MirrorStatusRecord | undefined,
   report: RenderedReport,
   { project, outcome, durationMs }: HalfOutcome,
 ) {
   const failed = report.conclusion !== "success";
   deps.metrics?.jobFinished({ direction: half, result: failed ? "failure" : "success" }, durationMs);
-  if (!deps.status) return;
-  try {
-    const previous = await deps.status.get?.({ owner: job.owner, repo: job.repo, target });
-    await deps.status.record({
-      installationId: job.installationId,
-      owner: job.owner,
-      repo: job.repo,
-      private: repository.private,
-      direction: mirror.direction,
-      target,
-      ...(project?.webUrl ? { targetUrl: project.webUrl } : {}),
-      lastSyncAt: new Date().toISOString(),
-      lastResult: failed ? "failure" : "success",
-      lastTitle: report.output.title,
-      ...(failed ? { lastError: outcome.ok ? report.output.title : outcome.error.userMessage } : {}),
-      lagRefs: outcome.ok ? outcome.value.refusals.length + (outcome.value.blocked?.length ?? 0) : (previous?.lagRefs ?? 0),
-      durationMs,
-      consecutiveFailures: failed ? (previous?.consecutiveFailures ?? 0) + 1 : 0,
-    });
-  } catch (error) {
-    log.warn({ err: error, target }, "could not record mirror status");
-  }
+  // A failure to write is logged by the background task (runHalf).
+  await deps.status?.record({
+    installationId: job.installationId,
+    owner: job.owner,
+    repo: job.repo,
+    private: repository.private,
+    direction: mirror.direction,
+    target,
+    ...(project?.webUrl ? { targetUrl: project.webUrl } : {}),
+    lastSyncAt: new Date().toISOString(),
+    lastResult: failed ? "failure" : "success",
+    lastTitle: report.output.title,
+    ...(failed ? { lastError: outcome.ok ? report.output.title : outcome.error.userMessage } : {}),
+    lagRefs: outcome.ok ? outcome.value.refusals.length + (outcome.value.blocked?.length ?? 0) : (previous?.lagRefs ?? 0),
+    durationMs,
+    consecutiveFailures: failed ? (previous?.consecutiveFailures ?? 0) + 1 : 0,
+  });
 }
 
 /** One structured line per half's outcome, labelled with the half as the metrics are. */
