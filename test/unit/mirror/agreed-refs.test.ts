@@ -4,20 +4,10 @@ import path from "node:path";
 import { planRefUpdates, type RefFacts } from "../../../src/mirror/plan-ref-updates.js";
 import { agreedRefsFile, nextAgreedRefs } from "../../../src/mirror/agreed-refs.js";
 import type { MirrorResult } from "../../../src/mirror/types.js";
+import { facts } from "../../helpers/ref-facts.js";
 
 const H = "refs/heads/";
 const T = "refs/tags/";
-
-function facts({ ancestors = [] as string[], reachable = [] as string[], counts = {} as Record<string, [number, number]> } = {}): RefFacts {
-  return {
-    isAncestor: (oldSha, newSha) => (ancestors.includes(`${oldSha}>${newSha}`) ? true : undefined),
-    isReachableFromSource: (sha) => reachable.includes(sha),
-    divergence: (targetSha, sourceSha) => {
-      const c = counts[`${targetSha}>${sourceSha ?? ""}`];
-      return c && { sourceOnly: c[0], targetOnly: c[1] };
-    },
-  };
-}
 
 type Row = [
   what: string,

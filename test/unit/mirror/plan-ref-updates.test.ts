@@ -1,20 +1,9 @@
 import { planRefUpdates, type RefFacts } from "../../../src/mirror/plan-ref-updates.js";
 import type { MirrorResult } from "../../../src/mirror/types.js";
+import { facts } from "../../helpers/ref-facts.js";
 
 const H = "refs/heads/";
 const T = "refs/tags/";
-
-/** Facts from a table: ancestor pairs "old>new", reachable shas, and divergence counts by key. */
-function facts({ ancestors = [] as string[], reachable = [] as string[], counts = {} as Record<string, [sourceOnly: number, targetOnly: number]> } = {}): RefFacts {
-  return {
-    isAncestor: (oldSha, newSha) => (ancestors.includes(`${oldSha}>${newSha}`) ? true : undefined),
-    isReachableFromSource: (sha) => reachable.includes(sha),
-    divergence: (targetSha, sourceSha) => {
-      const c = counts[`${targetSha}>${sourceSha ?? ""}`];
-      return c && { sourceOnly: c[0], targetOnly: c[1] };
-    },
-  };
-}
 
 type Row = [
   what: string,

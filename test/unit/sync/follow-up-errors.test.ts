@@ -1,20 +1,8 @@
 /** The follow-up's failures (reporting a failed sync, the token pre-flight) leave a log line with the repository. */
-import { Writable } from "node:stream";
-import { pino } from "pino";
 import type { MirrorConfig } from "../../../src/config/schema.js";
 import { createFollowUp, type FinishedMirror } from "../../../src/sync/follow-up.js";
 import { syncJob } from "../../../src/sync/reconcile.js";
-
-function bufferLogger() {
-  const lines: Array<Record<string, any>> = [];
-  const out = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { log: pino({ level: "info" }, out), lines };
-}
+import { bufferLogger } from "../../helpers/buffer-logger.js";
 
 const refused = (message: string) => async () => {
   throw Object.assign(new Error(message), { status: 403 });
@@ -34,7 +22,7 @@ const finished = (): FinishedMirror => ({
 });
 
 it("logs, with the repository, a failed sync whose check run could not be placed on the default branch", async () => {
-  const { log, lines } = bufferLogger();
+  const { log, lines } = bufferLogger("info");
   await createFollowUp({ log, gitTimeoutMs: 1_000 }).after(finished());
   expect(lines).toEqual([
     expect.objectContaining({
@@ -48,7 +36,7 @@ it("logs, with the repository, a failed sync whose check run could not be placed
 });
 
 it("logs, with the repository, a GitLab token whose details could not be read, and still reports", async () => {
-  const { log, lines } = bufferLogger();
+  const { log, lines } = bufferLogger("info");
   const { reportedShas: _, ...info } = finished();
   const report = await createFollowUp({ log, gitTimeoutMs: 1_000, gitlab: { tokenInfo: refused("403 Forbidden") } }).amend(info);
   expect(report.conclusion).toBe("failure");

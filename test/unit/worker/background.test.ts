@@ -1,19 +1,7 @@
-import { Writable } from "node:stream";
-import { pino } from "pino";
 import { BackgroundTasks } from "../../../src/worker/background.js";
+import { bufferLogger } from "../../helpers/buffer-logger.js";
 
 /** A real pino logger writing its JSON lines into an array. */
-function bufferLogger() {
-  const lines: Array<Record<string, any>> = [];
-  const out = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { log: pino({ level: "debug" }, out), lines };
-}
-
 describe("BackgroundTasks", () => {
   it("logs a rejected task once, with what it was doing and the job's repository", async () => {
     const { log, lines } = bufferLogger();
