@@ -14,7 +14,7 @@ import { handleOrgConfigPush } from "../handlers/org-config-push.js";
 import type { PushHandler } from "../handlers/push.js";
 import { handleRequestedAction } from "../handlers/requested-action.js";
 import type { MirrorIndex } from "../index/mirror-index.js";
-import type { JobQueue } from "../queue/job-queue.js";
+import type { MirrorQueue } from "../worker/mirror-job.js";
 import type { Metrics } from "../status/types.js";
 import { createFollowUp, type MirrorFollowUp } from "./follow-up.js";
 import { reconcileRepository } from "./reconcile.js";
@@ -37,7 +37,7 @@ export function createSyncServices(input: {
   log: Logger;
   getOctokit(installationId: number): Promise<GitHubClient>;
   gitlab: GitLabClient;
-  queue: JobQueue;
+  queue: MirrorQueue;
   index: MirrorIndex;
 }): SyncServices {
   const intervalMs = input.env.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS;
@@ -66,7 +66,7 @@ export function createSyncServices(input: {
   };
 }
 
-export function registerSyncHandlers(app: Probot, sync: SyncServices, deps: { env: AppEnv; queue: JobQueue; index: MirrorIndex; metrics?: Metrics }): void {
+export function registerSyncHandlers(app: Probot, sync: SyncServices, deps: { env: AppEnv; queue: MirrorQueue; index: MirrorIndex; metrics?: Metrics }): void {
   const installation = {
     queue: deps.queue,
     index: deps.index,
