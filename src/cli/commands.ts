@@ -9,7 +9,7 @@ import { CONFIG_FILE, loadConfig } from "../worker/config-check.js";
 import { runMirrorJob } from "../worker/run-mirror-job.js";
 import { createWorkerDeps } from "../worker/deps.js";
 import { createAgreedStore } from "../records/agreed-store.js";
-import type { CliContext } from "./main.js";
+import type { CliContext } from "./context.js";
 
 const short = (sha: string | null) => (sha ? sha.slice(0, 7) : "-");
 

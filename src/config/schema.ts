@@ -4,7 +4,7 @@
  * field, says what is allowed and shows what was found.
  */
 import { z } from "zod";
-import { globProblem } from "./match-refs.js";
+import { globProblem } from "./ref-globs.js";
 
 const DIRECTIONS = ["push", "pull", "both"] as const;
 const NOTIFY = ["issue", "none"] as const;

@@ -12,7 +12,7 @@ import type { GitHubClient, RepoRef } from "../github/types.js";
 import { commitsOfRefs } from "../mirror/compare-refs.js";
 import type { MirrorResult } from "../mirror/types.js";
 import { applyNotification, notificationStep } from "../notify/failure-issue.js";
-import type { RenderedReport } from "../report/render-mirror-report.js";
+import type { RenderedReport } from "../report/rendered-report.js";
 import type { MirrorStatusRecord } from "../status/types.js";
 import { reportsChanges, type MirrorJob } from "../worker/mirror-job.js";
 import { reportChanges } from "./report-changes.js";

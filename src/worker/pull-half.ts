@@ -9,11 +9,12 @@ import { createRefFilter } from "../config/match-refs.js";
 import { canWriteWorkflows, screenWorkflowsPermission, type AppPermissions } from "../diagnostics/workflows-permission.js";
 import { createCompletedCheckRun } from "../github/check-runs.js";
 import { currentInstallationPermissions, defaultBranchHead, installationAuth, newInstallationToken } from "../github/repository.js";
-import { checkRunName, type RenderedReport } from "../report/render-mirror-report.js";
+import { checkRunName } from "../report/render-mirror-report.js";
+import type { RenderedReport } from "../report/rendered-report.js";
 import { GITLAB_STATUS_NAME, renderGitLabStatus, renderPullReport, type PullReportInput } from "../report/render-pull-report.js";
 import type { HalfContext, HalfDirection, HalfOutcome } from "./run-half.js";
 import { gitlabTargetsOf, reportTargetsOf } from "./mirror-job.js";
-import { cacheDirFor, gitlabCredentials } from "./run-mirror-job.js";
+import { cacheDirFor, gitlabCredentials } from "./deps.js";
 import { isOwnBounce, pullCacheDir } from "./two-way.js";
 
 export const PULL_HALF: HalfDirection<undefined> = {

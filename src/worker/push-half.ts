@@ -8,13 +8,14 @@ import { createRefFilter } from "../config/match-refs.js";
 import { screenProtectedBranches } from "../diagnostics/protected-branches.js";
 import { completeCheckRun, createCompletedCheckRun, startCheckRun } from "../github/check-runs.js";
 import { defaultBranchHead } from "../github/repository.js";
-import { checkRunName, renderMirrorReport, type RenderedReport } from "../report/render-mirror-report.js";
+import { checkRunName, renderMirrorReport } from "../report/render-mirror-report.js";
+import type { RenderedReport } from "../report/rendered-report.js";
 import { resolveProject } from "../sync/ensure-project.js";
 import { SYNC_NOW_ACTION } from "../sync/follow-up.js";
 import { DeferredCheckRun } from "./deferred-check-run.js";
 import { gitlabTargetsOf, reportsChanges, reportTargetsOf, type ReportTarget } from "./mirror-job.js";
 import type { HalfContext, HalfDirection } from "./run-half.js";
-import { cacheDirFor, gitlabCredentials } from "./run-mirror-job.js";
+import { cacheDirFor, gitlabCredentials } from "./deps.js";
 import { isOwnBounce } from "./two-way.js";
 
 interface Begun {

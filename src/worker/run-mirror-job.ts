@@ -10,52 +10,13 @@ import type { AppEnv } from "../env.js";
 import { createCompletedCheckRun } from "../github/check-runs.js";
 import { getRepository, installationToken } from "../github/repository.js";
 import type { GitHubClient, RepoRef } from "../github/types.js";
-import type { GitLabClient } from "../gitlab/client.js";
-import type { FetchedSource, MirrorRequest, MirrorResult, PrelistedTarget } from "../mirror/types.js";
-import type { Metrics, StatusStore } from "../status/types.js";
-import type { MirrorIndex } from "../index/mirror-index.js";
-import type { ProjectLinks } from "../index/project-links.js";
-import type { BackgroundTasks } from "./background.js";
 import { invalidConfigOutput, loadConfig, reportConfigValidation, CONFIG_FILE } from "./config-check.js";
+import { cacheDirFor, gitlabCredentials, type WorkerDeps } from "./deps.js";
+import type { FetchedSource } from "../mirror/types.js";
 import { configCommitsOf, repositoryOf, reportTargetsOf, triggerOf, type MirrorJob } from "./mirror-job.js";
-import type { MirrorFollowUp } from "../sync/follow-up.js";
 import { runHalf, type EarlyGitWork } from "./run-half.js";
 import { PUSH_HALF } from "./push-half.js";
 import { PULL_HALF } from "./pull-half.js";
-import type { TwoWayDeps } from "./two-way.js";
-import { cacheLayout } from "../cache/layout.js";
-import type { AgreedStore } from "../records/agreed-store.js";
-
-export interface WorkerDeps {
-  env: AppEnv;
-  log: Logger;
-  getOctokit(installationId: number): Promise<GitHubClient>;
-  gitlab: GitLabClient;
-  mirrorRefs(request: MirrorRequest): Promise<MirrorResult>;
-  /** Starts the GitHub fetch into an existing cache early (src/mirror/mirror-refs.ts). */
-  prefetchSource?(request: Pick<MirrorRequest, "cacheDir" | "source" | "timeoutMs">): Promise<FetchedSource | undefined>;
-  /** Starts listing the GitLab project this cache was last mirrored to, early (src/mirror/mirror-refs.ts). */
-  prelistTarget?(request: { cacheDir: string; instanceUrl: string; credentials: { username: string; password: string }; timeoutMs: number }): Promise<PrelistedTarget | undefined>;
-  background: BackgroundTasks;
-  index?: MirrorIndex;
-  /** Hooks of the GitLab projects a config starts or stops pulling from (src/index/project-links.ts). */
-  links?: Pick<ProjectLinks, "recorded">;
-  status?: StatusStore;
-  metrics?: Metrics;
-  sleep?: (ms: number) => Promise<void>;
-  /** After each mirror run: retry note, check runs on what a sync changed, failure issue (src/sync/follow-up.ts). */
-  followUp?: MirrorFollowUp;
-  /** Access policy, GitLab hooks and bounce log (src/worker/two-way.ts): required, so no path skips the policy. */
-  twoWay: TwoWayDeps;
-  /** Each mirror's agreement record (src/records/): required, so no path forgets what both sides agreed. */
-  agreed: AgreedStore;
-  /** The clock backup refs are stamped with (tests inject one). */
-  now?: () => Date;
-}
-
-export function cacheDirFor(env: AppEnv, job: Pick<MirrorJob, "owner" | "repo">): string {
-  return cacheLayout(env.cacheDir).pushCache(job);
-}
 
 export async function runMirrorJob(job: MirrorJob, deps: WorkerDeps): Promise<void> {
   const log = deps.log.child({ repo: `${job.owner}/${job.repo}`, deliveries: job.deliveryIds, trigger: triggerOf(job) });
@@ -99,8 +60,6 @@ async function runJob(job: MirrorJob, deps: WorkerDeps, log: Logger): Promise<vo
     await Promise.all([prefetched?.catch(() => undefined), prelisted]);
   }
 }
-
-export const gitlabCredentials = (env: AppEnv) => ({ username: "oauth2", password: env.gitlabToken ?? "" });
 
 async function prefetch(job: MirrorJob, deps: WorkerDeps, octokit: GitHubClient, cloneUrl: string): Promise<FetchedSource | undefined> {
   const token = await installationToken(octokit);

@@ -10,7 +10,7 @@ import { FileAgreedStore } from "../../../src/records/agreed-store.js";
 import { cacheLayout } from "../../../src/cache/layout.js";
 import { MemoryStatusStore } from "../../../src/status/memory-store.js";
 import { dropRepository } from "../../../src/sync/drop-repository.js";
-import { cacheDirFor } from "../../../src/worker/run-mirror-job.js";
+import { cacheDirFor } from "../../../src/worker/deps.js";
 
 let sandbox: Sandbox;
 
