@@ -5,7 +5,6 @@
  */
 import type { MirrorError } from "../errors.js";
 import type { BlockedRef, RefChange, RefRefusal, MirrorResult } from "../mirror/types.js";
-import type { CheckRunOutput, Conclusion } from "../github/check-runs.js";
 import type { RenderedReport } from "./rendered-report.js";
 import { backupAdvice, changeWords, failureReport, optional, projectLink, retried, seconds, short, shortRef } from "./format.js";
 

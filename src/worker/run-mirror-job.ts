@@ -6,7 +6,6 @@
 import type { Logger } from "pino";
 import type { MirrorConfig } from "../config/schema.js";
 import { toMirrorError } from "../errors.js";
-import type { AppEnv } from "../env.js";
 import { createCompletedCheckRun } from "../github/check-runs.js";
 import { getRepository, installationToken } from "../github/repository.js";
 import type { GitHubClient, RepoRef } from "../github/types.js";
