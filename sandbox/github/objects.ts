@@ -124,8 +124,8 @@ export function repositoryObject(state: GitHubState, repo: RepoRecord, style: "r
   };
 }
 
-export const APP_PERMISSIONS = { contents: "write", checks: "write", metadata: "read", issues: "write" };
-export const APP_EVENTS = ["push", "check_run", "installation", "installation_repositories"];
+export const APP_PERMISSIONS = { contents: "write", checks: "write", metadata: "read", issues: "write", statuses: "read" };
+export const APP_EVENTS = ["push", "check_run", "installation", "installation_repositories", "status"];
 
 export function appObject(state: GitHubState): Json {
   const created = isoSeconds(Date.UTC(2024, 0, 1));

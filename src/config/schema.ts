@@ -56,6 +56,8 @@ export const MirrorConfigSchema = z
     notify: z.enum(NOTIFY).default("issue"),
     /** Create the GitLab project (in the named namespace, never more visible than GitHub's) when it is missing. */
     create: z.boolean().default(false),
+    /** GitHub check runs and commit statuses as `github/<name>` GitLab commit statuses; unset: on for pull and both (checksOn). */
+    checks: z.boolean().optional(),
   })
   .strict();
 
