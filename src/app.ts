@@ -8,7 +8,7 @@ import { handleCheckRunRerequested, handleCheckSuiteRerequested } from "./handle
 import { fanOutPush, fromProbot, handlePush } from "./handlers/push.js";
 import { createGitHubWebhookRoute, DEFAULT_WEBHOOK_PATH } from "./handlers/github-webhook-route.js";
 import { createGitLabWebhookHandler } from "./handlers/gitlab-push.js";
-import { handleCheckRunResult, handleStatusResult } from "./handlers/github-checks.js";
+import { registerCheckResultHandlers } from "./handlers/github-checks.js";
 import { createCheckResultMirror } from "./checks-to-gitlab/mirror-check-result.js";
 import { ownAppId } from "./github/commit-statuses.js";
 import { createWorkerDeps } from "./worker/deps.js";
@@ -176,13 +176,11 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
     app.on("check_run.rerequested", handleCheckRunRerequested(deps.queue, status?.metrics));
     app.on("check_suite.rerequested", handleCheckSuiteRerequested(deps.queue, status?.metrics));
     // GitHub → GitLab CI results: check runs and commit statuses as `github/<name>` GitLab statuses (checks-to-gitlab/).
-    const checkEvents = {
+    registerCheckResultHandlers(app, {
       appId: ownAppId(() => app.auth()),
       mirror: createCheckResultMirror({ env: deps.env, gitlab: deps.gitlab, getOctokit: (id) => app.auth(id), log: app.log, sleep: deps.sleep }),
       background: deps.background,
       metrics: status?.metrics,
-    };
-    app.on(["check_run.created", "check_run.completed"], handleCheckRunResult(checkEvents));
-    app.on("status", handleStatusResult(checkEvents));
+    });
   };
 }

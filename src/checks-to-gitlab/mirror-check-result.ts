@@ -125,7 +125,10 @@ async function writeOne(deps: CheckResultDeps, log: Logger, mirror: MirrorConfig
   });
   if (write.outcome === "set") return void log.debug({ state: wanted.state, status: name }, "GitLab status set");
   // Another event won the race (refused), or the commit left GitLab's branches: nothing to correct.
-  log.debug({ wanted: wanted.state, answer: write.message }, `GitLab status left as it is: ${write.outcome === "refused" ? "GitLab refused the move" : "no such commit on GitLab"}`);
+  log.debug(
+    { wanted: wanted.state, answer: write.message },
+    `GitLab status left as it is: ${write.outcome === "refused" ? "GitLab refused the move" : "no such commit on GitLab"}`,
+  );
 }
 
 /**

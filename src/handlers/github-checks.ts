@@ -4,7 +4,7 @@
  * gets its answer at once. Loop-free: the app's own check runs (its app id: mirror reports, and
  * GitLab pipelines shown as check runs) and `gitlab/...` statuses are never carried to GitLab.
  */
-import type { Context } from "probot";
+import type { Context, Probot } from "probot";
 import type { CheckResultMirror, GitHubCheckResult } from "../checks-to-gitlab/mirror-check-result.js";
 import { checkRunState, commitStatusState } from "../checks-to-gitlab/map-state.js";
 import { isOwnGitHubStatus } from "../checks-to-gitlab/own-statuses.js";
@@ -17,6 +17,12 @@ export interface CheckEventDeps {
   mirror: CheckResultMirror;
   background: BackgroundTasks;
   metrics?: Metrics;
+}
+
+/** The app's and the tests' one way to subscribe: check runs created or completed, and statuses. */
+export function registerCheckResultHandlers(app: Pick<Probot, "on">, deps: CheckEventDeps): void {
+  app.on(["check_run.created", "check_run.completed"], handleCheckRunResult(deps));
+  app.on("status", handleStatusResult(deps));
 }
 
 export function handleCheckRunResult(deps: CheckEventDeps) {
