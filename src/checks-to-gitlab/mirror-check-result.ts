@@ -60,33 +60,37 @@ export function createCheckResultMirror(deps: CheckResultDeps): CheckResultMirro
 
   return async (result) => {
     const log = deps.log.child({ repo: `${result.repo.owner}/${result.repo.repo}`, sha: result.sha, check: result.name, delivery: result.deliveryId });
-    const octokit = await deps.getOctokit(result.installationId);
-    const config = await loadConfig(octokit, result.repo, undefined, deps.env.gitlabUrl);
-    const mirrors = config.kind === "valid" ? config.config.mirrors.filter(checksOn) : [];
-    if (mirrors.length === 0) {
-      log.debug({ config: config.kind }, "GitHub check not mirrored: no mirror with checks on");
-      return;
-    }
-    const wanted = await wantedStatus(result, octokit);
-    if (!wanted) return void log.debug("GitHub status not mirrored: GitHub no longer lists it");
-    const name = gitlabStatusName(result.name);
-
-    for (const mirror of mirrors) {
-      const project = String(mirror.gitlab);
-      await serial.run(`${project.toLowerCase()} ${result.sha} ${name}`, async () => {
+    // Reading and writing one status is one step: a later event must not read what an earlier one is about to change.
+    const key = `${result.repo.owner}/${result.repo.repo} ${result.sha} ${result.name}`.toLowerCase();
+    await serial.run(key, async () => {
+      const octokit = await deps.getOctokit(result.installationId);
+      const config = await loadConfig(octokit, result.repo, undefined, deps.env.gitlabUrl);
+      const mirrors = config.kind === "valid" ? config.config.mirrors.filter(checksOn) : [];
+      if (mirrors.length === 0) return void log.debug({ config: config.kind }, "GitHub check not mirrored: no mirror with checks on");
+      const wanted = await wantedStatus(result, octokit);
+      if (!wanted) return void log.debug("GitHub status not mirrored: GitHub no longer lists it");
+      const name = gitlabStatusName(result.name);
+      for (const mirror of mirrors) {
+        const project = String(mirror.gitlab);
         const outcome = await withRetry(() => writeOne(deps, log.child({ gitlab: project }), mirror, result.sha, name, wanted), {
           attempts: deps.env.retryAttempts,
           baseMs: deps.env.retryBaseMs,
           sleep: deps.sleep,
         });
-        if (outcome.ok) return void warned.delete(project.toLowerCase());
+        if (outcome.ok) {
+          warned.delete(project.toLowerCase());
+          continue;
+        }
         const { error } = outcome;
-        if (warned.get(project.toLowerCase()) === error.code) return void log.debug({ code: error.code }, `GitLab status not set: ${error.userMessage}`);
+        if (warned.get(project.toLowerCase()) === error.code) {
+          log.debug({ code: error.code }, `GitLab status not set: ${error.userMessage}`);
+          continue;
+        }
         warned.set(project.toLowerCase(), error.code);
         const what = error.code === "gitlab_forbidden" ? STATUS_ROLE : error.advice;
-        log.warn({ code: error.code, gitlab: project, err: error.cause }, `GitHub checks are not shown on GitLab project ${project}: ${error.userMessage}. ${what}`);
-      });
-    }
+        log.warn({ code: error.code, gitlab: project, err: error }, `GitHub checks are not shown on GitLab project ${project}: ${error.userMessage}. ${what}`);
+      }
+    });
   };
 }
 
@@ -131,10 +135,7 @@ async function writeOne(deps: CheckResultDeps, log: Logger, mirror: MirrorConfig
   );
 }
 
-/**
- * Runs tasks with the same key one after another (two events for one status must not race:
- * the later could read what the earlier is about to change). Entries leave when their last task ends.
- */
+/** Runs tasks with the same key one after another. Entries leave when their last task ends. */
 class KeyedSerial {
   private readonly tails = new Map<string, Promise<void>>();
 

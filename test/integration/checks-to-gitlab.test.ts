@@ -169,6 +169,25 @@ describe("GitHub check runs as GitLab commit statuses", () => {
   });
 });
 
+describe("GitLab's answers", () => {
+  it("takes a 400 'Cannot transition status' as GitLab keeping its status, and retries a 409 (another update held the commit's lock)", async () => {
+    const { repo, project, sha } = pulling;
+    const log = shared.fromNow();
+    const refused = 'Cannot transition status via :run from :running (Reason(s): Status cannot transition via "run")';
+    sandbox.gitlab.failNext({ method: "POST", path: /\/statuses\//, status: 400, body: { message: refused } });
+    const racing = await sandbox.github.createForeignCheckRun(repo, { name: "race", head_sha: sha, status: "in_progress" });
+    await shared.receive("check_run", checkRunEvent(repo, "created", racing.id));
+    expect(statusesOf(project, "github/race")).toEqual([]);
+    expect(log.lines().find((l) => l.msg === "GitLab status left as it is: GitLab refused the move")).toMatchObject({ level: 20, answer: refused });
+
+    sandbox.gitlab.failNext({ method: "POST", path: /\/statuses\//, status: 409, body: { message: "Another update to this commit status is in progress" } });
+    sandbox.github.updateForeignCheckRun(racing.id, { conclusion: "success" });
+    await shared.receive("check_run", checkRunEvent(repo, "completed", racing.id));
+    expect(statusesOf(project, "github/race").map((s) => s.status)).toEqual(["success"]);
+    expect(log.lines().filter((l) => l.level >= 40)).toEqual([]);
+  });
+});
+
 describe("GitHub commit statuses as GitLab commit statuses", () => {
   it("mirrors a status as github/<context> with its link, and a late pending after the result changes nothing", async () => {
     const { repo, project, sha } = pulling;
