@@ -178,7 +178,7 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
     // GitHub → GitLab CI results: check runs and commit statuses as `github/<name>` GitLab statuses (checks-to-gitlab/).
     registerCheckResultHandlers(app, {
       appId: ownAppId(() => app.auth()),
-      mirror: createCheckResultMirror({ env: deps.env, gitlab: deps.gitlab, getOctokit: (id) => app.auth(id), log: app.log, sleep: deps.sleep }),
+      mirror: createCheckResultMirror({ env: deps.env, index: deps.index, gitlab: deps.gitlab, getOctokit: (id) => app.auth(id), log: app.log, sleep: deps.sleep }),
       background: deps.background,
       metrics: status?.metrics,
     });

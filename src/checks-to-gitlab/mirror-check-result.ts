@@ -1,8 +1,9 @@
 /**
  * GitHub → GitLab CI results: one check run or commit status, written as the `github/<name>`
  * commit status of the same commit in every GitLab project the repository mirrors with
- * `checks` on (pull and both by default). The repository's mirrors come from its `.mirror.yml`
- * (or the org-wide one) on the default branch, read as a mirror job reads them. Nothing is kept
+ * `checks` on (pull and both by default). The repository's mirrors come from the mirror index
+ * (as for GitLab webhooks), confirmed by its `.mirror.yml` (or the org-wide one) on the default
+ * branch, read as a mirror job reads it. Nothing is kept
  * between events: what GitLab shows now is read back and compared (plan-status-update.ts), so it
  * works after a restart and on any replica.
  */
@@ -12,6 +13,7 @@ import type { AppEnv } from "../env.js";
 import { currentCommitStatus } from "../github/commit-statuses.js";
 import type { GitHubClient, RepoRef } from "../github/types.js";
 import type { GitLabClient } from "../gitlab/client.js";
+import type { MirrorIndex } from "../index/mirror-index.js";
 import { withRetry } from "../retry.js";
 import { loadConfig } from "../worker/config-check.js";
 import { commitStatusState, gitlabStatusName, statusDescription, type GitLabState } from "./map-state.js";
@@ -39,6 +41,12 @@ export interface GitHubCheckResult {
 
 export interface CheckResultDeps {
   env: Pick<AppEnv, "gitlabUrl" | "retryAttempts" | "retryBaseMs">;
+  /**
+   * Which repositories have mirrors (from every config the app read: the scan at start, every
+   * mirror job). Busy repositories send a check event per CI job; those without a mirror that
+   * has checks on cost no GitHub call. The others confirm with the config itself.
+   */
+  index: Pick<MirrorIndex, "get">;
   gitlab: GitLabClient;
   getOctokit(installationId: number): Promise<GitHubClient>;
   log: Logger;
@@ -60,6 +68,8 @@ export function createCheckResultMirror(deps: CheckResultDeps): CheckResultMirro
 
   return async (result) => {
     const log = deps.log.child({ repo: `${result.repo.owner}/${result.repo.repo}`, sha: result.sha, check: result.name, delivery: result.deliveryId });
+    const indexed = deps.index.get(result.repo.owner, result.repo.repo);
+    if (!indexed?.mirrors.some(checksOn)) return void log.debug({ indexed: Boolean(indexed) }, "GitHub check not mirrored: no mirror with checks on (mirror index)");
     // Reading and writing one status is one step: a later event must not read what an earlier one is about to change.
     const key = `${result.repo.owner}/${result.repo.repo} ${result.sha} ${result.name}`.toLowerCase();
     await serial.run(key, async () => {
