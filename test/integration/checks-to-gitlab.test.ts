@@ -59,6 +59,11 @@ function app() {
     lines,
     /** Learns every repository's mirrors as the app does at start. */
     scan: () => scanAllInstallations(probot, index, sandbox.gitlab.url),
+    /** Delivers events at once (as GitHub may, to one replica) and waits until what they started has finished. */
+    async receiveTogether(name: string, payloads: Array<Record<string, unknown>>): Promise<void> {
+      await Promise.all(payloads.map((payload) => probot.receive({ id: randomUUID(), name, payload } as never)));
+      await background.drain();
+    },
     /** Delivers an event and waits until what it started has finished. */
     async receive(name: string, payload: Record<string, unknown>): Promise<void> {
       await probot.receive({ id: randomUUID(), name, payload } as never);
@@ -137,10 +142,10 @@ describe("GitHub check runs as GitLab commit statuses", () => {
   it("ignores a commit GitLab does not have, with a debug line", async () => {
     const { repo, project } = pulling;
     const log = shared.fromNow();
-    const onlyOnGitHub = await sandbox.github.commitAndPush(repo, { branch: "topic", from: "main", files: { "t.txt": "github only\n" } });
-    const run = await sandbox.github.createForeignCheckRun(repo, { name: "build", head_sha: onlyOnGitHub.after, conclusion: "success" });
+    const onlyOnGitHub = await sandbox.github.seedHistory(repo, { commits: 1, branch: "topic" }); // one commit, straight into GitHub's repository
+    const run = await sandbox.github.createForeignCheckRun(repo, { name: "build", head_sha: onlyOnGitHub, conclusion: "success" });
     await shared.receive("check_run", checkRunEvent(repo, "completed", run.id));
-    expect(namesOn(project, onlyOnGitHub.after)).toEqual([]);
+    expect(namesOn(project, onlyOnGitHub)).toEqual([]);
     expect(log.messages()).toContain("GitHub check not mirrored: GitLab does not have this commit (yet) on a branch");
     expect(log.lines().filter((l) => l.level >= 40)).toEqual([]);
   });
@@ -216,6 +221,22 @@ describe("GitHub commit statuses as GitLab commit statuses", () => {
     await shared.receive("status", await sandbox.github.statusEvent(repo, done.id));
     await shared.receive("status", pendingEvent); // redelivered late
     expect(statusesOf(project, "github/ci/jenkins").map((s) => [s.status, s.description])).toEqual([["failed", "GitHub: error - Build broke"]]);
+  });
+});
+
+describe("events at the same time", () => {
+  it("handles two events for one status one after the other: one GitLab status, never two", async () => {
+    const { repo, project, sha } = pulling;
+    const pending = await sandbox.github.createCommitStatus(repo, sha, { state: "pending", context: "ci/together" });
+    const success = await sandbox.github.createCommitStatus(repo, sha, { state: "success", context: "ci/together" });
+    const run = await sandbox.github.createForeignCheckRun(repo, { name: "together", head_sha: sha, conclusion: "success" });
+    const completed = checkRunEvent(repo, "completed", run.id);
+    await Promise.all([
+      shared.receiveTogether("status", [await sandbox.github.statusEvent(repo, pending.id), await sandbox.github.statusEvent(repo, success.id)]),
+      shared.receiveTogether("check_run", [completed, completed]),
+    ]);
+    expect(statusesOf(project, "github/ci/together").map((s) => s.status)).toEqual(["success"]);
+    expect(statusesOf(project, "github/together").map((s) => s.status)).toEqual(["success"]);
   });
 });
 
