@@ -78,7 +78,7 @@ export function createCheckResultMirror(deps: CheckResultDeps): CheckResultMirro
       const mirrors = config.kind === "valid" ? config.config.mirrors.filter(checksOn) : [];
       if (mirrors.length === 0) return void log.debug({ config: config.kind }, "GitHub check not mirrored: no mirror with checks on");
       const wanted = await wantedStatus(result, octokit);
-      if (!wanted) return void log.debug("GitHub status not mirrored: GitHub no longer lists it");
+      if (!wanted) return void log.debug("GitHub status not mirrored: GitHub now shows a state this app does not map");
       const name = gitlabStatusName(result.name);
       for (const mirror of mirrors) {
         const project = String(mirror.gitlab);
@@ -114,12 +114,16 @@ interface Wanted extends WantedStatus {
   targetUrl: string;
 }
 
-/** A check run is what its event says; a commit status is what GitHub shows now for its context (events may be late). */
+/**
+ * A check run is what its event says; a commit status is what GitHub shows now for its context
+ * (events may be late). Null: GitHub now shows a state this app does not map.
+ */
 async function wantedStatus(result: GitHubCheckResult, octokit: GitHubClient): Promise<Wanted | null> {
   const event = { state: result.state, word: result.word, detail: result.detail, targetUrl: result.targetUrl };
   if (result.kind === "check_run") return { ...event, runId: result.id, current: false };
   const now = await currentCommitStatus(octokit, result.repo, result.sha, result.name);
-  if (!now) return null;
+  // Not in the first 100 contexts GitHub lists: the event alone, which may only move forward.
+  if (!now) return { ...event, runId: null, current: false };
   const state = commitStatusState(now.state);
   if (!state) return null;
   return { state, word: now.state, detail: now.description, targetUrl: now.targetUrl ?? result.targetUrl, runId: null, current: true };
