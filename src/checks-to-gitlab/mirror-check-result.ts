@@ -8,7 +8,7 @@
  * works after a restart and on any replica.
  */
 import type { Logger } from "pino";
-import type { MirrorConfig } from "../config/schema.js";
+import { checksOn, type MirrorConfig } from "../config/schema.js";
 import type { AppEnv } from "../env.js";
 import { currentCommitStatus } from "../github/commit-statuses.js";
 import type { GitHubClient, RepoRef } from "../github/types.js";
@@ -51,11 +51,6 @@ export interface CheckResultDeps {
   getOctokit(installationId: number): Promise<GitHubClient>;
   log: Logger;
   sleep?: (ms: number) => Promise<void>;
-}
-
-/** Whether a mirror carries GitHub's checks to GitLab: `checks:`, else on for pull and both. */
-export function checksOn(mirror: Pick<MirrorConfig, "checks" | "direction">): boolean {
-  return mirror.checks ?? mirror.direction !== "push";
 }
 
 export type CheckResultMirror = (result: GitHubCheckResult) => Promise<void>;

@@ -86,6 +86,11 @@ export const MirrorFileSchema = z
 export type MirrorFile = z.output<typeof MirrorFileSchema>;
 export type MirrorConfig = z.output<typeof MirrorConfigSchema>;
 
+/** Whether a mirror shows GitHub's checks on GitLab: `checks:`, else on for pull and both (GitLab's CI runs for push mirrors). */
+export function checksOn(mirror: Pick<MirrorConfig, "checks" | "direction">): boolean {
+  return mirror.checks ?? mirror.direction !== "push";
+}
+
 /** A failure before it is placed in the file; `target`: point at the key itself or at its value. */
 export type SchemaIssue = { path: (string | number)[]; message: string; target: "key" | "value" };
 

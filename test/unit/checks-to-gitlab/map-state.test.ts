@@ -1,8 +1,7 @@
 /** What a GitHub check becomes on GitLab: the state table users read in docs/ci-results-github-to-gitlab.md. */
 import { checkRunState, commitStatusState, gitlabStatusName, statusDescription } from "../../../src/checks-to-gitlab/map-state.js";
 import { isOwnGitHubStatus, isOwnGitLabStatus } from "../../../src/checks-to-gitlab/own-statuses.js";
-import { checksOn } from "../../../src/checks-to-gitlab/mirror-check-result.js";
-import { validateMirrorFile } from "../../../src/config/schema.js";
+import { checksOn, validateMirrorFile } from "../../../src/config/schema.js";
 
 describe("check run → GitLab state", () => {
   it.each([
