@@ -8,6 +8,8 @@ import path from "node:path";
 import { createGitHttpHandler } from "./git-http-backend.js";
 import { CommitClock, initBare, listRefs } from "./git.js";
 import { writeCommits } from "./fast-import.js";
+import { HistoryStore } from "./github/history-store.js";
+import type { HistoryShape } from "./realistic-history.js";
 import { FakeServer, type Fault, type LoggedRequest } from "./http/fake-server.js";
 import { Router } from "./http/router.js";
 import { DOCS_URL, generateAppKeys, InstallationTokens, isoSeconds, randomToken, type AppKeys } from "./github/app-auth.js";
@@ -41,6 +43,10 @@ export interface FakeGitHubOptions {
   installationId?: number;
   appSlug?: string;
   webhookSecret?: string;
+  /** Every REST answer (tokens included) waits this long; git is never slowed. Default 0. */
+  apiLatencyMs?: number;
+  /** Where seedHistory keeps the histories it writes (history-store.ts). Default `<root>-histories`. */
+  historyDir?: string;
 }
 
 export interface CreateRepoOptions {
@@ -77,6 +83,7 @@ export class FakeGitHub {
   readonly #clock = new CommitClock();
   readonly #works = new Map<string, WorkRepo>();
   readonly #pushes: PushWatcher;
+  readonly #histories: HistoryStore;
   #server!: FakeServer;
   #ctx!: GitHubContext;
 
@@ -86,6 +93,7 @@ export class FakeGitHub {
   ) {
     this.#root = options.root;
     this.#workRoot = options.workRoot ?? `${options.root}-work`;
+    this.#histories = new HistoryStore(options.historyDir ?? `${options.root}-histories`);
     this.appId = options.appId ?? 13_370;
     this.installationId = options.installationId ?? 4_040_001;
     this.webhookSecret = options.webhookSecret ?? randomToken("whsec_", 32);
@@ -103,11 +111,11 @@ export class FakeGitHub {
 
   static async start(options: FakeGitHubOptions): Promise<FakeGitHub> {
     const github = new FakeGitHub(options, await generateAppKeys());
-    await github.#listen(options.appSlug ?? "mirror-bot");
+    await github.#listen(options.appSlug ?? "mirror-bot", options.apiLatencyMs ?? 0);
     return github;
   }
 
-  async #listen(slug: string): Promise<void> {
+  async #listen(slug: string, apiLatencyMs: number): Promise<void> {
     await mkdir(this.#root, { recursive: true });
     const hooksPath = await writeWorkflowsHook(`${this.#root}-hooks`); // outside root: never served
     const router = new Router();
@@ -124,6 +132,7 @@ export class FakeGitHub {
       }),
       errorBody: (status) => ({ message: status === 404 ? "Not Found" : status >= 500 ? "Server Error" : "Error", documentation_url: DOCS_URL }),
       apiHeaders: rateLimitHeaders,
+      apiLatencyMs,
     });
     const web = await this.#server.listen();
     const host = web.replace(/^http:\/\//, "");
@@ -175,6 +184,13 @@ export class FakeGitHub {
   }
   get privateKeyPem(): string {
     return this.keys.privateKeyPem;
+  }
+  /** How long every REST answer waits, in ms (see FakeServer.apiLatencyMs); settable at any time. */
+  get apiLatencyMs(): number {
+    return this.#server.apiLatencyMs;
+  }
+  set apiLatencyMs(ms: number) {
+    this.#server.apiLatencyMs = ms;
   }
   /** Every request received (API and git), in order. */
   get requests(): LoggedRequest[] {
@@ -268,29 +284,24 @@ export class FakeGitHub {
   }
 
   /**
-   * Append a long linear history to a branch straight into the bare repository (no push, no
-   * webhook), for benchmarks: `commits` commits, each changing one of 100 files. Returns the tip.
-   * Seeding 100k commits takes seconds; the commits are not remembered for push payloads.
+   * For benchmarks: points a branch (default: the default branch) at a long realistic history
+   * (realistic-history.ts: a few hundred files, about 3 KB of new text per commit) with one commit
+   * on top that adds `files` (e.g. `.mirror.yml`), straight in the bare repository (no push, no
+   * webhook). Whatever the branch held is replaced. The history is written once per shape and
+   * shared by every repository seeded with it (history-store.ts). Returns the new tip; the
+   * commits are not remembered for push payloads.
    */
-  async seedHistory(fullName: string, { commits, branch }: { commits: number; branch?: string }): Promise<string> {
+  async seedHistory(fullName: string, { branch, files = {}, ...shape }: HistoryShape & { branch?: string; files?: Record<string, string> }): Promise<string> {
     const repo = this.#repo(fullName);
     const ref = `refs/heads/${branch ?? repo.defaultBranch}`;
-    const parent = (await listRefs(repo.bareDir)).get(ref);
+    const parent = await this.#histories.copyInto(shape, repo.bareDir);
     const author = { name: "Sandbox Developer", email: "developer@sandbox.test" };
-    const start = this.#clock.tick();
-    const shas = await writeCommits(repo.bareDir, {
+    const [tip] = await writeCommits(repo.bareDir, {
       ref,
       parent,
-      commits: Array.from({ length: commits }, (_, i) => ({
-        message: `History commit ${i + 1}`,
-        files: { [`history/file-${i % 100}.txt`]: `revision ${i + 1}\n` },
-        author,
-        time: start + i,
-      })),
-      lastOnly: true,
+      commits: [{ message: Object.keys(files).length > 0 ? "Add the project files" : "Seeded history", files, author, time: this.#clock.tick() }],
     });
-    for (let i = 1; i < commits; i++) this.#clock.tick();
-    return shas[shas.length - 1]!;
+    return tip!;
   }
 
   cloneUrl(fullName: string): string {

@@ -36,6 +36,8 @@ export interface FakeGitLabOptions {
   /** The default token (scope `api`); generated when absent. */
   token?: string;
   webhookSecret?: string;
+  /** Every REST answer waits this long; git is never slowed. Default 0. */
+  apiLatencyMs?: number;
 }
 
 export interface CreatedProject {
@@ -80,11 +82,11 @@ export class FakeGitLab {
 
   static async start(options: FakeGitLabOptions): Promise<FakeGitLab> {
     const gitlab = new FakeGitLab(options);
-    await gitlab.#listen();
+    await gitlab.#listen(options.apiLatencyMs ?? 0);
     return gitlab;
   }
 
-  async #listen(): Promise<void> {
+  async #listen(apiLatencyMs: number): Promise<void> {
     await mkdir(this.#root, { recursive: true });
     const router = new Router();
     this.#server = new FakeServer({
@@ -105,6 +107,7 @@ export class FakeGitLab {
       errorBody: (status) => (status === 404 ? { error: "404 Not Found" } : status === 401 ? { message: "401 Unauthorized" } : { message: `${status} ${statusText(status)}` }),
       apiHeaders: () => ({ "x-request-id": randomToken("", 26), "x-runtime": "0.010000" }),
       onRequest: (req, requestPath) => this.#countPush(req, requestPath),
+      apiLatencyMs,
     });
     const web = await this.#server.listen();
     this.#state = new GitLabState({ web, api: `${web}/api/v4`, host: web.replace(/^http:\/\//, "") });
@@ -120,6 +123,13 @@ export class FakeGitLab {
   }
   get apiUrl(): string {
     return `${this.url}/api/v4`;
+  }
+  /** How long every REST answer waits, in ms (see FakeServer.apiLatencyMs); settable at any time. */
+  get apiLatencyMs(): number {
+    return this.#server.apiLatencyMs;
+  }
+  set apiLatencyMs(ms: number) {
+    this.#server.apiLatencyMs = ms;
   }
   get requests(): LoggedRequest[] {
     return this.#server.requests;

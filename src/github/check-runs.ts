@@ -70,6 +70,11 @@ export async function startCheckRun(
   return data.id;
 }
 
+/** Replaces the output of a run still in progress (its status is left alone). */
+export async function updateCheckRunOutput(octokit: GitHubClient, { owner, repo }: RepoRef, id: number, output: CheckRunOutput): Promise<void> {
+  await octokit.rest.checks.update({ owner, repo, check_run_id: id, output: safeOutput(output) });
+}
+
 export async function completeCheckRun(
   octokit: GitHubClient,
   { owner, repo }: RepoRef,

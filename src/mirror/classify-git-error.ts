@@ -4,6 +4,7 @@
  * Patterns are the messages real servers send (GitHub, GitLab) and real git prints (LC_ALL=C).
  */
 import { GitPluginError } from "simple-git";
+import { PROGRESS_LINE } from "./git-progress.js";
 import { MirrorError, type ErrorCode } from "../errors.js";
 import { redact } from "../secrets.js";
 
@@ -125,12 +126,15 @@ function summarizeRefs(refs: string[]): string {
   return refs.length > 3 ? `${shown} and ${refs.length - 3} more` : shown;
 }
 
-/** git's most telling line: the first fatal/error/remote message, trimmed to one short line. */
+/**
+ * git's most telling line: the first fatal/error/remote message, trimmed to one short line.
+ * Progress lines (`--progress`, also relayed as `remote:`) never say why, and are skipped.
+ */
 function firstErrorLine(text: string): string {
   const lines = text
-    .split("\n")
+    .split(/[\r\n]/)
     .map((line) => line.trim())
-    .filter(Boolean);
+    .filter((line) => line && !PROGRESS_LINE.test(line));
   const line = lines.find((l) => /^(fatal|error|remote):/i.test(l)) ?? lines[0] ?? "no output";
   return line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }

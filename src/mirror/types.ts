@@ -1,4 +1,5 @@
 /** The mirror engine's public contract: what a sync needs and what it reports. */
+import type { SyncProgress } from "./git-progress.js";
 
 /** An http(s) remote. The password (a token) never appears in a URL, argv or config file. */
 export interface GitEndpoint {
@@ -54,6 +55,12 @@ export interface MirrorRequest {
    * `blocked` (src/diagnostics/). `changedPaths` answers from the cache which files a change brings.
    */
   screenChanges?: (changes: RefChange[], cache: { changedPaths: (change: RefChange) => Promise<string[]> }) => Promise<BlockedRef[]>;
+  /**
+   * Called as git reports objects received from the source and sent to the target (its
+   * `--progress` lines, git-progress.ts), for a long sync's in-progress check run. Without it, git
+   * is not asked for progress.
+   */
+  onProgress?: (progress: SyncProgress) => void;
   /**
    * The source fetch into the cache, already started by the caller (see `prefetchSource`) so it
    * overlaps with resolving the target; the sync waits for it instead of fetching again

@@ -6,8 +6,9 @@
  */
 import { createRefFilter } from "../config/match-refs.js";
 import { screenProtectedBranches } from "../diagnostics/protected-branches.js";
-import { completeCheckRun, createCompletedCheckRun, startCheckRun } from "../github/check-runs.js";
+import { completeCheckRun, createCompletedCheckRun, startCheckRun, updateCheckRunOutput } from "../github/check-runs.js";
 import { defaultBranchHead } from "../github/repository.js";
+import { describeProgress } from "../mirror/git-progress.js";
 import { checkRunName, renderMirrorReport } from "../report/render-mirror-report.js";
 import type { RenderedReport } from "../report/rendered-report.js";
 import { resolveProject } from "../sync/ensure-project.js";
@@ -36,7 +37,7 @@ export const PUSH_HALF: HalfDirection<Begun> = {
 
   project: ({ deps, mirror, repository, log }) => resolveProject(deps.gitlab, mirror, repository, log),
 
-  async request({ job, deps, log, repository, token, mirror, early }, project, attempt) {
+  async request({ job, deps, log, repository, token, mirror, early }, project, attempt, { checkRuns }) {
     return {
       cacheDir: cacheDirFor(deps.env, job),
       source: { url: repository.cloneUrl, username: "x-access-token", password: token },
@@ -49,6 +50,11 @@ export const PUSH_HALF: HalfDirection<Begun> = {
       prelisted: attempt === 1 ? early?.listed : undefined,
       // Force pushes and deletions GitLab's protected branches would refuse are skipped and reported.
       screenChanges: (changes) => screenProtectedBranches(deps.gitlab, project.id, changes, log),
+      // A long mirror (a first sync of a large history) says how far it is on its in-progress runs.
+      onProgress: (progress) => {
+        const line = describeProgress(progress, { source: "GitHub", target: "GitLab" });
+        if (line) for (const run of checkRuns) run.progress(line);
+      },
     };
   },
 
@@ -93,8 +99,13 @@ function deferCheckRun({ job, log, octokit, repo, mirror }: HalfContext, headSha
     log.warn({ err: error, sha: headSha }, `could not ${what} check run`);
     return null;
   };
+  const title = `Mirroring to ${projectPath}…`;
   return new DeferredCheckRun<RenderedReport>({
-    start: () => startCheckRun(octokit, repo, { name, headSha, title: `Mirroring to ${projectPath}…`, externalId }).catch(warn("create")),
+    start: () => startCheckRun(octokit, repo, { name, headSha, title, externalId }).catch(warn("create")),
+    progress: (id, line) =>
+      updateCheckRunOutput(octokit, repo, id, { title, summary: `mirror-bot is mirroring this commit.\n\n${line}` })
+        .catch(warn("update"))
+        .then(() => undefined),
     complete: (id, report) =>
       completeCheckRun(octokit, repo, id, { ...report, actions: [SYNC_NOW_ACTION] })
         .catch(warn("complete"))

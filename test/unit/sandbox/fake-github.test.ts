@@ -507,12 +507,26 @@ describe("fault injection and the request log", () => {
 });
 
 describe("seeding history for benchmarks", () => {
-  it("appends a long linear history in one fast-import", async () => {
-    const { fullName, bareDir } = await newRepo();
-    // How fast is for the benchmarks to say (npm run bench), not for a timed assertion here.
-    const tip = await sandbox.github.seedHistory(fullName, { commits: 5_000 });
-    expect((await sandbox.github.refs(fullName)).get("refs/heads/main")).toBe(tip);
-    expect((await git(["rev-list", "--count", tip], { cwd: bareDir })).trim()).toBe("5001");
+  it("points the branch at a realistic history with the repository's files on top, shared between repositories", async () => {
+    const seed = async (name: string) => {
+      const { fullName, bareDir } = await sandbox.github.createRepo({ owner: "octo", name });
+      const tip = await sandbox.github.seedHistory(fullName, { commits: 300, files: { ".mirror.yml": `mirrors:\n  - gitlab: group/${name}\n` } });
+      return { fullName, bareDir, tip };
+    };
+    const first = await seed("seeded-1");
+    const second = await seed("seeded-2");
+    expect((await sandbox.github.refs(first.fullName)).get("refs/heads/main")).toBe(first.tip);
+    expect((await git(["rev-list", "--count", first.tip], { cwd: first.bareDir })).trim()).toBe("301");
+    expect(await git(["show", `${first.tip}:.mirror.yml`], { cwd: first.bareDir })).toBe("mirrors:\n  - gitlab: group/seeded-1\n");
+    // A project's worth of files under the configuration commit.
+    const files = (await git(["ls-tree", "-r", "--name-only", first.tip], { cwd: first.bareDir })).trim().split("\n");
+    expect(files.length).toBe(301);
+    // The same history under both repositories' own commits, and it is served: a clone gets it all.
+    const history = (await git(["rev-parse", `${first.tip}^`], { cwd: first.bareDir })).trim();
+    expect((await git(["rev-parse", `${second.tip}^`], { cwd: second.bareDir })).trim()).toBe(history);
+    const clone = path.join(tmp, "seeded-clone.git");
+    await git(["clone", "--bare", "--quiet", sandbox.github.cloneUrl(second.fullName), clone], { env: configEnv([basicAuthConfig("x", sandbox.github.userToken)]) });
+    expect((await git(["rev-list", "--count", second.tip], { cwd: clone })).trim()).toBe("301");
   });
 });
 
