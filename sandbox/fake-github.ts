@@ -22,7 +22,7 @@ import { repoRoutes } from "./github/repo-routes.js";
 import { GitHubState, notFound, type CheckRunRecord, type IssueRecord, type RepoRecord } from "./github/state.js";
 import { sendPushWebhooks, type WebhookDelivery } from "./github/push-webhooks.js";
 import { CAN_WRITE_WORKFLOWS_ENV, writeWorkflowsHook } from "./github/workflows-hook.js";
-import { LfsServer, lfsObjectPath, writeLfsObject, type LfsAccess, type LfsSettings } from "./lfs-server.js";
+import { LfsServer, lfsObjectPath, writeLfsObject, type LoggedBatch, type LfsAccess, type LfsSettings } from "./lfs-server.js";
 import { PushWatcher } from "./push-watcher.js";
 import { deliverGitHubWebhook, type DeliveryResult } from "./webhook-delivery.js";
 import { describeCommits, WorkRepo, type CommitAndPushOptions, type PushResult } from "./work-repo.js";
@@ -79,6 +79,7 @@ export class FakeGitHub {
   readonly #pushes: PushWatcher;
   readonly #lfsSettings = new Map<string, LfsSettings>();
   #server!: FakeServer;
+  #lfs!: LfsServer;
   #ctx!: GitHubContext;
 
   private constructor(
@@ -112,12 +113,12 @@ export class FakeGitHub {
     await mkdir(this.#root, { recursive: true });
     const hooksPath = await writeWorkflowsHook(`${this.#root}-hooks`); // outside root: never served
     const router = new Router();
-    const lfs = new LfsServer({
+    const lfs = (this.#lfs = new LfsServer({
       flavour: "github",
       storeRoot: this.lfsStore,
       authorize: (repoPath, operation, password) => this.#authorizeLfs(repoPath, operation, password),
       settings: (repoPath) => this.#lfsSettings.get(repoPath.toLowerCase()) ?? { enabled: true },
-    });
+    }));
     const git = createGitHttpHandler({
       root: this.#root,
       authorize: (request) => this.#authorizeGit(request),
@@ -165,6 +166,11 @@ export class FakeGitHub {
     if (this.#authorizeGit({ repoPath, service: operation === "upload" ? "receive-pack" : "upload-pack", password })) return "ok";
     if (password === undefined || this.#ctx.loginFor(password) === undefined) return "unauthorized";
     return repo.private ? "not-found" : "forbidden";
+  }
+
+  /** Every LFS batch request's body, in order. */
+  get lfsBatches(): LoggedBatch[] {
+    return this.#lfs.batches;
   }
 
   /** Where the fake keeps LFS objects: `<lfsStore>/<owner>/<repo>/<aa>/<bb>/<oid>`. */

@@ -12,7 +12,7 @@ import { FakeServer, type Fault, type LoggedRequest } from "./http/fake-server.j
 import { Router } from "./http/router.js";
 import { randomToken } from "./github/app-auth.js";
 import { checkToken, gitAllowed } from "./gitlab/auth.js";
-import { GITLAB_LFS_CHECK_ENV, GITLAB_LFS_PRE_RECEIVE, LfsServer, lfsObjectPath, writeLfsObject, type LfsAccess, type LfsSettings } from "./lfs-server.js";
+import { GITLAB_LFS_CHECK_ENV, GITLAB_LFS_PRE_RECEIVE, LfsServer, lfsObjectPath, writeLfsObject, type LoggedBatch, type LfsAccess, type LfsSettings } from "./lfs-server.js";
 import { buildGitLabPushEvent, type GitLabPushEventOptions } from "./gitlab/events.js";
 import { hookRoutes } from "./gitlab/hook-routes.js";
 import { projectRoutes } from "./gitlab/project-routes.js";
@@ -68,6 +68,7 @@ export class FakeGitLab {
   readonly #lfsSettings = new Map<string, LfsSettings>();
   readonly #lfsIntegrityCheck: boolean;
   #server!: FakeServer;
+  #lfs!: LfsServer;
   #state!: GitLabState;
 
   private constructor(options: FakeGitLabOptions) {
@@ -99,12 +100,12 @@ export class FakeGitLab {
     await mkdir(hooksPath, { recursive: true });
     await writeFile(path.join(hooksPath, "pre-receive"), GITLAB_LFS_PRE_RECEIVE);
     await chmod(path.join(hooksPath, "pre-receive"), 0o755);
-    const lfs = new LfsServer({
+    const lfs = (this.#lfs = new LfsServer({
       flavour: "gitlab",
       storeRoot: this.lfsStore,
       authorize: (repoPath, operation, password) => this.#authorizeLfs(repoPath, operation, password),
       settings: (repoPath) => this.#lfsSettingsOf(repoPath),
-    });
+    }));
     const router = new Router();
     const git = createGitHttpHandler({
       root: this.#root,
@@ -248,6 +249,11 @@ export class FakeGitLab {
     this.#served.set(request, hold!.served);
     hold!.reached();
     await hold!.released;
+  }
+
+  /** Every LFS batch request's body, in order. */
+  get lfsBatches(): LoggedBatch[] {
+    return this.#lfs.batches;
   }
 
   /** Where the fake keeps LFS objects: `<lfsStore>/<project path>/<aa>/<bb>/<oid>`. */

@@ -92,7 +92,7 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.writeHead(status, { "content-type": LFS_JSON, "content-length": String(Buffer.byteLength(text)), ...headers }).end(text);
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+async function readJson(req: IncomingMessage, log?: (text: string) => void): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -100,7 +100,9 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
     if (size > 10 * 1024 * 1024) throw new Error("batch request too large");
     chunks.push(chunk);
   }
-  return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  const text = Buffer.concat(chunks).toString("utf8");
+  log?.(text);
+  return JSON.parse(text);
 }
 
 function drain(req: IncomingMessage): Promise<void> {
@@ -117,7 +119,15 @@ interface BatchObject {
   size: number;
 }
 
+export interface LoggedBatch {
+  repoPath: string;
+  /** The request body as sent (JSON text). */
+  body: string;
+}
+
 export class LfsServer {
+  /** Every batch request's body, in order (the fake's request log keeps no bodies of non-API requests). */
+  readonly batches: LoggedBatch[] = [];
   /** One-time-ish media tokens GitHub hands out per batch (RemoteAuth): token → repository. */
   readonly #mediaTokens = new Map<string, string>();
 
@@ -147,7 +157,7 @@ export class LfsServer {
   async #batch(req: IncomingMessage, res: ServerResponse, repoPath: string, baseUrl: string): Promise<void> {
     let body: { operation?: unknown; objects?: unknown };
     try {
-      body = (await readJson(req)) as typeof body;
+      body = (await readJson(req, (text) => this.batches.push({ repoPath, body: text }))) as typeof body;
     } catch {
       json(res, 422, { message: "Unable to parse request", documentation_url: GITHUB_DOCS });
       return;
@@ -303,10 +313,20 @@ export class LfsServer {
   }
 }
 
-/** Gitlab::RepositorySizeErrorMessage#push_error, with GitLab's number formatting (MiB as "MB"). */
+/** Gitlab::RepositorySizeErrorMessage#push_error, sizes as Rails' number_to_human_size(precision: 2) writes them. */
 function gitlabSizeMessage(limit: number, exceeded: number): string {
-  const mb = (bytes: number) => `${Math.round((bytes / 1024 ** 2) * 100) / 100} MB`;
-  return `Your push has been rejected, because this repository has exceeded its size limit of ${mb(limit)} by ${mb(exceeded)}. Please contact your GitLab administrator for more information.`;
+  return `Your push has been rejected, because this repository has exceeded its size limit of ${humanSize(limit)} by ${humanSize(exceeded)}. Please contact your GitLab administrator for more information.`;
+}
+
+function humanSize(bytes: number): string {
+  const units = ["Bytes", "KB", "MB", "GB", "TB"];
+  let unit = 0;
+  let value = bytes;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${Number(value.toPrecision(2))} ${units[unit]}`;
 }
 
 // GitLab's LFS integrity check (Gitlab::Checks::LfsCheck) as a pre-receive hook: the blobs the push

@@ -56,6 +56,8 @@ export const MirrorConfigSchema = z
     notify: z.enum(NOTIFY).default("issue"),
     /** Create the GitLab project (in the named namespace, never more visible than GitHub's) when it is missing. */
     create: z.boolean().default(false),
+    /** Copy the Git LFS objects the pushed commits point to (docs/lfs.md); false: pointers only. */
+    lfs: z.boolean().default(true),
   })
   .strict();
 

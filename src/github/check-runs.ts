@@ -70,6 +70,11 @@ export async function startCheckRun(
   return data.id;
 }
 
+/** A running check run's output, e.g. how far a long transfer is; it stays in progress. */
+export async function updateCheckRunProgress(octokit: GitHubClient, { owner, repo }: RepoRef, id: number, output: CheckRunOutput): Promise<void> {
+  await octokit.rest.checks.update({ owner, repo, check_run_id: id, status: "in_progress", output: safeOutput(output) });
+}
+
 export async function completeCheckRun(
   octokit: GitHubClient,
   { owner, repo }: RepoRef,

@@ -10,6 +10,8 @@ export interface CheckRunWrites<Report> {
   /** Creates the run in progress; null if GitHub refused (already logged). */
   start(): Promise<number | null>;
   complete(id: number, report: Report): Promise<void>;
+  /** Updates the output of the run shown in progress (e.g. bytes of a long transfer). */
+  progress?(id: number, title: string, summary: string): Promise<void>;
   /** Creates the run completed, started at `startedAt`. */
   createCompleted(report: Report, startedAt: Date): Promise<void>;
 }
@@ -18,6 +20,8 @@ export class DeferredCheckRun<Report> {
   private readonly startedAt = new Date();
   private readonly timer: NodeJS.Timeout;
   private started: Promise<number | null> | undefined;
+  private lastProgress: Promise<void> = Promise.resolve();
+  private finished = false;
 
   constructor(
     private readonly writes: CheckRunWrites<Report>,
@@ -26,9 +30,25 @@ export class DeferredCheckRun<Report> {
     this.timer = setTimeout(() => (this.started = writes.start()), delayMs);
   }
 
+  /**
+   * Shows how far the mirror is, once the run is shown in progress (a quicker mirror needs no
+   * progress). Callers throttle; writes never overlap, and none follows the completion.
+   */
+  progress(title: string, summary: string): void {
+    const progress = this.writes.progress;
+    if (!this.started || this.finished || !progress) return;
+    const started = this.started;
+    this.lastProgress = this.lastProgress.then(async () => {
+      const id = await started;
+      if (id !== null && !this.finished) await progress(id, title, summary);
+    });
+  }
+
   /** Completes the run: an update if it was shown in progress, else one create. */
   async finish(report: Report): Promise<void> {
     clearTimeout(this.timer);
+    this.finished = true;
+    await this.lastProgress;
     const id = this.started ? await this.started : null;
     if (id !== null) await this.writes.complete(id, report);
     else await this.writes.createCompleted(report, this.startedAt);

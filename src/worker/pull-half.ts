@@ -12,7 +12,7 @@ import { currentInstallationPermissions, defaultBranchHead, installationAuth, ne
 import { checkRunName, type RenderedReport } from "../report/render-mirror-report.js";
 import { GITLAB_STATUS_NAME, renderGitLabStatus, renderPullReport, type PullReportInput } from "../report/render-pull-report.js";
 import type { HalfContext, HalfDirection, HalfOutcome } from "./run-half.js";
-import { cacheDirFor, gitlabCredentials } from "./run-mirror-job.js";
+import { cacheDirFor, gitlabCredentials, lfsOptions } from "./run-mirror-job.js";
 import { isOwnBounce, pullCacheDir } from "./two-way.js";
 
 export const PULL_HALF: HalfDirection<undefined> = {
@@ -36,6 +36,7 @@ export const PULL_HALF: HalfDirection<undefined> = {
       timeoutMs: deps.env.gitTimeoutMs,
       sides: { source: "GitLab", target: "GitHub" },
       listInSync: true,
+      lfs: lfsOptions(deps.env, mirror),
     };
   },
 

@@ -6,7 +6,7 @@
  */
 import { createRefFilter } from "../config/match-refs.js";
 import { screenProtectedBranches } from "../diagnostics/protected-branches.js";
-import { completeCheckRun, createCompletedCheckRun, startCheckRun } from "../github/check-runs.js";
+import { completeCheckRun, createCompletedCheckRun, startCheckRun, updateCheckRunProgress } from "../github/check-runs.js";
 import { defaultBranchHead } from "../github/repository.js";
 import { checkRunName, renderMirrorReport, type RenderedReport } from "../report/render-mirror-report.js";
 import { resolveProject } from "../sync/ensure-project.js";
@@ -14,7 +14,8 @@ import { SYNC_NOW_ACTION } from "../sync/follow-up.js";
 import { DeferredCheckRun } from "./deferred-check-run.js";
 import type { ReportTarget } from "./mirror-job.js";
 import type { HalfContext, HalfDirection } from "./run-half.js";
-import { cacheDirFor, gitlabCredentials } from "./run-mirror-job.js";
+import { cacheDirFor, gitlabCredentials, lfsOptions } from "./run-mirror-job.js";
+import { lfsProgressOnCheckRuns } from "./lfs-progress.js";
 import { isOwnBounce } from "./two-way.js";
 
 interface Begun {
@@ -35,7 +36,7 @@ export const PUSH_HALF: HalfDirection<Begun> = {
 
   project: ({ deps, mirror, repository, log }) => resolveProject(deps.gitlab, mirror, repository, log),
 
-  async request({ job, deps, log, repository, token, mirror, early }, project, attempt) {
+  async request({ job, deps, log, repository, token, mirror, early }, project, attempt, { checkRuns }) {
     return {
       cacheDir: cacheDirFor(deps.env, job),
       source: { url: repository.cloneUrl, username: "x-access-token", password: token },
@@ -48,6 +49,7 @@ export const PUSH_HALF: HalfDirection<Begun> = {
       prelisted: attempt === 1 ? early?.listed : undefined,
       // Force pushes and deletions GitLab's protected branches would refuse are skipped and reported.
       screenChanges: (changes) => screenProtectedBranches(deps.gitlab, project.id, changes, log),
+      lfs: { ...lfsOptions(deps.env, mirror), onProgress: lfsProgressOnCheckRuns(checkRuns, String(mirror.gitlab)) },
     };
   },
 
@@ -94,6 +96,10 @@ function deferCheckRun({ job, log, octokit, repo, mirror }: HalfContext, headSha
   };
   return new DeferredCheckRun<RenderedReport>({
     start: () => startCheckRun(octokit, repo, { name, headSha, title: `Mirroring to ${projectPath}…`, externalId }).catch(warn("create")),
+    progress: (id, title, summary) =>
+      updateCheckRunProgress(octokit, repo, id, { title, summary })
+        .catch(warn("update the progress of the"))
+        .then(() => undefined),
     complete: (id, report) =>
       completeCheckRun(octokit, repo, id, { ...report, actions: [SYNC_NOW_ACTION] })
         .catch(warn("complete"))

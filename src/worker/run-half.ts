@@ -53,7 +53,7 @@ export interface HalfDirection<B = unknown> {
   /** The GitLab project (the push half creates it when `create: true`). */
   project(ctx: HalfContext): Promise<GitLabProject>;
   /** The engine request: sides, credentials, pre-flight; the safety inputs are added by runHalf. */
-  request(ctx: HalfContext, project: GitLabProject, attempt: number): Promise<Omit<MirrorRequest, keyof Prepared["request"]>>;
+  request(ctx: HalfContext, project: GitLabProject, attempt: number, begun: B): Promise<Omit<MirrorRequest, keyof Prepared["request"]>>;
   render(ctx: HalfContext, done: HalfOutcome): RenderedReport;
   /** Writes the reports; resolves to the GitHub commits that got a check run. */
   publish(ctx: HalfContext, report: RenderedReport, done: HalfOutcome, begun: B): Promise<string[]>;
@@ -82,7 +82,7 @@ export async function runHalf<B>(ctx: HalfContext, direction: HalfDirection<B>):
       project = await direction.project(ctx);
       const prepared = await prepareMirror(deps, direction.name, job, mirror, project, repository); // policy, hook, safety inputs
       hook = prepared.hook;
-      return deps.mirrorRefs({ ...(await direction.request(ctx, project, attempt)), ...prepared.request });
+      return deps.mirrorRefs({ ...(await direction.request(ctx, project, attempt, begun)), ...prepared.request });
     },
     {
       attempts: deps.env.retryAttempts,

@@ -11,7 +11,7 @@ import { createCompletedCheckRun } from "../github/check-runs.js";
 import { getRepository, installationToken } from "../github/repository.js";
 import type { GitHubClient, RepoRef } from "../github/types.js";
 import type { GitLabClient } from "../gitlab/client.js";
-import type { FetchedSource, MirrorRequest, MirrorResult, PrelistedTarget } from "../mirror/types.js";
+import type { FetchedSource, LfsOptions, MirrorRequest, MirrorResult, PrelistedTarget } from "../mirror/types.js";
 import type { Metrics, StatusStore } from "../status/types.js";
 import type { MirrorIndex } from "../index/mirror-index.js";
 import type { ProjectLinks } from "../index/project-links.js";
@@ -98,6 +98,9 @@ async function runJob(job: MirrorJob, deps: WorkerDeps, log: Logger): Promise<vo
     await Promise.all([prefetched?.catch(() => undefined), prelisted]);
   }
 }
+
+/** The Git LFS step's settings for a mirror (both directions): `lfs:` from its config, the cache bound from the environment. */
+export const lfsOptions = (env: AppEnv, mirror: Pick<MirrorConfig, "lfs">): LfsOptions => ({ enabled: mirror.lfs, cacheBytes: (env.lfsCacheMb ?? 2048) * 1024 * 1024 });
 
 export const gitlabCredentials = (env: AppEnv) => ({ username: "oauth2", password: env.gitlabToken ?? "" });
 
