@@ -5,7 +5,10 @@
  * every file so tracked, and pointers committed without the attribute too.
  *
  * Cheap when there is nothing to find: one `git rev-list` listing only blobs small enough to be a
- * pointer (git filters the rest), then one `git cat-file --batch` reading those few blobs.
+ * pointer (git filters the rest), then one `git cat-file --batch` reading those few blobs. A first
+ * sync to an empty target pushes everything the cache holds, so there the cache's object list is
+ * read instead of walking the whole history (a 100,000-commit repository: one pass over the pack
+ * index instead of a traversal that takes seconds); the paths are then looked up only for reports.
  */
 import { spawn } from "node:child_process";
 import { MirrorError } from "../errors.js";
@@ -14,6 +17,8 @@ import type { LfsPointer, RefChange } from "./types.js";
 
 /** git-lfs reads blobs under 1024 bytes as possible pointers (its blobSizeCutoff). */
 const POINTER_MAX_BYTES = 1024;
+/** The shortest pointer: the version line (43), the oid line (76) and `size 0` (7). */
+const POINTER_MIN_BYTES = 126;
 const POINTER =
   /^version https:\/\/(?:git-lfs\.github\.com\/spec\/v1|hawser\.github\.com\/spec\/v1)\n(?:[a-z0-9.-]+ [^\n]*\n)*?oid sha256:([0-9a-f]{64})\n(?:[a-z0-9.-]+ [^\n]*\n)*?size (\d+)\n/;
 
@@ -29,10 +34,30 @@ export function parseLfsPointer(text: string): { oid: string; size: number } | n
  * The pointers the commits of `changes` bring that `targetTips` do not already contain, each
  * object once (with the first path it was seen at).
  */
-export async function findLfsPointers(cacheDir: string, changes: RefChange[], targetTips: string[], timeoutMs: number): Promise<LfsPointer[]> {
+export async function findLfsPointers(
+  cacheDir: string,
+  changes: RefChange[],
+  targetTips: string[],
+  timeoutMs: number,
+  /** Walk the commits even for a first sync (to know each pointer's path and ref). */
+  { walk = false }: { walk?: boolean } = {},
+): Promise<LfsPointer[]> {
   const tips = changes.flatMap((c) => (c.newSha ? [c.newSha] : []));
   if (tips.length === 0) return [];
   const exclude = [...new Set([...targetTips, ...changes.flatMap((c) => (c.oldSha ? [c.oldSha] : []))])];
+  const paths = exclude.length === 0 && !walk ? await everySmallBlob(cacheDir, timeoutMs) : await newSmallBlobs(cacheDir, tips, exclude, timeoutMs);
+  if (paths.size === 0) return [];
+  const contents = await runGit(cacheDir, ["cat-file", "--batch"], [...paths.keys()].join("\n") + "\n", timeoutMs);
+  const pointers = new Map<string, LfsPointer>();
+  for (const { sha, body } of batchEntries(contents)) {
+    const pointer = parseLfsPointer(body.toString("utf8"));
+    if (pointer && !pointers.has(pointer.oid)) pointers.set(pointer.oid, { ...pointer, path: paths.get(sha) ?? "" });
+  }
+  return [...pointers.values()];
+}
+
+/** Blobs of a pointer's size in the commits `tips` bring that `exclude` do not contain: blob → a path it is at. */
+async function newSmallBlobs(cacheDir: string, tips: string[], exclude: string[], timeoutMs: number): Promise<Map<string, string>> {
   // --ignore-missing: a target tip the cache never saw (the target's own commits) excludes nothing.
   const listed = await runGit(
     cacheDir,
@@ -48,14 +73,19 @@ export async function findLfsPointers(cacheDir: string, changes: RefChange[], ta
       if (!paths.has(blob)) paths.set(blob, line.slice(space + 1)); // commits print no path
     }
   }
-  if (paths.size === 0) return [];
-  const contents = await runGit(cacheDir, ["cat-file", "--batch"], [...paths.keys()].join("\n") + "\n", timeoutMs);
-  const pointers = new Map<string, LfsPointer>();
-  for (const { sha, body } of batchEntries(contents)) {
-    const pointer = parseLfsPointer(body.toString("utf8"));
-    if (pointer && !pointers.has(pointer.oid)) pointers.set(pointer.oid, { ...pointer, path: paths.get(sha) ?? "" });
+  return paths;
+}
+
+/** Every blob of a pointer's size in the cache (no paths: a first sync pushes them all). */
+async function everySmallBlob(cacheDir: string, timeoutMs: number): Promise<Map<string, string>> {
+  const listed = await runGit(cacheDir, ["cat-file", "--batch-all-objects", "--unordered", "--batch-check=%(objecttype) %(objectsize) %(objectname)"], "", timeoutMs);
+  const blobs = new Map<string, string>();
+  for (const line of listed.toString("latin1").split("\n")) {
+    const [type, size, sha] = line.split(" ");
+    const bytes = Number(size);
+    if (type === "blob" && bytes >= POINTER_MIN_BYTES && bytes < POINTER_MAX_BYTES) blobs.set(sha!, "");
   }
-  return [...pointers.values()];
+  return blobs;
 }
 
 /** `git cat-file --batch` output: `<sha> <type> <size>\n<content>\n` per object. */

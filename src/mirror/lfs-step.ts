@@ -44,11 +44,11 @@ export async function carryLfsObjects(input: LfsStepInput): Promise<{ blocked: B
   const summary = { copied: copied.copied.length, bytes: copied.bytes };
   if (copied.failed.size === 0) return { blocked: [], summary };
 
-  // Which refs need the objects that did not make it (one ref: all of them).
+  // Which refs need the objects that did not make it, and at which paths (only when some failed).
   const blocked: BlockedRef[] = [];
   for (const change of changes) {
     if (change.newSha === null) continue;
-    const own = changes.length === 1 ? pointers : await findLfsPointers(cacheDir, [change], targetTips, timeoutMs);
+    const own = await findLfsPointers(cacheDir, [change], targetTips, timeoutMs, { walk: true });
     const missing = own.filter((p) => copied.failed.has(p.oid));
     if (missing.length === 0) continue;
     const failure = copied.failed.get(missing[0]!.oid)!;
