@@ -3,7 +3,7 @@
  * smart HTTP under /<namespace>/<project>.git with token auth and scopes. Pushes to a project
  * with hooks are followed by Push Hook / Tag Push Hook deliveries, as on GitLab.
  */
-import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { IncomingMessage } from "node:http";
 import { createGitHttpHandler, type GitRequest } from "./git-http-backend.js";
@@ -12,7 +12,7 @@ import { FakeServer, type Fault, type LoggedRequest } from "./http/fake-server.j
 import { Router } from "./http/router.js";
 import { randomToken } from "./github/app-auth.js";
 import { checkToken, gitAllowed } from "./gitlab/auth.js";
-import { GITLAB_LFS_CHECK_ENV, GITLAB_LFS_PRE_RECEIVE, LfsServer, lfsObjectPath, writeLfsObject, type LoggedBatch, type LfsAccess, type LfsSettings } from "./lfs-server.js";
+import { GITLAB_LFS_CHECK_ENV, LfsServer, lfsObjectPath, writeLfsObject, type LoggedBatch, type LfsAccess, type LfsSettings } from "./lfs-server.js";
 import { buildGitLabPushEvent, type GitLabPushEventOptions } from "./gitlab/events.js";
 import { hookRoutes } from "./gitlab/hook-routes.js";
 import { projectRoutes } from "./gitlab/project-routes.js";
@@ -96,10 +96,6 @@ export class FakeGitLab {
 
   async #listen(): Promise<void> {
     await mkdir(this.#root, { recursive: true });
-    const hooksPath = `${this.#root}-hooks`; // outside root: never served
-    await mkdir(hooksPath, { recursive: true });
-    await writeFile(path.join(hooksPath, "pre-receive"), GITLAB_LFS_PRE_RECEIVE);
-    await chmod(path.join(hooksPath, "pre-receive"), 0o755);
     const lfs = (this.#lfs = new LfsServer({
       flavour: "gitlab",
       storeRoot: this.lfsStore,
@@ -118,7 +114,7 @@ export class FakeGitLab {
         this.#pushes.afterPush(request);
         this.#served.get(request)?.();
       },
-      ...(this.#lfsIntegrityCheck && { hooksPath, extraEnv: (request: GitRequest) => this.#lfsCheckEnv(request.repoPath) }),
+      extraEnv: (request: GitRequest) => (this.#lfsIntegrityCheck ? this.#lfsCheckEnv(request.repoPath) : {}),
     });
     this.#server = new FakeServer({
       apiPrefix: "/api/v4",

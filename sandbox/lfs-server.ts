@@ -329,30 +329,29 @@ function humanSize(bytes: number): string {
   return `${Number(value.toPrecision(2))} ${units[unit]}`;
 }
 
-// GitLab's LFS integrity check (Gitlab::Checks::LfsCheck) as a pre-receive hook: the blobs the push
-// adds that are LFS pointers (at most 200 bytes, as GitLab reads them) must name objects the
-// project has; otherwise the whole push is refused with GitLab's message. A push to an empty
-// project adds every object it sends, so their list is read instead of walking the history.
+// GitLab's LFS integrity check (Gitlab::Checks::LfsCheck), a fragment of each fake project's
+// pre-receive hook (gitlab/projects.ts), run after the branch checks with \`$revs\` holding the
+// pushed tips: the blobs the push adds that are LFS pointers (at most 200 bytes, as GitLab reads
+// them) must name objects the project has; otherwise the whole push is refused with GitLab's
+// message. A push to an empty project adds every object it sends, so their list is read instead
+// of walking the history. Off unless the fake sets the variable (LFS on for the project).
 export const GITLAB_LFS_CHECK_ENV = "SANDBOX_LFS_CHECK_DIR";
-export const GITLAB_LFS_PRE_RECEIVE = `#!/bin/sh
-[ -n "$${GITLAB_LFS_CHECK_ENV}" ] || exit 0
-zero=0000000000000000000000000000000000000000
-revs=$(while read old new ref; do [ "$new" = "$zero" ] || echo "$new"; done)
-[ -n "$revs" ] || exit 0
-if [ -z "$(git for-each-ref --count=1)" ]; then
-  blobs=$(git cat-file --batch-all-objects --unordered --batch-check='%(objecttype) %(objectsize) %(objectname)' | awk '$1 == "blob" && $2 <= 200 { print $3 }')
-else
-  blobs=$(git rev-list --objects --filter=object:type=blob --filter=blob:limit=201 $revs --not --all | awk 'NF > 1 { print $1 }')
+export const GITLAB_LFS_CHECK_SH = `
+if [ -n "$${GITLAB_LFS_CHECK_ENV}" ] && [ -n "$revs" ]; then
+  if [ -z "$(git for-each-ref --count=1)" ]; then
+    blobs=$(git cat-file --batch-all-objects --unordered --batch-check='%(objecttype) %(objectsize) %(objectname)' | awk '$1 == "blob" && $2 <= 200 { print $3 }')
+  else
+    blobs=$(git rev-list --objects --filter=object:type=blob --filter=blob:limit=201 $revs --not --all | awk 'NF > 1 { print $1 }')
+  fi
+  missing=""
+  [ -z "$blobs" ] || missing=$(echo "$blobs" | git cat-file --batch | sed -n 's/^oid sha256:\\([0-9a-f]\\{64\\}\\)$/\\1/p' |
+    while read oid; do
+      a=$(echo "$oid" | cut -c1-2); b=$(echo "$oid" | cut -c3-4)
+      [ -f "$${GITLAB_LFS_CHECK_ENV}/$a/$b/$oid" ] || echo "$oid"
+    done)
+  if [ -n "$missing" ]; then
+    echo 'GitLab: LFS objects are missing. Ensure LFS is properly set up or try a manual "git lfs push --all".' >&2
+    exit 1
+  fi
 fi
-[ -n "$blobs" ] || exit 0
-missing=$(echo "$blobs" | git cat-file --batch | sed -n 's/^oid sha256:\\([0-9a-f]\\{64\\}\\)$/\\1/p' |
-  while read oid; do
-    a=$(echo "$oid" | cut -c1-2); b=$(echo "$oid" | cut -c3-4)
-    [ -f "$${GITLAB_LFS_CHECK_ENV}/$a/$b/$oid" ] || echo "$oid"
-  done)
-if [ -n "$missing" ]; then
-  echo 'GitLab: LFS objects are missing. Ensure LFS is properly set up or try a manual "git lfs push --all".' >&2
-  exit 1
-fi
-exit 0
 `;
