@@ -6,6 +6,7 @@
  */
 import { MirrorError } from "../errors.js";
 import type { GitEndpoint, LfsCause, RemoteName } from "../mirror/types.js";
+import { basicAuthorization } from "../mirror/git.js";
 import { registerSecret } from "../secrets.js";
 import { errorMessage, readText, send } from "./http.js";
 
@@ -37,14 +38,6 @@ export type BatchOutcome = { ok: true; answers: Map<string, BatchAnswer> } | { o
 export function lfsUrl(gitUrl: string): string {
   const base = gitUrl.replace(/\/+$/, "");
   return `${base.endsWith(".git") ? base : `${base}.git`}/info/lfs`;
-}
-
-/** The Basic credentials git sends, for the same endpoint (registered as secrets by git.ts). */
-export function basicAuthorization({ username, password }: GitEndpoint): string {
-  const basic = Buffer.from(`${username}:${password}`).toString("base64");
-  registerSecret(password, { expiresAt: undefined });
-  registerSecret(basic, { expiresAt: undefined });
-  return `Basic ${basic}`;
 }
 
 export async function batch(server: LfsServer, operation: "download" | "upload", objects: Array<{ oid: string; size: number }>, idleTimeoutMs: number): Promise<BatchOutcome> {

@@ -19,7 +19,8 @@ import { PassThrough, Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { MirrorError } from "../errors.js";
 import type { LfsCause, LfsPointer, LfsProgress } from "../mirror/types.js";
-import { basicAuthorization, batch, lfsUrl, type LfsAction, type LfsServer } from "./batch-api.js";
+import { basicAuthorization } from "../mirror/git.js";
+import { batch, lfsUrl, type LfsAction, type LfsServer } from "./batch-api.js";
 import { errorMessage, send } from "./http.js";
 import type { LfsCache } from "./lfs-cache.js";
 
@@ -156,7 +157,13 @@ async function moveObject(
   if (req.cache.fits(object.size)) {
     const file = await req.cache.writer(object.oid);
     try {
-      await pipeline(res, check.stream, file.stream);
+      // Downloading is the first half of this object's work, uploading the second.
+      await pipeline(
+        res,
+        check.stream,
+        counter((n) => onBytes(n / 2)),
+        file.stream,
+      );
       const problem = check.problem();
       if (problem) {
         await file.discard();
@@ -167,7 +174,12 @@ async function moveObject(
       await file.discard();
       throw transferError(error, req.source.name);
     }
-    const uploaded = await uploadFrom(chain(createReadStream(req.cache.path(object.oid)), counter(onBytes)));
+    const uploaded = await uploadFrom(
+      chain(
+        createReadStream(req.cache.path(object.oid)),
+        counter((n) => onBytes(n / 2)),
+      ),
+    );
     return uploaded === "done" ? verify(req, object, target.verify) : uploaded;
   }
 
@@ -291,7 +303,7 @@ function progressReporter(objects: LfsPointer[], report: ((p: LfsProgress) => vo
     const now = Date.now();
     if (!force && now - last < PROGRESS_EVERY_MS) return;
     last = now;
-    report({ ...state });
+    report({ ...state, bytes: Math.round(state.bytes) });
   };
   return {
     add: (n: number) => {

@@ -21,8 +21,10 @@ export interface LfsHttpRequest {
   idleTimeoutMs: number;
 }
 
-// Keep-alive: a sync makes a batch call and then one request per object to the same hosts.
-const agents = { "http:": new http.Agent({ keepAlive: true, maxSockets: 8 }), "https:": new https.Agent({ keepAlive: true, maxSockets: 8 }) };
+// Keep-alive: a sync makes a batch call and then one request per object to the same hosts. An idle
+// pooled socket is closed after `timeout` (a request in flight sets its own), so the pools stay small.
+const POOL = { keepAlive: true, maxSockets: 8, maxFreeSockets: 4, timeout: 30_000 };
+const agents = { "http:": new http.Agent(POOL), "https:": new https.Agent(POOL) };
 
 /** Resolves with the response (its body still to be read) whatever its status. */
 export function send(request: LfsHttpRequest): Promise<IncomingMessage> {

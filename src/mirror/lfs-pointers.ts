@@ -6,8 +6,8 @@
  *
  * Cheap when there is nothing to find: one `git rev-list` listing only blobs small enough to be a
  * pointer (git filters the rest), then one `git cat-file --batch` reading those few blobs. A first
- * sync to an empty target pushes everything the cache holds, so there the cache's object list is
- * read instead of walking the whole history (a 100,000-commit repository: one pass over the pack
+ * sync of every ref to an empty target pushes everything the cache holds, so there the cache's
+ * object list is read instead of walking the whole history (a 100,000-commit repository: one pass over the pack
  * index instead of a traversal that takes seconds); the paths are then looked up only for reports.
  */
 import { spawn } from "node:child_process";
@@ -39,13 +39,17 @@ export async function findLfsPointers(
   changes: RefChange[],
   targetTips: string[],
   timeoutMs: number,
-  /** Walk the commits even for a first sync (to know each pointer's path and ref). */
-  { walk = false }: { walk?: boolean } = {},
+  /**
+   * `everyRef`: the changes carry every branch and tag the cache holds, so on a first sync every
+   * object in the cache is pushed and its object list can be read instead of walking the history.
+   * Without it (or with the target not empty) the commits are walked, which also gives paths.
+   */
+  { everyRef = false }: { everyRef?: boolean } = {},
 ): Promise<LfsPointer[]> {
   const tips = changes.flatMap((c) => (c.newSha ? [c.newSha] : []));
   if (tips.length === 0) return [];
   const exclude = [...new Set([...targetTips, ...changes.flatMap((c) => (c.oldSha ? [c.oldSha] : []))])];
-  const paths = exclude.length === 0 && !walk ? await everySmallBlob(cacheDir, timeoutMs) : await newSmallBlobs(cacheDir, tips, exclude, timeoutMs);
+  const paths = exclude.length === 0 && everyRef ? await everySmallBlob(cacheDir, timeoutMs) : await newSmallBlobs(cacheDir, tips, exclude, timeoutMs);
   if (paths.size === 0) return [];
   const contents = await runGit(cacheDir, ["cat-file", "--batch"], [...paths.keys()].join("\n") + "\n", timeoutMs);
   const pointers = new Map<string, LfsPointer>();

@@ -23,11 +23,13 @@ export interface LfsStepInput {
   names: { source: RemoteName; target: RemoteName };
   options: LfsOptions;
   timeoutMs: number;
+  /** The changes carry every branch and tag of the cache (see findLfsPointers). */
+  everyRef: boolean;
 }
 
 export async function carryLfsObjects(input: LfsStepInput): Promise<{ blocked: BlockedRef[]; summary?: LfsSummary }> {
   const { cacheDir, changes, targetTips, options, timeoutMs } = input;
-  const pointers = await findLfsPointers(cacheDir, changes, targetTips, timeoutMs);
+  const pointers = await findLfsPointers(cacheDir, changes, targetTips, timeoutMs, { everyRef: input.everyRef });
   if (pointers.length === 0) return { blocked: [] };
   if (!options.enabled) return { blocked: [], summary: { copied: 0, bytes: 0, notCopied: pointers.length } };
 
@@ -48,7 +50,7 @@ export async function carryLfsObjects(input: LfsStepInput): Promise<{ blocked: B
   const blocked: BlockedRef[] = [];
   for (const change of changes) {
     if (change.newSha === null) continue;
-    const own = await findLfsPointers(cacheDir, [change], targetTips, timeoutMs, { walk: true });
+    const own = await findLfsPointers(cacheDir, [change], targetTips, timeoutMs);
     const missing = own.filter((p) => copied.failed.has(p.oid));
     if (missing.length === 0) continue;
     const failure = copied.failed.get(missing[0]!.oid)!;

@@ -66,6 +66,7 @@ export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
   }
   // Git LFS objects before the push: a ref whose objects could not be copied stays out of it.
   if (result.changes.length > 0) {
+    const pushed = new Map(result.changes.map((c) => [c.ref, c.newSha]));
     const lfs = await carryLfsObjects({
       cacheDir: req.cacheDir,
       changes: result.changes,
@@ -75,6 +76,7 @@ export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
       names,
       options: req.lfs ?? DEFAULT_LFS_OPTIONS,
       timeoutMs: req.timeoutMs,
+      everyRef: [...source].every(([ref, sha]) => pushed.get(ref) === sha),
     });
     if (lfs.summary) result.lfs = lfs.summary;
     if (lfs.blocked.length > 0) {
