@@ -100,7 +100,7 @@ async function runJob(job: MirrorJob, deps: WorkerDeps, log: Logger): Promise<vo
 }
 
 /** The Git LFS step's settings for a mirror (both directions): `lfs:` from its config, the cache bound from the environment. */
-export const lfsOptions = (env: AppEnv, mirror: Pick<MirrorConfig, "lfs">): LfsOptions => ({ enabled: mirror.lfs, cacheBytes: (env.lfsCacheMb ?? 2048) * 1024 * 1024 });
+export const lfsOptions = (env: AppEnv, mirror: Pick<MirrorConfig, "lfs">): LfsOptions => ({ enabled: mirror.lfs !== false, cacheBytes: (env.lfsCacheMb ?? 2048) * 1024 * 1024 });
 
 export const gitlabCredentials = (env: AppEnv) => ({ username: "oauth2", password: env.gitlabToken ?? "" });
 
