@@ -10,7 +10,7 @@ import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { runLfsCase } from "../../bench/lfs.js";
-import { FakeGitHub } from "../../sandbox/fake-github.js";
+import { FakeGitHub, type CreatedRepo } from "../../sandbox/fake-github.js";
 import { FakeGitLab } from "../../sandbox/fake-gitlab.js";
 import { parseEnv } from "../../src/env.js";
 import { MirrorError } from "../../src/errors.js";
@@ -47,10 +47,10 @@ const bytes = (text: string, repeat: number) => Readable.from([Buffer.from(text.
 const lfsRequests = (fake: { requests: Array<{ method: string; path: string }> }) =>
   fake.requests.filter((r) => /\/info\/lfs\/|\/gitlab-lfs\/|^\/_lfs\//.test(r.path)).map((r) => `${r.method} ${r.path}`);
 
-/** A GitHub repository and a GitLab project, and a sync between them either way. */
-async function scenario() {
+/** A GitHub repository (new, or `existing`) and a new GitLab project, and a sync between them either way. */
+async function scenario(existing?: CreatedRepo) {
   const id = `r${++scenarios}`;
-  const repo = await github.createRepo({ owner: "octo", name: id, files: { "README.md": "# assets\n" } });
+  const repo = existing ?? (await github.createRepo({ owner: "octo", name: id, files: { "README.md": "# assets\n" } }));
   const project = await gitlab.createProject({ path: `group/${id}` });
   const sides = {
     github: { url: repo.cloneUrl, username: "x-access-token", password: ghToken },
@@ -147,12 +147,21 @@ test("lfs: false pushes the pointers as they are and says so; GitLab's integrity
 });
 
 describe("a ref whose LFS objects cannot be copied is left out, with the objects and the cause; the other refs go", () => {
-  /** `main` without LFS and `assets` with one LFS file, mirrored to a project set up by `prepare`. */
+  /** One GitHub repository for every case: `main` without LFS, `assets` with one LFS file. */
+  let source: Promise<{ repo: CreatedRepo; object: { oid: string; size: number } }> | undefined;
+  const assetsRepo = () =>
+    (source ??= (async () => {
+      const repo = await github.createRepo({ owner: "octo", name: "causes", files: { "README.md": "# assets\n" } });
+      const object = await github.writeLfsObject(repo.fullName, bytes("asset ", 2 * 1024));
+      await github.commitAndPush(repo.fullName, { branch: "assets", files: { "art/hero.bin": pointer(object) }, message: "Add the hero" });
+      await github.commitAndPush(repo.fullName, { branch: "main", files: { "README.md": "# more docs\n" } });
+      return { repo, object };
+    })());
+
+  /** Mirrors the repository to a new GitLab project set up by `prepare`. */
   async function mirrorAssets(prepare: (s: Awaited<ReturnType<typeof scenario>>, object: { oid: string; size: number }) => Promise<void> | void) {
-    const s = await scenario();
-    const object = await github.writeLfsObject(s.fullName, bytes("asset ", 2 * 1024));
-    await github.commitAndPush(s.fullName, { branch: "assets", files: { "art/hero.bin": pointer(object) }, message: "Add the hero" });
-    await github.commitAndPush(s.fullName, { branch: "main", files: { "README.md": "# more docs\n" } });
+    const { repo, object } = await assetsRepo();
+    const s = await scenario(repo);
     await prepare(s, object);
     const result = await s.push();
     expect(result.changes.map((c) => c.ref)).toEqual(["refs/heads/main"]);
@@ -165,14 +174,6 @@ describe("a ref whose LFS objects cannot be copied is left out, with the objects
     expect(report.output.summary).toContain("`art/hero.bin` (12 KB, `" + object.oid.slice(0, 12));
     return { blocked, report };
   }
-
-  test("missing on the source", async () => {
-    const { blocked, report } = await mirrorAssets(async (s, object) => rm(github.lfsObjectPath(s.fullName, object.oid)));
-    expect(blocked.cause).toBe("missing-on-source");
-    expect(blocked.serviceMessage).toBe("Object does not exist on the server or you don't have permissions to access it");
-    expect(report.output.title).toBe("assets not mirrored: its LFS objects are missing on GitHub");
-    expect(report.output.summary).toContain("git lfs push --all origin");
-  });
 
   test("over the target's size limit, in GitLab's words", async () => {
     const { blocked, report } = await mirrorAssets((s) => gitlab.setLfs(s.projectPath, { sizeLimitBytes: 4 * 1024 }));
@@ -189,6 +190,14 @@ describe("a ref whose LFS objects cannot be copied is left out, with the objects
     expect(report.output.title).toBe("assets not mirrored: Git LFS is disabled on GitLab");
     expect(report.output.summary).toContain("Git Large File Storage (LFS)");
     expect(report.output.summary).toContain("lfs_enabled=true");
+  });
+
+  test("missing on the source", async () => {
+    const { blocked, report } = await mirrorAssets(async (s, object) => rm(github.lfsObjectPath(s.fullName, object.oid)));
+    expect(blocked.cause).toBe("missing-on-source");
+    expect(blocked.serviceMessage).toBe("Object does not exist on the server or you don't have permissions to access it");
+    expect(report.output.title).toBe("assets not mirrored: its LFS objects are missing on GitHub");
+    expect(report.output.summary).toContain("git lfs push --all origin");
   });
 });
 
