@@ -62,7 +62,7 @@ export async function copyLfsObjects(req: CopyRequest): Promise<CopyResult> {
   if (!asked.ok) {
     fail(
       req.objects.map((o) => o.oid),
-      asked,
+      { cause: asked.cause, message: asked.message },
     );
     return { copied: [], bytes: 0, failed };
   }
@@ -101,10 +101,16 @@ export async function copyLfsObjects(req: CopyRequest): Promise<CopyResult> {
   const progress = progressReporter(movable, req.onProgress);
   const copied: LfsPointer[] = [];
   let next = 0;
+  let stopped = false; // after an error that fails the sync, no worker starts another object
   const worker = async () => {
-    while (next < movable.length) {
+    while (next < movable.length && !stopped) {
       const object = movable[next++]!;
-      const outcome = await moveObject(req, object, uploads.get(object.oid)!, cached.has(object.oid) ? undefined : downloads.get(object.oid), progress.add);
+      const outcome = await moveObject(req, object, uploads.get(object.oid)!, cached.has(object.oid) ? undefined : downloads.get(object.oid), progress.add).catch(
+        (error: unknown) => {
+          stopped = true;
+          throw error;
+        },
+      );
       if (outcome === "done") {
         copied.push(object);
         progress.objectDone(object);
