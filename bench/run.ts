@@ -1,17 +1,20 @@
 /**
  * `npm run bench` (full) and `npm run bench:smoke` / `npm run bench -- --smoke` (short).
  *
- *   node lib/bench/run.js [--smoke] [--out <dir>] [--api-latency-ms <ms>]
+ *   node lib/bench/run.js [--smoke] [--out <dir>] [--api-latency-ms <ms>] [--only lfs]
  *
  * --api-latency-ms: how long both fakes hold back every REST answer (default 150, as from a data
  * centre; 0 for loopback speed). A full run keeps its seeded histories in bench/work/histories for the next.
+ * `--only lfs` runs the Git LFS section alone (a 2 GB object, bench/lfs.ts) and prints its table;
+ * a full run ends with it too (its results under `lfs` in results.json); a smoke run leaves it out.
  *
  * A full run writes bench/results.json and docs/benchmarks.md; a smoke run writes results.json
  * (and benchmarks.md) under bench/work/smoke/, or under --out, and never touches the docs.
  * Prints the table on stdout, progress on stderr. Exits 1 if anything was mirrored wrong or a
  * check run failed; missed performance targets are reported, not failed on.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
@@ -19,11 +22,40 @@ import { runBench } from "./bench.js";
 import { fullOptions, smokeOptions, type BenchOptions } from "./options.js";
 import { renderMarkdown, renderText } from "./report.js";
 import { evaluateTargets } from "./targets.js";
+import { renderLfsTable, runLfsCase, type LfsCaseResult } from "./lfs.js";
 
 /** The checkout: lib/bench/run.js → two levels up. */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-const { values } = parseArgs({ options: { smoke: { type: "boolean", default: false }, out: { type: "string" }, "api-latency-ms": { type: "string" } } });
+const { values } = parseArgs({
+  options: { smoke: { type: "boolean", default: false }, out: { type: "string" }, "api-latency-ms": { type: "string" }, only: { type: "string" } },
+});
+const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+
+/** A 2 GB object: with the default cache bound (through the cache), and streamed through (bound below it). */
+async function lfsSection(): Promise<LfsCaseResult[]> {
+  const results: LfsCaseResult[] = [];
+  for (const [label, cacheMb] of [
+    ["2 GB, default bound", 2048],
+    ["2 GB, streamed through", 64],
+  ] as const) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "bench-lfs-"));
+    try {
+      log(`lfs: ${label}`);
+      results.push(await runLfsCase({ dir, sizeBytes: 2 * 1024 ** 3, cacheMb, label }));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  return results;
+}
+
+if (values.only !== undefined) {
+  if (values.only !== "lfs") throw new Error(`--only takes "lfs" (got ${values.only})`);
+  const lfs = await lfsSection();
+  process.stdout.write(renderLfsTable(lfs) + "\n");
+  process.exit(lfs.every((r) => r.arrived && r.copied === 1) ? 0 : 1);
+}
 const base = values.smoke ? smokeOptions() : fullOptions();
 const latencyArg = values["api-latency-ms"];
 if (latencyArg !== undefined && !/^\d+$/.test(latencyArg)) {
@@ -41,16 +73,18 @@ const options: BenchOptions = {
     : { results: path.join(root, "bench", "results.json"), doc: path.join(root, "docs", "benchmarks.md") },
 };
 
-const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 const results = await runBench(options, log);
 const targets = evaluateTargets(results);
+const lfs = options.mode === "full" ? await lfsSection() : undefined;
 
 await mkdir(path.dirname(options.out.results), { recursive: true });
-await writeFile(options.out.results, JSON.stringify({ ...results, targets }, null, 2) + "\n");
+await writeFile(options.out.results, JSON.stringify({ ...results, targets, ...(lfs && { lfs }) }, null, 2) + "\n");
 if (options.out.doc) {
   await mkdir(path.dirname(options.out.doc), { recursive: true });
   await writeFile(options.out.doc, renderMarkdown(results, targets));
+  if (lfs) await appendFile(options.out.doc, `\n## Git LFS: one 2 GB object\n\n${renderLfsTable(lfs)}\n`);
 }
 process.stdout.write(renderText(results, targets) + "\n");
+if (lfs) process.stdout.write(renderLfsTable(lfs) + "\n");
 log(`wrote ${path.relative(process.cwd(), options.out.results)}${options.out.doc ? ` and ${path.relative(process.cwd(), options.out.doc)}` : ""}`);
 process.exit(results.problems.length === 0 ? 0 : 1);

@@ -25,6 +25,7 @@ import { GitHubState, notFound, type CheckRunRecord, type CommitStatusRecord, ty
 import { postCommitStatus, statusRoutes } from "./github/status-routes.js";
 import { sendPushWebhooks, type WebhookDelivery } from "./github/push-webhooks.js";
 import { CAN_WRITE_WORKFLOWS_ENV, writeWorkflowsHook } from "./github/workflows-hook.js";
+import { LfsServer, lfsObjectPath, writeLfsObject, type LoggedBatch, type LfsAccess, type LfsSettings } from "./lfs-server.js";
 import { PushWatcher } from "./push-watcher.js";
 import { deliverGitHubWebhook, type DeliveryResult } from "./webhook-delivery.js";
 import { describeCommits, WorkRepo, type CommitAndPushOptions, type PushResult } from "./work-repo.js";
@@ -84,7 +85,9 @@ export class FakeGitHub {
   readonly #works = new Map<string, WorkRepo>();
   readonly #pushes: PushWatcher;
   readonly #histories: HistoryStore;
+  readonly #lfsSettings = new Map<string, LfsSettings>();
   #server!: FakeServer;
+  #lfs!: LfsServer;
   #ctx!: GitHubContext;
 
   private constructor(
@@ -119,17 +122,24 @@ export class FakeGitHub {
     await mkdir(this.#root, { recursive: true });
     const hooksPath = await writeWorkflowsHook(`${this.#root}-hooks`); // outside root: never served
     const router = new Router();
+    const lfs = (this.#lfs = new LfsServer({
+      flavour: "github",
+      storeRoot: this.lfsStore,
+      authorize: (repoPath, operation, password) => this.#authorizeLfs(repoPath, operation, password),
+      settings: (repoPath) => this.#lfsSettings.get(repoPath.toLowerCase()) ?? { enabled: true },
+    }));
+    const git = createGitHttpHandler({
+      root: this.#root,
+      authorize: (request) => this.#authorizeGit(request),
+      beforePush: this.#pushes.beforePush,
+      onPush: this.#pushes.afterPush,
+      hooksPath,
+      extraEnv: ({ password }) => ({ [CAN_WRITE_WORKFLOWS_ENV]: this.#canWriteWorkflows(password) ? "1" : "0" }),
+    });
     this.#server = new FakeServer({
       apiPrefix: "/api/v3",
       router,
-      git: createGitHttpHandler({
-        root: this.#root,
-        authorize: (request) => this.#authorizeGit(request),
-        beforePush: this.#pushes.beforePush,
-        onPush: this.#pushes.afterPush,
-        hooksPath,
-        extraEnv: ({ password }) => ({ [CAN_WRITE_WORKFLOWS_ENV]: this.#canWriteWorkflows(password) ? "1" : "0" }),
-      }),
+      git: async (req, res) => (await lfs.handle(req, res, this.url)) || git(req, res),
       errorBody: (status) => ({ message: status === 404 ? "Not Found" : status >= 500 ? "Server Error" : "Error", documentation_url: DOCS_URL }),
       apiHeaders: rateLimitHeaders,
       apiLatencyMs,
@@ -159,6 +169,40 @@ export class FakeGitHub {
     const valid = login !== undefined && (password === this.userToken || !repo || this.#ctx.state.inInstallation(repo));
     if (!repo) return valid; // git http-backend answers 404 for what does not exist
     return valid || (!repo.private && service === "upload-pack");
+  }
+
+  #authorizeLfs(repoPath: string, operation: "download" | "upload", password: string | undefined): LfsAccess {
+    const repo = this.#findRepo(repoPath);
+    if (!repo) return "not-found";
+    if (this.#authorizeGit({ repoPath, service: operation === "upload" ? "receive-pack" : "upload-pack", password })) return "ok";
+    if (password === undefined || this.#ctx.loginFor(password) === undefined) return "unauthorized";
+    return repo.private ? "not-found" : "forbidden";
+  }
+
+  /** Every LFS batch request's body, in order. */
+  get lfsBatches(): LoggedBatch[] {
+    return this.#lfs.batches;
+  }
+
+  /** Where the fake keeps LFS objects: `<lfsStore>/<owner>/<repo>/<aa>/<bb>/<oid>`. */
+  get lfsStore(): string {
+    return `${this.#root}-lfs`;
+  }
+
+  /** Turn LFS off for a repository (`enabled: false`) or lower its per-file limit (default 2 GiB). */
+  setLfs(fullName: string, settings: Partial<LfsSettings>): void {
+    const key = this.#repo(fullName).fullName.toLowerCase();
+    this.#lfsSettings.set(key, { ...(this.#lfsSettings.get(key) ?? { enabled: true }), ...settings });
+  }
+
+  /** The file of an LFS object of the repository (it may not exist). */
+  lfsObjectPath(fullName: string, oid: string): string {
+    return lfsObjectPath(this.lfsStore, this.#repo(fullName).fullName, oid);
+  }
+
+  /** Store an LFS object as if it had been uploaded (streamed, e.g. generated content). */
+  writeLfsObject(fullName: string, content: AsyncIterable<Buffer> | NodeJS.ReadableStream): Promise<{ oid: string; size: number }> {
+    return writeLfsObject(this.lfsStore, this.#repo(fullName).fullName, content);
   }
 
   /**

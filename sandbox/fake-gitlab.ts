@@ -11,7 +11,8 @@ import { CommitClock, listRefs } from "./git.js";
 import { FakeServer, type Fault, type LoggedRequest } from "./http/fake-server.js";
 import { Router } from "./http/router.js";
 import { randomToken } from "./github/app-auth.js";
-import { gitAllowed } from "./gitlab/auth.js";
+import { checkToken, gitAllowed } from "./gitlab/auth.js";
+import { GITLAB_LFS_CHECK_ENV, LfsServer, lfsObjectPath, writeLfsObject, type LoggedBatch, type LfsAccess, type LfsSettings } from "./lfs-server.js";
 import { buildGitLabPushEvent, type GitLabPushEventOptions } from "./gitlab/events.js";
 import { hookRoutes } from "./gitlab/hook-routes.js";
 import { projectRoutes } from "./gitlab/project-routes.js";
@@ -38,6 +39,11 @@ export interface FakeGitLabOptions {
   webhookSecret?: string;
   /** Every REST answer waits this long; git is never slowed. Default 0. */
   apiLatencyMs?: number;
+  /**
+   * GitLab's LFS integrity check on receive (a push whose new LFS pointers name objects the
+   * project lacks is refused). Default on, as on GitLab; it costs a scan of each push's new objects.
+   */
+  lfsIntegrityCheck?: boolean;
 }
 
 export interface CreatedProject {
@@ -61,7 +67,10 @@ export class FakeGitLab {
   readonly #works = new Map<string, WorkRepo>();
   readonly #holds: Array<{ project: string; reached: () => void; released: Promise<void>; served: () => void }> = [];
   readonly #served = new WeakMap<GitRequest, () => void>();
+  readonly #lfsSettings = new Map<string, LfsSettings>();
+  readonly #lfsIntegrityCheck: boolean;
   #server!: FakeServer;
+  #lfs!: LfsServer;
   #state!: GitLabState;
 
   private constructor(options: FakeGitLabOptions) {
@@ -69,6 +78,7 @@ export class FakeGitLab {
     this.#workRoot = options.workRoot ?? `${options.root}-work`;
     this.token = options.token ?? randomToken("glpat-", 20);
     this.webhookSecret = options.webhookSecret ?? randomToken("glwhs-", 24);
+    this.#lfsIntegrityCheck = options.lfsIntegrityCheck ?? true;
     this.#pushes = new PushWatcher({
       // Only projects with push hooks are watched: pushes stay cheap for benchmarks without hooks.
       watched: (repoPath) => {
@@ -88,22 +98,30 @@ export class FakeGitLab {
 
   async #listen(apiLatencyMs: number): Promise<void> {
     await mkdir(this.#root, { recursive: true });
+    const lfs = (this.#lfs = new LfsServer({
+      flavour: "gitlab",
+      storeRoot: this.lfsStore,
+      authorize: (repoPath, operation, password) => this.#authorizeLfs(repoPath, operation, password),
+      settings: (repoPath) => this.#lfsSettingsOf(repoPath),
+    }));
     const router = new Router();
+    const git = createGitHttpHandler({
+      root: this.#root,
+      authorize: (request) => this.#authorizeGit(request),
+      beforePush: async (request) => {
+        this.#pushes.beforePush(request);
+        await this.#holdIfAsked(request);
+      },
+      onPush: (request) => {
+        this.#pushes.afterPush(request);
+        this.#served.get(request)?.();
+      },
+      extraEnv: (request: GitRequest) => (this.#lfsIntegrityCheck ? this.#lfsCheckEnv(request.repoPath) : {}),
+    });
     this.#server = new FakeServer({
       apiPrefix: "/api/v4",
       router,
-      git: createGitHttpHandler({
-        root: this.#root,
-        authorize: (request) => this.#authorizeGit(request),
-        beforePush: async (request) => {
-          this.#pushes.beforePush(request);
-          await this.#holdIfAsked(request);
-        },
-        onPush: (request) => {
-          this.#pushes.afterPush(request);
-          this.#served.get(request)?.();
-        },
-      }),
+      git: async (req, res) => (await lfs.handle(req, res, this.url)) || git(req, res),
       errorBody: (status) => (status === 404 ? { error: "404 Not Found" } : status === 401 ? { message: "401 Unauthorized" } : { message: `${status} ${statusText(status)}` }),
       apiHeaders: () => ({ "x-request-id": randomToken("", 26), "x-runtime": "0.010000" }),
       onRequest: (req, requestPath) => this.#countPush(req, requestPath),
@@ -237,6 +255,50 @@ export class FakeGitLab {
     this.#served.set(request, hold!.served);
     hold!.reached();
     await hold!.released;
+  }
+
+  /** Every LFS batch request's body, in order. */
+  get lfsBatches(): LoggedBatch[] {
+    return this.#lfs.batches;
+  }
+
+  /** Where the fake keeps LFS objects: `<lfsStore>/<project path>/<aa>/<bb>/<oid>`. */
+  get lfsStore(): string {
+    return `${this.#root}-lfs`;
+  }
+
+  /** Turn LFS off for a project (`enabled: false`) or give it a size limit for what one push adds. */
+  setLfs(projectPath: string, settings: Partial<LfsSettings>): void {
+    const key = this.#project(projectPath).pathWithNamespace.toLowerCase();
+    this.#lfsSettings.set(key, { ...this.#lfsSettingsOf(key), ...settings });
+  }
+
+  /** The file of an LFS object of the project (it may not exist). */
+  lfsObjectPath(projectPath: string, oid: string): string {
+    return lfsObjectPath(this.lfsStore, this.#project(projectPath).pathWithNamespace, oid);
+  }
+
+  /** Store an LFS object in the project as if it had been uploaded (streamed, e.g. generated content). */
+  writeLfsObject(projectPath: string, content: AsyncIterable<Buffer> | NodeJS.ReadableStream): Promise<{ oid: string; size: number }> {
+    return writeLfsObject(this.lfsStore, this.#project(projectPath).pathWithNamespace, content);
+  }
+
+  #lfsSettingsOf(repoPath: string): LfsSettings {
+    return this.#lfsSettings.get(repoPath.toLowerCase()) ?? { enabled: true };
+  }
+
+  #lfsCheckEnv(repoPath: string): Record<string, string> {
+    const project = this.#state.findProject(repoPath);
+    if (!project || !this.#lfsSettingsOf(project.pathWithNamespace).enabled) return {}; // GitLab checks only projects with LFS on
+    return { [GITLAB_LFS_CHECK_ENV]: path.join(this.lfsStore, project.pathWithNamespace.toLowerCase()) };
+  }
+
+  /** The same rules as git's: read with read_repository (or a public project), write with write_repository. */
+  #authorizeLfs(repoPath: string, operation: "download" | "upload", password: string | undefined): LfsAccess {
+    const project = this.#state.findProject(repoPath);
+    if (!project) return "not-found";
+    if (gitAllowed(this.#state, password, operation === "upload" ? "receive-pack" : "upload-pack", project.visibility === "public")) return "ok";
+    return password === undefined || typeof checkToken(this.#state, password) === "string" ? "unauthorized" : "forbidden";
   }
 
   /** Branches and tags of the project's bare repository: ref name → sha. */

@@ -58,6 +58,8 @@ export const MirrorConfigSchema = z
     create: z.boolean().default(false),
     /** GitHub check runs and commit statuses as `github/<name>` GitLab commit statuses; unset: on for pull and both (checksOn). */
     checks: z.boolean().optional(),
+    /** Copy the Git LFS objects the pushed commits point to (docs/lfs.md); false: pointers only. */
+    lfs: z.boolean().default(true),
   })
   .strict();
 

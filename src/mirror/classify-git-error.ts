@@ -34,6 +34,13 @@ const RULES: Rule[] = [
     advice: () => "Grant the app the **Workflows** (read and write) permission, or exclude the refs that change `.github/workflows`.",
   },
   {
+    code: "lfs_objects_missing",
+    pattern: /LFS objects are missing/i,
+    message: (c) => `${c.remote} refused to ${c.verb}${c.refs}: LFS objects are missing (its Git LFS integrity check)`,
+    advice: (c) =>
+      `The pushed commits hold Git LFS pointers whose objects ${c.remote} does not have, and ${c.remote} refuses such a push. mirror-bot copies them first unless \`lfs: false\` is set; see docs/lfs.md.`,
+  },
+  {
     code: "protected_branch",
     pattern:
       /not allowed to push code to protected branches|not allowed to force push code to a protected branch|GH006: Protected branch update failed|GH013: Repository rule violations|pre-receive hook declined|\(hook declined\)|hook declined to update/i,

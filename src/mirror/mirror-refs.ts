@@ -21,6 +21,7 @@ import { gatherRefFacts } from "./ref-facts.js";
 import { nextAgreedRefs } from "./agreed-refs.js";
 import { withBackups } from "./backups.js";
 import { readRefs } from "./read-refs.js";
+import { carryLfsObjects, DEFAULT_LFS_OPTIONS } from "./lfs-step.js";
 import type { AdvertisedRefs, FetchedSource, GitEndpoint, MirrorRequest, MirrorResult, PrelistedTarget, RefMap, RemoteName } from "./types.js";
 
 export type { GitEndpoint, MirrorRequest, MirrorResult, RefChange, RefRefusal } from "./types.js";
@@ -70,8 +71,33 @@ export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
     result.changes = result.changes.filter((c) => !skipped.has(c.ref));
     result.blocked = blocked;
   }
+  // Git LFS objects before the push: a ref whose objects could not be copied stays out of it.
+  if (result.changes.length > 0) {
+    const pushed = new Map(result.changes.map((c) => [c.ref, c.newSha]));
+    const lfs = await carryLfsObjects({
+      cacheDir: req.cacheDir,
+      changes: result.changes,
+      targetTips: [...target.refs.values()],
+      source: req.source,
+      target: req.target,
+      names,
+      options: req.lfs ?? DEFAULT_LFS_OPTIONS,
+      timeoutMs: req.timeoutMs,
+      everyRef: [...source].every(([ref, sha]) => pushed.get(ref) === sha),
+    });
+    if (lfs.summary) result.lfs = lfs.summary;
+    if (lfs.blocked.length > 0) {
+      const skipped = new Set(lfs.blocked.map((b) => b.ref));
+      result.changes = result.changes.filter((c) => !skipped.has(c.ref));
+      result.blocked = [...(result.blocked ?? []), ...lfs.blocked];
+    }
+  }
   if (req.backups) result.changes = await withBackups(git, result.changes, (req.backups.now ?? (() => new Date()))());
-  if (result.changes.length > 0) await pushChanges(git, req.target.url, result.changes, names.target, { progress });
+  if (result.changes.length > 0) {
+    await pushChanges(git, req.target.url, result.changes, names.target, { progress }).catch((error: unknown) => {
+      throw req.lfs?.enabled === false ? withLfsOffAdvice(error) : error;
+    });
+  }
   if (req.listInSync) {
     const inSync = nextAgreedRefs({ agreed: new Map(), source, target: target.refs, changes: result.changes, includeRef: req.includeRef });
     result.inSync = Object.fromEntries(inSync);
@@ -82,6 +108,16 @@ export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
   });
   lastTargets.set(req.cacheDir, req.target.url);
   return result;
+}
+
+/** GitLab refused pointers whose objects it lacks, and this mirror was told not to copy them. */
+function withLfsOffAdvice(error: unknown): unknown {
+  if (!(error instanceof MirrorError) || error.code !== "lfs_objects_missing") return error;
+  return new MirrorError(error.code, error.userMessage, {
+    cause: error,
+    advice:
+      "This mirror has `lfs: false`, so its Git LFS objects were not copied, and the target refuses pointers to objects it does not have. Remove `lfs: false` from `.mirror.yml` so mirror-bot copies them before pushing.",
+  });
 }
 
 const recordError = (cause: unknown, what: "read" | "record") =>

@@ -72,7 +72,38 @@ export interface MirrorRequest {
    * mirror-refs.ts); used only if it is the same URL. Undefined: the sync lists the target itself.
    */
   prelisted?: Promise<PrelistedTarget | undefined>;
+  /**
+   * Git LFS (src/lfs/): the objects the pushed commits' pointers name are copied from the source's
+   * LFS server to the target's before the push. Absent: on, with the default cache bound.
+   */
+  lfs?: LfsOptions;
 }
+
+export interface LfsOptions {
+  /** `lfs: false` in `.mirror.yml`: pointers are pushed as they are, and the result says so. */
+  enabled: boolean;
+  /** MIRROR_LFS_CACHE_MB in bytes: the cache's bound; a larger object streams through uncached. */
+  cacheBytes: number;
+  /** Bytes copied so far, for long transfers (called at most about once a second). */
+  onProgress?: (progress: LfsProgress) => void;
+}
+
+export interface LfsProgress {
+  objects: number;
+  totalObjects: number;
+  bytes: number;
+  totalBytes: number;
+}
+
+/** A Git LFS pointer found in the pushed commits: the object it names and a path it is at. */
+export interface LfsPointer {
+  oid: string;
+  size: number;
+  path: string;
+}
+
+/** Why a ref's LFS objects could not be copied (the ref is then left out of the push). */
+export type LfsCause = "missing-on-source" | "target-limit" | "lfs-disabled";
 
 /** The cache's refs around a fetch from the source, and whether every ref only moved forward. */
 export interface FetchedSource {
@@ -130,6 +161,16 @@ export interface MirrorResult {
   inSync?: Record<string, string>;
   /** With `screenChanges`: planned changes not pushed because the target would refuse them. */
   blocked?: BlockedRef[];
+  /** Git LFS work of this sync; absent when the pushed commits hold no LFS pointer. */
+  lfs?: LfsSummary;
+}
+
+export interface LfsSummary {
+  /** Objects uploaded to the target (those it already had are not counted). */
+  copied: number;
+  bytes: number;
+  /** `lfs: false`: pointers pushed whose objects were not copied. */
+  notCopied?: number;
 }
 
 /** A planned change left out of the push because the target would refuse it. */
@@ -146,6 +187,15 @@ export type BlockedRef = RefChange &
         rule: "workflows";
         /** The first workflow file it changes, e.g. `.github/workflows/ci.yml`. */
         path: string;
+      }
+    | {
+        /** Git LFS objects the change's commits point to could not be copied to the target. */
+        rule: "lfs";
+        cause: LfsCause;
+        /** The objects (all of them; reports show the first 10). */
+        objects: LfsPointer[];
+        /** The service's own words, when it gave any (e.g. GitLab's size limit message). */
+        serviceMessage?: string;
       }
   );
 

@@ -5,13 +5,14 @@
  */
 import type { Logger } from "pino";
 import { cacheLayout } from "../cache/layout.js";
+import type { MirrorConfig } from "../config/schema.js";
 import type { AppEnv } from "../env.js";
 import type { GitHubClient } from "../github/types.js";
 import type { GitLabClient } from "../gitlab/client.js";
 import type { MirrorIndex } from "../index/mirror-index.js";
 import type { ProjectLinks } from "../index/project-links.js";
 import { mirrorRefs, prefetchSource, prelistTarget } from "../mirror/mirror-refs.js";
-import type { FetchedSource, MirrorRequest, MirrorResult, PrelistedTarget } from "../mirror/types.js";
+import type { FetchedSource, LfsOptions, MirrorRequest, MirrorResult, PrelistedTarget } from "../mirror/types.js";
 import type { AgreedStore } from "../records/agreed-store.js";
 import type { Metrics, StatusStore } from "../status/types.js";
 import type { MirrorFollowUp } from "../sync/follow-up.js";
@@ -64,3 +65,6 @@ export function cacheDirFor(env: AppEnv, job: Pick<MirrorJob, "owner" | "repo">)
 }
 
 export const gitlabCredentials = (env: AppEnv) => ({ username: "oauth2", password: env.gitlabToken ?? "" });
+
+/** The Git LFS step's settings for a mirror (both directions): `lfs:` from its config, the cache bound from the environment. */
+export const lfsOptions = (env: AppEnv, mirror: Pick<MirrorConfig, "lfs">): LfsOptions => ({ enabled: mirror.lfs !== false, cacheBytes: (env.lfsCacheMb ?? 2048) * 1024 * 1024 });

@@ -14,7 +14,7 @@ import type { RenderedReport } from "../report/rendered-report.js";
 import { GITLAB_STATUS_NAME, renderGitLabStatus, renderPullReport, type PullReportInput } from "../report/render-pull-report.js";
 import type { HalfContext, HalfDirection, HalfOutcome } from "./run-half.js";
 import { gitlabTargetsOf, reportTargetsOf } from "./mirror-job.js";
-import { cacheDirFor, gitlabCredentials } from "./deps.js";
+import { cacheDirFor, gitlabCredentials, lfsOptions } from "./deps.js";
 import { isOwnBounce, pullCacheDir } from "./two-way.js";
 
 export const PULL_HALF: HalfDirection<undefined> = {
@@ -38,6 +38,7 @@ export const PULL_HALF: HalfDirection<undefined> = {
       timeoutMs: deps.env.gitTimeoutMs,
       sides: { source: "GitLab", target: "GitHub" },
       listInSync: true,
+      lfs: lfsOptions(deps.env, mirror),
     };
   },
 

@@ -16,7 +16,8 @@ import { SYNC_NOW_ACTION } from "../sync/follow-up.js";
 import { DeferredCheckRun } from "./deferred-check-run.js";
 import { gitlabTargetsOf, reportsChanges, reportTargetsOf, type ReportTarget } from "./mirror-job.js";
 import type { HalfContext, HalfDirection } from "./run-half.js";
-import { cacheDirFor, gitlabCredentials } from "./deps.js";
+import { cacheDirFor, gitlabCredentials, lfsOptions } from "./deps.js";
+import { lfsProgressOnCheckRuns } from "./lfs-progress.js";
 import { isOwnBounce } from "./two-way.js";
 
 interface Begun {
@@ -55,6 +56,7 @@ export const PUSH_HALF: HalfDirection<Begun> = {
         const line = describeProgress(progress, { source: "GitHub", target: "GitLab" });
         if (line) for (const run of checkRuns) run.progress(line);
       },
+      lfs: { ...lfsOptions(deps.env, mirror), onProgress: lfsProgressOnCheckRuns(checkRuns, String(mirror.gitlab)) },
     };
   },
 
