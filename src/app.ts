@@ -8,6 +8,8 @@ import { handleCheckRunRerequested, handleCheckSuiteRerequested } from "./handle
 import { fanOutPush, fromProbot, handlePush } from "./handlers/push.js";
 import { createGitHubWebhookRoute, DEFAULT_WEBHOOK_PATH } from "./handlers/github-webhook-route.js";
 import { createGitLabWebhookHandler } from "./handlers/gitlab-push.js";
+import { handlePipelineCancel, handlePipelineRerun, handlePipelineSuiteRerun } from "./handlers/pipeline-buttons.js";
+import { PipelineReporter } from "./pipelines/pipeline-reporter.js";
 import { createWorkerDeps } from "./worker/deps.js";
 import { createAgreedStore, type AgreedStore } from "./records/agreed-store.js";
 import type { MirrorRequest, MirrorResult } from "./mirror/types.js";
@@ -101,6 +103,8 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
     if (status) {
       options.addHandler(createStatusHandler({ store: status.store, registry: status.registry, ...status.env, log: app.log }));
     }
+    // GitLab pipelines as check runs: GitLab's pipeline and job events, the buttons, reconciliation.
+    const pipelines = new PipelineReporter({ gitlab: deps.gitlab, getOctokit: (installationId) => app.auth(installationId), log: app.log });
     const sync = (deps.sync ??= createSyncServices({
       env: deps.env,
       log: app.log,
@@ -108,6 +112,7 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
       gitlab: deps.gitlab,
       queue: deps.queue,
       index: deps.index,
+      pipelines,
     }));
     // The same factory as the CLI's: access policy, hooks, bounce log and agreement records on every path.
     const worker = createWorkerDeps({
@@ -141,6 +146,7 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
         queue: deps.queue,
         log: app.log,
         metrics: status?.metrics,
+        pipelines,
       }),
     );
     // Each job's background tasks (its reports) log their failures with its repository.
@@ -172,5 +178,9 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
     );
     app.on("check_run.rerequested", handleCheckRunRerequested(deps.queue, status?.metrics));
     app.on("check_suite.rerequested", handleCheckSuiteRerequested(deps.queue, status?.metrics));
+    const buttons = { pipelines, background: deps.background, allowedGitLabUrl: deps.env.gitlabUrl };
+    app.on("check_run.rerequested", handlePipelineRerun(buttons));
+    app.on("check_run.requested_action", handlePipelineCancel(buttons));
+    app.on("check_suite.rerequested", handlePipelineSuiteRerun(buttons));
   };
 }

@@ -5,7 +5,7 @@
  * Also the bounce log's two sides (see bounces.ts). Shared by the push half (run-mirror-job.ts)
  * and the pull half (run-pull-mirror.ts).
  */
-import type { MirrorConfig } from "../config/schema.js";
+import { pipelinesOn, type MirrorConfig } from "../config/schema.js";
 import type { AppEnv } from "../env.js";
 import { MirrorError } from "../errors.js";
 import type { CheckRunOutput } from "../github/check-runs.js";
@@ -71,8 +71,11 @@ export async function prepareMirror(
     twoWay: mirror.direction === "both",
     ...(backupsOn(mirror, targetVisibility, deps.env) ? { backups: { now: deps.now } } : {}),
   };
-  if (mirror.direction === "push") return { request };
-  return { request, hook: await deps.twoWay.hooks.ensure(project) };
+  const events = { push: mirror.direction !== "push", pipelines: pipelinesOn(mirror) };
+  if (!events.push && !events.pipelines) return { request };
+  const hook = await deps.twoWay.hooks.ensure(project, events);
+  // A push mirror needs the hook only to report pipelines, and mirrors fine without it: its problem is said once.
+  return { request, ...(events.push || hook.ok || !hook.repeat ? { hook } : {}) };
 }
 
 /**
