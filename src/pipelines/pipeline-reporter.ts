@@ -7,7 +7,7 @@
  * one is made up by the next event or by reconciliation.
  *
  * Bounded state: `#chains` serializes the refreshes of one pipeline in this process (an entry
- * leaves when its last refresh ends); `#refused` remembers the repositories whose check-run
+ * leaves when its last refresh ends), `#waiting` holds the one not started yet (until it starts); `#refused` remembers the repositories whose check-run
  * write refusal was logged (capped at MAX_REFUSED, then cleared), so it is logged once.
  */
 import type { Logger } from "pino";
@@ -67,15 +67,31 @@ function roleAdvice(what: string, error: unknown): string {
 export class PipelineReporter {
   readonly #chains = new Map<string, Promise<unknown>>();
   readonly #refused = new Set<string>();
+  /** A refresh queued behind a running one and not started yet, per pipeline (removed when it starts). */
+  readonly #waiting = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: PipelineReporterDeps) {}
 
-  /** Brings the pipeline's check run up to date with GitLab (creating it, or a new one for a new run). */
+  /**
+   * Brings the pipeline's check run up to date with GitLab (creating it, or a new one for a new
+   * run). Refreshes of one pipeline run one at a time; an event arriving while one waits joins it,
+   * since the waiting one will read GitLab after the event anyway (a burst of job events costs a
+   * few check run writes, not one each: GitHub's writes are spaced a second apart).
+   */
   refresh(repo: ReportingRepo, ref: PipelineRef, options: { openBefore?: Date; notes?: string[] } = {}): Promise<void> {
     const key = `${repo.owner}/${repo.repo}:${ref.projectId}:${ref.pipelineId}`.toLowerCase();
+    const plain = !options.openBefore && !options.notes;
+    const waiting = plain ? this.#waiting.get(key) : undefined;
+    if (waiting) return waiting;
     const previous = this.#chains.get(key) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.#refresh(repo, ref, options));
+    const next: Promise<void> = previous
+      .catch(() => undefined)
+      .then(() => {
+        if (this.#waiting.get(key) === next) this.#waiting.delete(key);
+        return this.#refresh(repo, ref, options);
+      });
     this.#chains.set(key, next);
+    if (plain) this.#waiting.set(key, next);
     return next.finally(() => {
       if (this.#chains.get(key) === next) this.#chains.delete(key);
     });
