@@ -105,9 +105,16 @@ function fenced(text: string): string {
   return `${fence}\n${text}\n${fence}`;
 }
 
+/** As GitLab lists them: by stage (in the order the pipeline's stages first appear), then by name. */
+function inStageOrder(jobs: GitLabJob[]): GitLabJob[] {
+  const stageAt = new Map<string, number>();
+  for (const job of [...jobs].sort((a, b) => a.id - b.id)) if (!stageAt.has(job.stage)) stageAt.set(job.stage, stageAt.size);
+  return [...jobs].sort((a, b) => stageAt.get(a.stage)! - stageAt.get(b.stage)! || a.name.localeCompare(b.name));
+}
+
 export function renderPipelineReport(input: PipelineReportInput): CheckRunOutput {
   const { pipeline, jobs, projectPath, projectWebUrl, retry, logs } = input;
-  const own = jobs.filter((j) => !isAppJob(j.name));
+  const own = inStageOrder(jobs.filter((j) => !isAppJob(j.name)));
   const ref = pipeline.ref.replace(/^refs\/(heads|tags)\//, "");
   const summary = [
     ...(input.notes ?? []).map((note) => `> ${note.replace(/\n/g, "\n> ")}\n`),

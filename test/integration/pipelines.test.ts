@@ -73,7 +73,7 @@ beforeAll(async () => {
     secret: gitlab.webhookSecret,
     links,
     background,
-    queue: { enqueue: async () => "enqueued" },
+    queue: { enqueue: async () => "queued" as const },
     log: buffered.log,
     pipelines: reporter,
   });
