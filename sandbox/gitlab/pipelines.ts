@@ -21,6 +21,8 @@ export interface JobSpec {
   when?: "on_success" | "manual";
   /** The raw log the job writes; default: a runner-like log ending in its outcome. */
   log?: string;
+  /** How long the job reports it ran, in seconds (the sandbox runs jobs at once). */
+  durationS?: number;
 }
 
 export interface PipelineHookDelivery {
@@ -119,6 +121,7 @@ export class Pipelines {
         log: spec.log ?? "",
         retried: false,
         external: false,
+        ...(spec.durationS !== undefined ? { durationS: spec.durationS } : {}),
       })),
       createdAt: now,
       updatedAt: now,
@@ -199,7 +202,7 @@ export class Pipelines {
     const now = iso();
     job.status = status;
     if (status === "running") job.startedAt = now;
-    if (!ACTIVE.includes(status) && status !== "manual") job.finishedAt = now;
+    if (!ACTIVE.includes(status) && status !== "manual") job.finishedAt = job.startedAt && job.durationS ? new Date(Date.parse(job.startedAt) + job.durationS * 1000).toISOString() : now;
     this.#send(project, "Job Hook", pipeline, this.jobHook(project, pipeline, job));
     // The next stage's jobs wait for a runner once this stage is done.
     const stageDone = latestJobs(pipeline).filter((j) => j.stage === job.stage && !j.external).every((j) => !ACTIVE.includes(j.status));

@@ -53,6 +53,8 @@ export interface JobRecord {
   retried: boolean;
   /** Made by a commit status posted through the API (stage "external"), not by CI. */
   external: boolean;
+  /** The run time it reports (JobSpec.durationS). */
+  durationS?: number;
 }
 
 export interface PipelineRecord {

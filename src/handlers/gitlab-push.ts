@@ -140,6 +140,7 @@ interface PipelinePayload {
   project?: { id?: unknown; path_with_namespace?: unknown; web_url?: unknown };
   /** Pipeline Hook. */
   object_attributes?: { id?: unknown; ref?: unknown; source?: unknown };
+  builds?: unknown;
 }
 
 /** A Pipeline Hook or Job Hook: the pipeline's check run is refreshed from GitLab in the background, for every repository reporting it. */
@@ -158,6 +159,9 @@ async function reportPipeline(event: string, payload: PipelinePayload, uuid: str
   };
   if (projectId === undefined || pipelineId === undefined) return ignore("no project or pipeline id");
   if (isJob && typeof payload.build_name === "string" && isAppJob(payload.build_name)) return ignore(`${payload.build_name} is the app's own commit status`);
+  // The pipeline GitLab made for the app's own commit statuses has no CI job (`builds`) of its own: nothing to ask GitLab about.
+  if (!isJob && Array.isArray(payload.builds) && payload.builds.every((b) => isAppJob(String((b as { name?: unknown }).name ?? ""))))
+    return ignore("no CI job of its own (only the app's commit statuses)");
   if (payload.object_attributes?.source === "merge_request_event" || ref.startsWith("refs/merge-requests/")) return ignore("a merge request pipeline (GitHub has no such commit)");
   const linked = await links.reportingPipelines({ id: projectId, path: projectPath });
   if (linked.length === 0) return ignore("no repository reports this project's pipelines");

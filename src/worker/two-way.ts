@@ -97,14 +97,18 @@ export function recordOwnPushes(twoWay: TwoWayDeps, side: Side, job: MirrorJob, 
   twoWay.bounces.recordPushed(side, job.key, String(mirror.gitlab), changes);
 }
 
-/** A report, plus what the user must know when GitLab cannot tell mirror-bot about its pushes. */
-export function withHookProblem<R extends { output: CheckRunOutput }>(report: R, hook: HookOutcome | undefined): R {
+/**
+ * A report, plus what the user must know when GitLab cannot tell mirror-bot about its pushes or
+ * pipelines. A push mirror mirrors fine without the hook (only its pipelines go unreported), so
+ * its title stays the mirror's outcome and the summary says the rest.
+ */
+export function withHookProblem<R extends { output: CheckRunOutput }>(report: R, hook: HookOutcome | undefined, mirror: Pick<MirrorConfig, "direction">): R {
   if (!hook || hook.ok) return report;
   return {
     ...report,
     output: {
       ...report.output,
-      title: `${report.output.title} (GitLab webhook missing: see details)`,
+      ...(mirror.direction !== "push" ? { title: `${report.output.title} (GitLab webhook missing: see details)` } : {}),
       summary: `${report.output.summary}\n\n### ${hook.title}\n\n${hook.summary}`,
     },
   };

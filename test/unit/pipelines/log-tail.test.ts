@@ -4,7 +4,7 @@ import { clearSecretsForTests, registerSecret } from "../../../src/secrets.js";
 afterEach(() => clearSecretsForTests());
 
 describe("the end of a failed job's log", () => {
-  it("strips ANSI colours and GitLab's section markers", () => {
+  it("strips ANSI colours and GitLab's section markers (a line holding only a marker goes)", () => {
     const raw = [
       "\x1b[0KRunning with gitlab-runner 17.0.0\x1b[0;m",
       "section_start:1700000000:step_script\r\x1b[0K\x1b[0K\x1b[36;1mExecuting step_script\x1b[0;m",
@@ -14,7 +14,7 @@ describe("the end of a failed job's log", () => {
       "\x1b[31;1mERROR: Job failed: exit code 1\x1b[0;m",
       "",
     ].join("\n");
-    expect(cleanLogTail(raw)).toBe(["Running with gitlab-runner 17.0.0", "Executing step_script", "$ npm test", "FAIL test/a.test.ts", "", "ERROR: Job failed: exit code 1"].join("\n"));
+    expect(cleanLogTail(raw)).toBe(["Running with gitlab-runner 17.0.0", "Executing step_script", "$ npm test", "FAIL test/a.test.ts", "ERROR: Job failed: exit code 1"].join("\n"));
   });
 
   it("keeps what a progress bar finally showed, and drops other control characters", () => {
