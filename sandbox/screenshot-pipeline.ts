@@ -16,10 +16,10 @@ const OUT = path.resolve("docs/pipeline-check-run.png");
 /** A failing job's log as a runner writes it: colours, collapsible sections, a Jest failure at the end. */
 const API_LOG = [
   "\x1b[0KRunning with gitlab-runner 17.0.0 (sandbox)\x1b[0;m",
-  "section_start:1700000000:prepare_executor\r\x1b[0K\x1b[0K\x1b[36;1mPreparing the \"docker\" executor\x1b[0;m",
+  'section_start:1700000000:prepare_executor\r\x1b[0K\x1b[0K\x1b[36;1mPreparing the "docker" executor\x1b[0;m',
   "\x1b[0KUsing docker image node:20 ...\x1b[0;m",
   "section_end:1700000004:prepare_executor\r\x1b[0K",
-  "section_start:1700000004:step_script\r\x1b[0K\x1b[0K\x1b[36;1mExecuting \"step_script\" stage of the job script\x1b[0;m",
+  'section_start:1700000004:step_script\r\x1b[0K\x1b[0K\x1b[36;1mExecuting "step_script" stage of the job script\x1b[0;m',
   "\x1b[32;1m$ npm ci\x1b[0;m",
   "added 412 packages in 9s",
   "\x1b[32;1m$ npm run test:api\x1b[0;m",
@@ -36,7 +36,7 @@ const API_LOG = [
   "    Expected: \x1b[32m201\x1b[39m",
   "    Received: \x1b[31m500\x1b[39m",
   "",
-  "      40 |     const res = await request(app).post(\"/orders\").send({ sku: \"A-1\", qty: 2 });",
+  '      40 |     const res = await request(app).post("/orders").send({ sku: "A-1", qty: 2 });',
   "      41 |",
   "    > 42 |     expect(res.status).toBe(201);",
   "         |                        ^",
@@ -67,7 +67,11 @@ async function main(): Promise<void> {
   try {
     const project = "acme/platform/hello";
     await sandbox.gitlab.createProject({ path: project });
-    const { fullName } = await sandbox.github.createRepo({ owner: "acme", name: "hello", files: { ".mirror.yml": `mirrors:\n  - gitlab: ${project}\n`, "README.md": "# hello\n" } });
+    const { fullName } = await sandbox.github.createRepo({
+      owner: "acme",
+      name: "hello",
+      files: { ".mirror.yml": `mirrors:\n  - gitlab: ${project}\n`, "README.md": "# hello\n" },
+    });
     const push = await sandbox.github.commitAndPush(fullName, { branch: "main", files: { "api.ts": "export const ok = true;\n" }, message: "Add the API" });
     await sandbox.github.deliver(app.webhookUrl, "push", sandbox.github.pushEvent(fullName, push));
     await waitFor(async () => (await sandbox.gitlab.refs(project)).get("refs/heads/main") === push.after, { timeoutMs: 30_000, what: "the mirror" });

@@ -42,7 +42,7 @@ const cells = (row: string) =>
 export function markdownToHtml(markdown: string): string {
   const lines = markdown.split("\n");
   const out: string[] = [];
-  for (let i = 0; i < lines.length; ) {
+  for (let i = 0; i < lines.length;) {
     const line = lines[i]!;
     const fence = /^(`{3,})/.exec(line);
     if (fence) {

@@ -109,7 +109,9 @@ export function pipelineRoutes(router: Router, state: GitLabState, pipelines: Pi
       const p = project(req);
       const { sha, ref, status } = Object.fromEntries(["sha", "ref", "status"].map((k) => [k, req.query.get(k)]));
       const after = req.query.get("updated_after");
-      let list = p.pipelines.filter((x) => (!sha || x.sha === sha) && (!ref || x.ref === ref) && (!status || x.status === status) && (!after || Date.parse(x.updatedAt) > Date.parse(after)));
+      let list = p.pipelines.filter(
+        (x) => (!sha || x.sha === sha) && (!ref || x.ref === ref) && (!status || x.status === status) && (!after || Date.parse(x.updatedAt) > Date.parse(after)),
+      );
       const byUpdated = req.query.get("order_by") === "updated_at";
       list = [...list].sort((a, b) => (byUpdated ? Date.parse(a.updatedAt) - Date.parse(b.updatedAt) || a.id - b.id : a.id - b.id));
       if (req.query.get("sort") !== "asc") list.reverse();

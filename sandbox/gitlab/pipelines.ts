@@ -69,7 +69,12 @@ export function runnerLog(job: Pick<JobRecord, "name">, outcome: "success" | "fa
     `\x1b[32;1m$ npm run ${job.name}\x1b[0;m`,
     ...Array.from({ length: 45 }, (_, i) => `  ✓ ${job.name} check ${i + 1} (${(i % 7) + 1} ms)`),
     ...(outcome === "failed"
-      ? [`  ✗ ${job.name} check 46: expected 200, got 500`, "    at Object.<anonymous> (test/api.test.ts:42:5)", `section_end:${t + 9}:step_script\r\x1b[0K`, "\x1b[31;1mERROR: Job failed: exit code 1\x1b[0;m"]
+      ? [
+          `  ✗ ${job.name} check 46: expected 200, got 500`,
+          "    at Object.<anonymous> (test/api.test.ts:42:5)",
+          `section_end:${t + 9}:step_script\r\x1b[0K`,
+          "\x1b[31;1mERROR: Job failed: exit code 1\x1b[0;m",
+        ]
       : [`section_end:${t + 9}:step_script\r\x1b[0K`, "\x1b[32;1mJob succeeded\x1b[0;m"]),
   ];
   return `${lines.join("\n")}\n`;
@@ -166,7 +171,17 @@ export class Pipelines {
     const firstStage = pipeline.stages.find((s) => again.some((j) => j.stage === s));
     for (const old of again) {
       old.retried = true;
-      pipeline.jobs.push({ ...old, id: this.state.nextId("job"), status: "created", createdAt: iso(), startedAt: null, finishedAt: null, failureReason: null, log: "", retried: false });
+      pipeline.jobs.push({
+        ...old,
+        id: this.state.nextId("job"),
+        status: "created",
+        createdAt: iso(),
+        startedAt: null,
+        finishedAt: null,
+        failureReason: null,
+        log: "",
+        retried: false,
+      });
     }
     pipeline.finishedAt = null;
     for (const job of latestJobs(pipeline).filter((j) => j.stage === firstStage && j.status === "created")) this.#setJob(project, pipeline, job, "pending");
@@ -187,7 +202,21 @@ export class Pipelines {
     if (!pipeline.stages.includes("external")) pipeline.stages.push("external");
     let job = latestJobs(pipeline).find((j) => j.external && j.name === status.name);
     if (!job) {
-      job = { id: status.id, name: status.name, stage: "external", status: "created", allowFailure: false, when: "on_success", createdAt: status.created_at, startedAt: null, finishedAt: null, failureReason: null, log: "", retried: false, external: true };
+      job = {
+        id: status.id,
+        name: status.name,
+        stage: "external",
+        status: "created",
+        allowFailure: false,
+        when: "on_success",
+        createdAt: status.created_at,
+        startedAt: null,
+        finishedAt: null,
+        failureReason: null,
+        log: "",
+        retried: false,
+        external: true,
+      };
       pipeline.jobs.push(job);
     }
     this.#setJob(project, pipeline, job, status.status === "skipped" ? "skipped" : status.status);
@@ -202,10 +231,13 @@ export class Pipelines {
     const now = iso();
     job.status = status;
     if (status === "running") job.startedAt = now;
-    if (!ACTIVE.includes(status) && status !== "manual") job.finishedAt = job.startedAt && job.durationS ? new Date(Date.parse(job.startedAt) + job.durationS * 1000).toISOString() : now;
+    if (!ACTIVE.includes(status) && status !== "manual")
+      job.finishedAt = job.startedAt && job.durationS ? new Date(Date.parse(job.startedAt) + job.durationS * 1000).toISOString() : now;
     this.#send(project, "Job Hook", pipeline, this.jobHook(project, pipeline, job));
     // The next stage's jobs wait for a runner once this stage is done.
-    const stageDone = latestJobs(pipeline).filter((j) => j.stage === job.stage && !j.external).every((j) => !ACTIVE.includes(j.status));
+    const stageDone = latestJobs(pipeline)
+      .filter((j) => j.stage === job.stage && !j.external)
+      .every((j) => !ACTIVE.includes(j.status));
     const next = pipeline.stages[pipeline.stages.indexOf(job.stage) + 1];
     if (stageDone && next && status !== "canceled" && status !== "skipped" && !(status === "failed" && !job.allowFailure)) {
       for (const waiting of latestJobs(pipeline).filter((j) => j.stage === next && j.status === "created")) this.#setJob(project, pipeline, waiting, "pending");
@@ -269,7 +301,14 @@ export class Pipelines {
       merge_request: null,
       user: { id: USER.id, name: USER.name, username: USER.username, avatar_url: null, email: "[REDACTED]" },
       project: this.#projectJson(project),
-      commit: { id: pipeline.sha, message: "", title: "", timestamp: pipeline.createdAt, url: `${web}/${p}/-/commit/${pipeline.sha}`, author: { name: USER.name, email: "[REDACTED]" } },
+      commit: {
+        id: pipeline.sha,
+        message: "",
+        title: "",
+        timestamp: pipeline.createdAt,
+        url: `${web}/${p}/-/commit/${pipeline.sha}`,
+        author: { name: USER.name, email: "[REDACTED]" },
+      },
       source_pipeline: null,
       builds: latestJobs(pipeline)
         .filter((j) => !j.external)
@@ -334,7 +373,15 @@ export class Pipelines {
         started_at: hookTime(pipeline.startedAt),
         finished_at: hookTime(pipeline.finishedAt),
       },
-      repository: { name: project.name, url: `${web}/${project.pathWithNamespace}.git`, description: "", homepage: `${web}/${project.pathWithNamespace}`, git_http_url: `${web}/${project.pathWithNamespace}.git`, git_ssh_url: "", visibility_level: 0 },
+      repository: {
+        name: project.name,
+        url: `${web}/${project.pathWithNamespace}.git`,
+        description: "",
+        homepage: `${web}/${project.pathWithNamespace}`,
+        git_http_url: `${web}/${project.pathWithNamespace}.git`,
+        git_ssh_url: "",
+        visibility_level: 0,
+      },
       project: this.#projectJson(project),
       environment: null,
     };

@@ -183,7 +183,15 @@ export async function createCheckRun(
   { owner, repo }: RepoRef,
   { name, headSha, externalId, ...write }: CheckRunWrite & { name: string; headSha: string; externalId: string },
 ): Promise<number> {
-  const { data } = await octokit.rest.checks.create({ owner, repo, name, head_sha: headSha, external_id: externalId, started_at: new Date().toISOString(), ...checkRunFields(write) });
+  const { data } = await octokit.rest.checks.create({
+    owner,
+    repo,
+    name,
+    head_sha: headSha,
+    external_id: externalId,
+    started_at: new Date().toISOString(),
+    ...checkRunFields(write),
+  });
   return data.id;
 }
 
@@ -216,7 +224,13 @@ export function checkRunRefusal(error: unknown): string | null {
 }
 
 /** Puts a note at the top of a check run's summary, whatever its state (a completed run keeps its conclusion). */
-export async function addCheckRunNote(octokit: GitHubClient, { owner, repo }: RepoRef, id: number, current: { title: string; summary: string; text?: string | null }, note: string): Promise<void> {
+export async function addCheckRunNote(
+  octokit: GitHubClient,
+  { owner, repo }: RepoRef,
+  id: number,
+  current: { title: string; summary: string; text?: string | null },
+  note: string,
+): Promise<void> {
   const summary = `> ${note.replace(/\n/g, "\n> ")}\n\n${current.summary}`;
   await octokit.rest.checks.update({ owner, repo, check_run_id: id, output: safeOutput({ title: current.title, summary, ...(current.text ? { text: current.text } : {}) }) });
 }

@@ -89,7 +89,9 @@ export class HookRegistrar {
   async #register(project: Pick<GitLabProject, "id" | "pathWithNamespace" | "webUrl">, url: string | undefined, events: HookEvents): Promise<HookOutcome> {
     // What the user loses without the hook, and the triggers to tick when adding it by hand.
     const loses = [events.push && "GitLab pushes reach GitHub", events.pipelines && "GitLab pipelines show on GitHub commits"].filter(Boolean).join(", and ");
-    const triggers = [events.push && "**Push events** (all branches) and **Tag push events**", events.pipelines && "**Pipeline events** and **Job events**"].filter(Boolean).join(", ");
+    const triggers = [events.push && "**Push events** (all branches) and **Tag push events**", events.pipelines && "**Pipeline events** and **Job events**"]
+      .filter(Boolean)
+      .join(", ");
     if (!url || !this.settings.secret) {
       const missing = [!url && "`MIRROR_PUBLIC_URL`", !this.settings.secret && "`GITLAB_WEBHOOK_SECRET`"].filter(Boolean).join(" and ");
       return {

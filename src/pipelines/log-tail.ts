@@ -19,15 +19,13 @@ const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
 
 /** The last `lines` lines of a job log, cleaned, redacted and at most `maxChars` long. */
 export function cleanLogTail(raw: string, { lines = LOG_TAIL_LINES, maxChars = LOG_TAIL_MAX_CHARS } = {}): string {
-  const text = raw
-    .split("\n")
-    .flatMap((line) => {
-      const unmarked = line.replace(SECTION_MARKER, "");
-      // A progress bar redraws its line after each "\r": what the terminal finally showed is the last part.
-      const shown = unmarked.replace(ANSI, "").replace(/\r+$/, "").split("\r").pop()!.replace(CONTROL, "").trimEnd();
-      // A line that only closed or opened a section is not shown by GitLab either.
-      return shown === "" && unmarked !== line ? [] : [shown];
-    });
+  const text = raw.split("\n").flatMap((line) => {
+    const unmarked = line.replace(SECTION_MARKER, "");
+    // A progress bar redraws its line after each "\r": what the terminal finally showed is the last part.
+    const shown = unmarked.replace(ANSI, "").replace(/\r+$/, "").split("\r").pop()!.replace(CONTROL, "").trimEnd();
+    // A line that only closed or opened a section is not shown by GitLab either.
+    return shown === "" && unmarked !== line ? [] : [shown];
+  });
   while (text.length > 0 && text[text.length - 1] === "") text.pop();
   const tail = redact(text.slice(-lines).join("\n"));
   if (tail.length <= maxChars) return tail;

@@ -119,7 +119,8 @@ export class PipelineReporter {
       if (!open) return;
     }
     // A completed check run stays as it is while the pipeline is not running again: nothing more to ask.
-    if (current?.run.status === "completed" && checkStateOf(pipeline.status).status === "completed") return void log.debug("pipeline event changes nothing: its check run is completed");
+    if (current?.run.status === "completed" && checkStateOf(pipeline.status).status === "completed")
+      return void log.debug("pipeline event changes nothing: its check run is completed");
     const jobs = await this.deps.gitlab.pipelineJobs(ref.projectId, pipeline.id);
     const step = nextStep(current, pipelineState(pipeline.status, jobs));
     if (step.kind === "none") return void log.debug(`pipeline event changes nothing: ${step.why}`);
@@ -146,7 +147,10 @@ export class PipelineReporter {
     try {
       if (step.kind === "create") await createCheckRun(octokit, repo, { name, headSha: pipeline.sha, externalId: pipelineExternalId(pipeline.id, step.retry), ...write });
       else await updateCheckRun(octokit, repo, step.runId, write);
-      log.debug({ step: step.kind, status: step.state.status, conclusion: step.state.conclusion }, `pipeline check run ${step.kind === "create" ? "created" : "updated"}: ${output.title}`);
+      log.debug(
+        { step: step.kind, status: step.state.status, conclusion: step.state.conclusion },
+        `pipeline check run ${step.kind === "create" ? "created" : "updated"}: ${output.title}`,
+      );
     } catch (error) {
       this.#refusedWrite(repo, error, log);
     }

@@ -101,10 +101,7 @@ export function currentRun<R extends ExistingRun>(runs: R[], pipelineId: number)
 
 const RANK: Record<CheckStatus, number> = { queued: 0, in_progress: 1, completed: 2 };
 
-export type Step =
-  | { kind: "none"; why: string }
-  | { kind: "create"; retry: number; state: CheckState }
-  | { kind: "update"; runId: number; state: CheckState };
+export type Step = { kind: "none"; why: string } | { kind: "create"; retry: number; state: CheckState } | { kind: "update"; runId: number; state: CheckState };
 
 /**
  * What to do with the pipeline's state as GitLab answers it now. A completed check run is never

@@ -133,7 +133,10 @@ export function renderPipelineReport(input: PipelineReportInput): CheckRunOutput
     const log = logs.get(job.id);
     if (!log) continue;
     const heading = `### ${isWarning(job) ? "⚠️" : "❌"} ${job.name} (stage ${job.stage})${job.failureReason && job.failureReason !== "script_failure" ? `: ${job.failureReason.replace(/_/g, " ")}` : ""}`;
-    const body = "error" in log ? `Its log could not be read: ${log.error}. [Open the job on GitLab](${job.webUrl}).` : `The last ${LOG_TAIL_LINES} lines of [its log](${job.webUrl}):\n\n${fenced(log.tail)}`;
+    const body =
+      "error" in log
+        ? `Its log could not be read: ${log.error}. [Open the job on GitLab](${job.webUrl}).`
+        : `The last ${LOG_TAIL_LINES} lines of [its log](${job.webUrl}):\n\n${fenced(log.tail)}`;
     sections.push(`${heading}\n\n${body}`);
   }
   return { title: title(input), summary, ...(sections.length > 0 ? { text: sections.join("\n\n") } : {}) };

@@ -133,7 +133,8 @@ test("a pipeline shows as a check run: queued, then red with the failing job's l
   const text = failed!.output.text!;
   expect(text).toContain("✗ test check 46: expected 200, got 500");
   expect(text).toContain("ERROR: Job failed: exit code 1");
-  expect(text).not.toMatch(/\x1b|section_(start|end)/);
+  expect(text).not.toContain("\x1b");
+  expect(text).not.toMatch(/section_(start|end)/);
   expect(text).not.toContain("✓ test check 5 ");
 
   await reporter.rerun(repo, pressed(failed!));
@@ -147,6 +148,21 @@ test("a pipeline shows as a check run: queued, then red with the failing job's l
   expect(retried!.output.summary).toContain("re-run 1");
 });
 
+test("Re-run all checks retries every finished GitLab pipeline of the commit, each with a new check run", async () => {
+  const failing = sandbox.gitlab.createPipeline("ci/app", { sha, ref: "refs/heads/main", jobs: [{ name: "unit" }], name: "nightly" });
+  await sandbox.gitlab.runPipeline("ci/app", failing.id, { unit: "failed" });
+  await quiet();
+  expect(sandbox.github.checkRuns("octo/app").find((r) => r.external_id === String(failing.id))).toMatchObject({ name: `${NAME}: nightly`, conclusion: "failure" });
+
+  await reporter.rerunCommit(repo, sha, [mirror]);
+  await quiet();
+  expect(sandbox.gitlab.pipeline("ci/app", failing.id).status).not.toBe("failed");
+  await sandbox.gitlab.runPipeline("ci/app", failing.id);
+  await quiet();
+  const retried = sandbox.github.checkRuns("octo/app").find((r) => r.external_id === `${failing.id}-retry-1`);
+  expect(retried).toMatchObject({ name: `${NAME}: nightly`, status: "completed", conclusion: "success" });
+});
+
 test("late, duplicate and out-of-order events never move a check run backwards", async () => {
   const pipeline = sandbox.gitlab.createPipeline("ci/app", { sha, ref: "refs/heads/main", jobs: [{ name: "unit" }] });
   const early = sandbox.gitlab.pipelineHookPayload("ci/app", pipeline.id);
@@ -157,7 +173,12 @@ test("late, duplicate and out-of-order events never move a check run backwards",
   expect(runsOf(pipeline.id)).toMatchObject([{ status: "completed", conclusion: "success" }]);
   const writes = checkRunWrites();
 
-  for (const [event, payload] of [["Pipeline Hook", early], ["Job Hook", earlyJob], ["Pipeline Hook", final], ["Pipeline Hook", final]] as const) {
+  for (const [event, payload] of [
+    ["Pipeline Hook", early],
+    ["Job Hook", earlyJob],
+    ["Pipeline Hook", final],
+    ["Pipeline Hook", final],
+  ] as const) {
     expect((await sandbox.gitlab.deliverGitLab(hookUrl, event, payload)).status).toBe(200);
   }
   await quiet();

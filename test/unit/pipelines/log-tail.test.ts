@@ -14,7 +14,9 @@ describe("the end of a failed job's log", () => {
       "\x1b[31;1mERROR: Job failed: exit code 1\x1b[0;m",
       "",
     ].join("\n");
-    expect(cleanLogTail(raw)).toBe(["Running with gitlab-runner 17.0.0", "Executing step_script", "$ npm test", "FAIL test/a.test.ts", "ERROR: Job failed: exit code 1"].join("\n"));
+    expect(cleanLogTail(raw)).toBe(
+      ["Running with gitlab-runner 17.0.0", "Executing step_script", "$ npm test", "FAIL test/a.test.ts", "ERROR: Job failed: exit code 1"].join("\n"),
+    );
   });
 
   it("keeps what a progress bar finally showed, and drops other control characters", () => {

@@ -35,7 +35,12 @@ describe("a pipeline's state, worked out from its jobs", () => {
     ["a manual job that may wait does not block", "success", [job("a", "success"), job("deploy", "manual", true)], { status: "completed", conclusion: "success" }],
     ["all skipped", "skipped", [job("a", "skipped")], { status: "completed", conclusion: "skipped" }],
     ["the app's failed github/<check> job is left out", "failed", [job("a", "success"), job("github/ci", "failed")], { status: "completed", conclusion: "success" }],
-    ["the app's pending github-mirror job does not keep it running", "running", [job("a", "success"), job("github-mirror", "pending")], { status: "completed", conclusion: "success" }],
+    [
+      "the app's pending github-mirror job does not keep it running",
+      "running",
+      [job("a", "success"), job("github-mirror", "pending")],
+      { status: "completed", conclusion: "success" },
+    ],
     ["only the app's jobs: no check run", "failed", [job("github-mirror", "success"), job("github/ci", "failed")], null],
   ] as const)("%s", (_what, pipelineStatus, jobs, expected) => {
     expect(pipelineState(pipelineStatus, [...jobs])).toEqual(expected);
