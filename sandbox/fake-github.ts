@@ -13,13 +13,22 @@ import { Router } from "./http/router.js";
 import { DOCS_URL, generateAppKeys, InstallationTokens, isoSeconds, randomToken, type AppKeys } from "./github/app-auth.js";
 import { appRoutes } from "./github/app-routes.js";
 import { branchRoutes } from "./github/branch-routes.js";
-import { checkRunRoutes } from "./github/check-run-routes.js";
+import { checkRunRoutes, createCheckRun, updateCheckRun } from "./github/check-run-routes.js";
 import { GitHubContext } from "./github/context.js";
-import { buildCheckRunEvent, buildCheckSuiteEvent, buildInstallationEvent, buildInstallationRepositoriesEvent, buildPushEvent, type PushEventOptions } from "./github/events.js";
+import {
+  buildCheckRunEvent,
+  buildCheckSuiteEvent,
+  buildInstallationEvent,
+  buildInstallationRepositoriesEvent,
+  buildPushEvent,
+  buildStatusEvent,
+  type PushEventOptions,
+} from "./github/events.js";
 import { issueRoutes } from "./github/issue-routes.js";
 import { repositoryObject } from "./github/objects.js";
 import { repoRoutes } from "./github/repo-routes.js";
-import { GitHubState, notFound, type CheckRunRecord, type IssueRecord, type RepoRecord } from "./github/state.js";
+import { GitHubState, notFound, type CheckRunRecord, type CommitStatusRecord, type ForeignApp, type IssueRecord, type RepoRecord } from "./github/state.js";
+import { postCommitStatus, statusRoutes } from "./github/status-routes.js";
 import { sendPushWebhooks, type WebhookDelivery } from "./github/push-webhooks.js";
 import { CAN_WRITE_WORKFLOWS_ENV, writeWorkflowsHook } from "./github/workflows-hook.js";
 import { PushWatcher } from "./push-watcher.js";
@@ -28,7 +37,7 @@ import { describeCommits, WorkRepo, type CommitAndPushOptions, type PushResult }
 
 export type { CommitAndPushOptions, PushResult } from "./work-repo.js";
 export type { PushEventOptions } from "./github/events.js";
-export type { CheckRunRecord, IssueRecord, Annotation } from "./github/state.js";
+export type { CheckRunRecord, CommitStatusRecord, ForeignApp, IssueRecord, Annotation } from "./github/state.js";
 export type { WebhookDelivery } from "./github/push-webhooks.js";
 
 export interface FakeGitHubOptions {
@@ -132,6 +141,7 @@ export class FakeGitHub {
     repoRoutes(router, this.#ctx);
     branchRoutes(router, this.#ctx);
     checkRunRoutes(router, this.#ctx);
+    statusRoutes(router, this.#ctx);
     issueRoutes(router, this.#ctx);
   }
 
@@ -396,6 +406,44 @@ export class FakeGitHub {
     return buildCheckSuiteEvent(this.#ctx.state, this.#repo(fullName), action, run);
   }
 
+  /**
+   * A check run made by another app (GitHub Actions by default), as a CI does through the checks
+   * API: `{ name, head_sha, status?, conclusion?, output? }`, validated like a POST. Its events
+   * (`checkRunEvent`) name that app, so mirror-bot can tell it from its own.
+   */
+  async createForeignCheckRun(fullName: string, body: Record<string, unknown>, app: ForeignApp = GITHUB_ACTIONS): Promise<CheckRunRecord> {
+    return createCheckRun(this.#ctx.state, this.#repo(fullName), body, app);
+  }
+
+  /** Moves another app's check run on (`{ status: "in_progress" }`, `{ conclusion: "failure", output }`), validated like a PATCH. */
+  updateForeignCheckRun(checkRunId: number, body: Record<string, unknown>): CheckRunRecord {
+    const run = this.#ctx.state.checkRuns.get(checkRunId);
+    if (!run) throw notFound();
+    updateCheckRun(run, body);
+    return run;
+  }
+
+  /** A commit status posted by a CI as the developer (`{ state, context?, description?, target_url? }`), validated like the POST. */
+  async createCommitStatus(fullName: string, sha: string, body: Record<string, unknown>): Promise<CommitStatusRecord> {
+    return postCommitStatus(this.#ctx.state, this.#repo(fullName), sha, body, "sandbox-ci[bot]");
+  }
+
+  /** Commit statuses of a repository, oldest first. */
+  commitStatuses(fullName: string): CommitStatusRecord[] {
+    const repo = this.#repo(fullName);
+    return this.#ctx.state.commitStatuses.filter((s) => s.repo === repo.fullName);
+  }
+
+  /** A `status` webhook payload for one commit status, listing the branches whose tip is its commit. */
+  async statusEvent(fullName: string, statusId: number): Promise<Record<string, unknown>> {
+    const status = this.#ctx.state.commitStatuses.find((s) => s.id === statusId);
+    if (!status) throw notFound();
+    const branches = [...(await this.refs(fullName))]
+      .filter(([ref, sha]) => ref.startsWith("refs/heads/") && sha === status.sha)
+      .map(([ref, sha]) => ({ name: ref.slice(11), sha }));
+    return buildStatusEvent(this.#ctx.state, this.#repo(fullName), status, branches);
+  }
+
   /** Send a webhook as GitHub does: signed with the webhook secret, over a keep-alive agent. */
   deliver(url: string, eventName: string, payload: unknown, options: { deliveryId?: string } = {}): Promise<DeliveryResult> {
     return deliverGitHubWebhook(url, eventName, payload, { secret: this.webhookSecret, appId: this.appId, ...options });
@@ -411,6 +459,9 @@ export class FakeGitHub {
     await this.#server.close();
   }
 }
+
+/** GitHub Actions' app, as its check runs name it. */
+export const GITHUB_ACTIONS: ForeignApp = { id: 15368, slug: "github-actions", name: "GitHub Actions" };
 
 let requestCounter = 0;
 

@@ -10,10 +10,13 @@ import { createGitHubWebhookRoute, DEFAULT_WEBHOOK_PATH } from "./handlers/githu
 import { createGitLabWebhookHandler } from "./handlers/gitlab-push.js";
 import { handlePipelineCancel, handlePipelineRerun, handlePipelineSuiteRerun } from "./handlers/pipeline-buttons.js";
 import { PipelineReporter } from "./pipelines/pipeline-reporter.js";
+import { registerCheckResultHandlers } from "./handlers/github-checks.js";
+import { createCheckResultMirror } from "./checks-to-gitlab/mirror-check-result.js";
+import { ownAppId } from "./github/commit-statuses.js";
 import { createWorkerDeps } from "./worker/deps.js";
 import { createAgreedStore, type AgreedStore } from "./records/agreed-store.js";
 import type { MirrorRequest, MirrorResult } from "./mirror/types.js";
-import type { JobQueue } from "./queue/job-queue.js";
+import { isDrop, mergeJobs, type MirrorQueue } from "./worker/mirror-job.js";
 import { MemoryJobQueue } from "./queue/memory-queue.js";
 import { registerSecret } from "./secrets.js";
 import { createStatusStore, type ClosableStatusStore } from "./status/create-status-store.js";
@@ -31,7 +34,7 @@ import { createSyncServices, registerSyncHandlers, type SyncServices } from "./s
 
 export interface AppDeps {
   env: AppEnv;
-  queue: JobQueue;
+  queue: MirrorQueue;
   gitlab: GitLabClient;
   mirrorRefs(request: MirrorRequest): Promise<MirrorResult>;
   background: BackgroundTasks;
@@ -52,11 +55,11 @@ export interface AppDeps {
  * BullMQ and ioredis are loaded only then: they double start-up time and add to the process's
  * memory, which every git process the app starts pays for again.
  */
-export async function createQueue(env: AppEnv, log?: Logger): Promise<JobQueue> {
-  if (!env.redisUrl) return new MemoryJobQueue(env.concurrency, { pacing: env.intakePacing, ...(log && { log }) });
+export async function createQueue(env: AppEnv, log?: Logger): Promise<MirrorQueue> {
+  if (!env.redisUrl) return new MemoryJobQueue(mergeJobs, env.concurrency, { pacing: env.intakePacing, ...(log && { log }) });
   registerSecret(new URL(env.redisUrl).password, "long-lived");
   const { RedisJobQueue } = await import("./queue/redis-queue.js");
-  return RedisJobQueue.connect({ url: env.redisUrl, concurrency: env.concurrency, lockTtlMs: env.queueLeaseMs, pacing: env.intakePacing, log });
+  return RedisJobQueue.connect({ merge: mergeJobs, url: env.redisUrl, concurrency: env.concurrency, lockTtlMs: env.queueLeaseMs, pacing: env.intakePacing, log });
 }
 
 /** Local only by default; with REDIS_URL its copy is shared, so GitLab pushes route on every replica. */
@@ -152,7 +155,7 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
     // Each job's background tasks (its reports) log their failures with its repository.
     const forJob = (job: { owner: string; repo: string }) => ({ ...worker, background: deps.background.scoped({ repo: `${job.owner}/${job.repo}` }) });
     deps.queue.start((job) =>
-      job.drop ? dropRepository(job, { env: deps.env, index: deps.index, agreed: deps.agreed, status: status?.store, log: app.log }) : runMirrorJob(job, forJob(job)),
+      isDrop(job) ? dropRepository(job, { env: deps.env, index: deps.index, agreed: deps.agreed, status: status?.store, log: app.log }) : runMirrorJob(job, forJob(job)),
     );
     // Learn every installation's mirrors at start (for routing GitLab events and reconciling).
     deps.background.run(
@@ -182,5 +185,12 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
     app.on("check_run.rerequested", handlePipelineRerun(buttons));
     app.on("check_run.requested_action", handlePipelineCancel(buttons));
     app.on("check_suite.rerequested", handlePipelineSuiteRerun(buttons));
+    // GitHub → GitLab CI results: check runs and commit statuses as `github/<name>` GitLab statuses (checks-to-gitlab/).
+    registerCheckResultHandlers(app, {
+      appId: ownAppId(() => app.auth()),
+      mirror: createCheckResultMirror({ env: deps.env, index: deps.index, gitlab: deps.gitlab, getOctokit: (id) => app.auth(id), log: app.log, sleep: deps.sleep }),
+      background: deps.background,
+      metrics: status?.metrics,
+    });
   };
 }

@@ -21,8 +21,15 @@ export interface GitLabClient {
   showProject(idOrPath: string | number): Promise<GitLabProject>;
   /** Forgets a cached project (after a sync against it failed). */
   forgetProject(idOrPath: string | number): void;
-  /** A commit status (a CI job to GitLab); description and link are redacted, the description clipped. */
-  setCommitStatus(projectId: number, sha: string, status: GitLabCommitStatus): Promise<void>;
+  /**
+   * A commit status (a CI job to GitLab); description and link are redacted, the description clipped.
+   * Answers what GitLab did: `set`; `no-commit` (GitLab lacks the commit, or it is on no branch);
+   * `refused` (the job's state machine does not allow that move, e.g. running → pending: a 400 that
+   * only means "keep what is there"). A 403 (the token lacks the Developer role) throws gitlab_forbidden.
+   */
+  setCommitStatus(projectId: number, sha: string, status: GitLabCommitStatus): Promise<CommitStatusWrite>;
+  /** The newest status with this name on the commit (GET .../commits/:sha/statuses?name=), null if none; `no-commit` when GitLab lacks the commit. */
+  latestCommitStatus(projectId: number, sha: string, name: string): Promise<GitLabCommitStatusRecord | null | "no-commit">;
   /**
    * Creates the project hook for `url`, or updates the one already there: never a duplicate. An
    * update only adds events (another mirror of the project may need the ones it has).
@@ -123,7 +130,20 @@ export interface GitLabCommitStatus {
   ref?: string;
 }
 
+export type CommitStatusWrite = { outcome: "set" } | { outcome: "no-commit" | "refused"; message: string };
+
+export interface GitLabCommitStatusRecord {
+  id: number;
+  state: string;
+  name: string;
+  targetUrl: string | null;
+}
+
 const MAX_STATUS_DESCRIPTION = 255;
+/** GitLab's 404s that mean "this commit", not "this project": the status API needs a commit on a branch. */
+const COMMIT_MISSING = /^404 (Commit|References for commit) Not Found/;
+/** The 400 GitLab answers when a status's job cannot make that move (running → pending, running → running). */
+const TRANSITION_REFUSED = /Cannot transition status/;
 
 const NEEDED_SCOPES = "`api` and `write_repository`";
 
@@ -210,8 +230,23 @@ export function createGitLabClient({ url, token, retry }: { url: string; token: 
           ...(status.targetUrl ? { targetUrl: redact(status.targetUrl) } : {}),
           ...(status.ref ? { ref: status.ref } : {}),
         });
+        return { outcome: "set" };
       } catch (error) {
-        throw toGitLabError(error, `the commit status of ${sha.slice(0, 7)} in project ${projectId}`, url);
+        const message = descriptionOf(error);
+        if (statusOf(error) === 404 && COMMIT_MISSING.test(message)) return { outcome: "no-commit", message };
+        if (statusOf(error) === 400 && TRANSITION_REFUSED.test(message)) return { outcome: "refused", message };
+        throw statusWriteError(error, `the commit status of ${sha.slice(0, 7)} in project ${projectId}`, url);
+      }
+    },
+    async latestCommitStatus(projectId, sha, name) {
+      if (!token) throw missingToken(url);
+      try {
+        const statuses = await api.Commits.allStatuses(projectId, sha, { name });
+        const newest = statuses.filter((s) => s.name === name).sort((a, b) => b.id - a.id)[0];
+        return newest ? { id: newest.id, state: String(newest.status), name: newest.name, targetUrl: (newest.target_url as string | null | undefined) ?? null } : null;
+      } catch (error) {
+        if (statusOf(error) === 404 && COMMIT_MISSING.test(descriptionOf(error))) return "no-commit";
+        throw toGitLabError(error, `the commit statuses of ${sha.slice(0, 7)} in project ${projectId}`, url);
       }
     },
     async ensureProjectHook(projectId, hook) {
@@ -394,6 +429,23 @@ function missingToken(url: string): MirrorError {
 function statusOf(error: unknown): number | undefined {
   const cause = (error as { cause?: { response?: { status?: number } } }).cause;
   return cause?.response?.status;
+}
+
+function descriptionOf(error: unknown): string {
+  const cause = (error as { cause?: { description?: unknown } }).cause;
+  return typeof cause?.description === "string" ? cause.description : "";
+}
+
+/**
+ * A status write's failure. 409 is GitLab's "Another update to this commit status is in
+ * progress" (it could not take the commit's lock): nothing was written, so it is worth another try.
+ */
+function statusWriteError(error: unknown, what: string, url: string): MirrorError {
+  if (statusOf(error) !== 409) return toGitLabError(error, what, url);
+  return new MirrorError("transient", `GitLab at ${url} was busy updating ${what} (409)`, {
+    advice: "This is usually temporary; mirror-bot retries on its own.",
+    cause: error,
+  });
 }
 
 function retryAfterOf(error: unknown): number | undefined {

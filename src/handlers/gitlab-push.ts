@@ -18,10 +18,9 @@ import type { IndexedRepository } from "../index/mirror-index.js";
 import type { ProjectLinks } from "../index/project-links.js";
 import { isAppJob } from "../pipelines/pipeline-status.js";
 import type { PipelineReporter } from "../pipelines/pipeline-reporter.js";
-import type { JobQueue } from "../queue/job-queue.js";
 import type { Metrics } from "../status/types.js";
 import type { BackgroundTasks } from "../worker/background.js";
-import { jobKey, type MirrorJob } from "../worker/mirror-job.js";
+import { gitlabPushJob, type MirrorQueue } from "../worker/mirror-job.js";
 import { readBody } from "./read-body.js";
 
 const HANDLED_EVENTS = new Set(["Push Hook", "Tag Push Hook"]);
@@ -38,7 +37,7 @@ export interface GitLabWebhookOptions {
   pipelines?: Pick<PipelineReporter, "refresh">;
   /** Where a miss's rescan runs, so shutdown waits for it. */
   background: Pick<BackgroundTasks, "run">;
-  queue: Pick<JobQueue, "enqueue">;
+  queue: Pick<MirrorQueue, "enqueue">;
   log: Pick<Logger, "info" | "warn" | "debug">;
   metrics?: Metrics;
 }
@@ -192,20 +191,9 @@ async function enqueueJobs(push: GitLabPush, linked: IndexedRepository[], { queu
   const deleted = ZERO_SHA.test(after) || !SHA.test(after);
   const outcomes: string[] = [];
   for (const entry of linked) {
-    const job: MirrorJob = {
-      key: jobKey(entry.owner, entry.repo),
-      installationId: entry.installationId,
-      owner: entry.owner,
-      repo: entry.repo,
-      // One GitLab event can feed several repositories: each job needs its own delivery id.
-      deliveryIds: [`gitlab:${uuid}:${entry.owner}/${entry.repo}`.toLowerCase()],
-      reportTargets: [],
-      validateConfigAt: [],
-      enqueuedAt: Date.now(),
-      trigger: "gitlab-push",
-      ...(deleted ? {} : { gitlabTargets: [{ projectId, ref, sha: after }] }),
-      ...(before ? { befores: [{ side: "gitlab" as const, projectId, ref, sha: before }] } : {}),
-    };
+    // One GitLab event can feed several repositories: each job needs its own delivery id.
+    const deliveryId = `gitlab:${uuid}:${entry.owner}/${entry.repo}`.toLowerCase();
+    const job = gitlabPushJob(entry, deliveryId, { projectId, ref, sha: deleted ? null : after, before: before ?? null });
     const outcome = await queue.enqueue(job);
     metrics?.webhookReceived({ event: "gitlab", outcome });
     log.info({ project: projectPath ?? projectId, ref, delivery: uuid, repo: `${entry.owner}/${entry.repo}`, outcome }, `GitLab push ${outcome}`);

@@ -11,14 +11,14 @@ import { MirrorError } from "../errors.js";
 import { changedPathsQuery } from "./changed-paths.js";
 import { classifyGitError } from "./classify-git-error.js";
 import { createGit } from "./git.js";
-import { parseForEachRef, parseLsRemote, type AdvertisedRefs } from "./git-output.js";
+import { parseForEachRef, parseLsRemote } from "./git-output.js";
 import { diffRefs, planRefUpdates } from "./plan-ref-updates.js";
 import { pushChanges } from "./push-changes.js";
 import { gatherRefFacts } from "./ref-facts.js";
 import { nextAgreedRefs } from "./agreed-refs.js";
 import { withBackups } from "./backups.js";
 import { readRefs } from "./read-refs.js";
-import type { FetchedSource, GitEndpoint, MirrorRequest, MirrorResult, PrelistedTarget, RefMap, RemoteName } from "./types.js";
+import type { AdvertisedRefs, FetchedSource, GitEndpoint, MirrorRequest, MirrorResult, PrelistedTarget, RefMap, RemoteName } from "./types.js";
 
 export type { GitEndpoint, MirrorRequest, MirrorResult, RefChange, RefRefusal } from "./types.js";
 

@@ -1,5 +1,4 @@
 /** The mirror engine's public contract: what a sync needs and what it reports. */
-import type { AdvertisedRefs } from "./git-output.js";
 
 /** An http(s) remote. The password (a token) never appears in a URL, argv or config file. */
 export interface GitEndpoint {
@@ -145,3 +144,10 @@ export type BlockedRef = RefChange &
 
 /** ref name → object id. */
 export type RefMap = Map<string, string>;
+
+/** What `git ls-remote` advertises. */
+export interface AdvertisedRefs {
+  refs: RefMap;
+  /** For annotated tags: tag ref → the commit it points at (from `^{}` lines). */
+  peeled: RefMap;
+}

@@ -8,7 +8,7 @@
  */
 import type { Conclusion } from "../github/check-runs.js";
 import type { GitLabJob } from "../gitlab/client.js";
-import { GITLAB_STATUS_NAME } from "../report/render-pull-report.js";
+import { isOwnGitLabStatus as isAppJob } from "../checks-to-gitlab/own-statuses.js";
 
 export type CheckStatus = "queued" | "in_progress" | "completed";
 
@@ -43,10 +43,8 @@ export function checkStateOf(gitlabStatus: string): CheckState {
 const ACTIVE = new Set(["created", "waiting_for_resource", "preparing", "pending", "running", "scheduled", "canceling"]);
 const STARTED = new Set(["running", "success", "failed", "canceled", "canceling"]);
 
-/** A job made by one of the app's own commit statuses: `github-mirror`, or `github/<check name>` (checks mirrored to GitLab). */
-export function isAppJob(name: string): boolean {
-  return name === GITLAB_STATUS_NAME || name.startsWith("github/");
-}
+/** A job made by one of the app's own commit statuses: `github-mirror`, or `github/<check name>` (checks-to-gitlab/own-statuses.ts). */
+export { isAppJob };
 
 /** Whether a failed job only warns (`allow_failure: true`). */
 export const isWarning = (job: Pick<GitLabJob, "status" | "allowFailure">) => job.status === "failed" && job.allowFailure;

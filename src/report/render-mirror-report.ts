@@ -5,7 +5,7 @@
  */
 import type { MirrorError } from "../errors.js";
 import type { BlockedRef, RefChange, RefRefusal, MirrorResult } from "../mirror/types.js";
-import type { CheckRunOutput, Conclusion } from "../github/check-runs.js";
+import type { RenderedReport } from "./rendered-report.js";
 import { backupAdvice, changeWords, failureReport, optional, projectLink, retried, seconds, short, shortRef } from "./format.js";
 
 export interface MirrorReportInput {
@@ -20,12 +20,6 @@ export interface MirrorReportInput {
   attempts: number;
   /** owner/repo on GitHub, for the restore command of a backup. */
   repoFullName?: string;
-}
-
-export interface RenderedReport {
-  projectPath: string;
-  conclusion: Conclusion;
-  output: CheckRunOutput;
 }
 
 export function checkRunName(projectPath: string): string {

@@ -7,7 +7,7 @@ import type { MirrorError } from "../errors.js";
 import type { CheckRunOutput } from "../github/check-runs.js";
 import { WORKFLOWS_FIX, workflowsBlockedTitle } from "../diagnostics/workflows-permission.js";
 import type { BlockedRef, RefRefusal, MirrorResult } from "../mirror/types.js";
-import type { RenderedReport } from "./render-mirror-report.js";
+import type { RenderedReport } from "./rendered-report.js";
 import { backupAdvice, changeWords, failureReport, optional, plural, projectLink, retried, seconds, short, shortRef } from "./format.js";
 
 export const GITLAB_STATUS_NAME = "github-mirror";

@@ -16,17 +16,15 @@ import type { IndexedRepository } from "../index/mirror-index.js";
 import { compareRefs, type RefComparison, type CompareRequest } from "../mirror/compare-refs.js";
 import { pruneBackups } from "../mirror/remote-backups.js";
 import type { GitEndpoint, RemoteName } from "../mirror/types.js";
-import type { EnqueueOutcome, JobQueue } from "../queue/job-queue.js";
-import { jobKey, type MirrorJob } from "../worker/mirror-job.js";
-
-export type SyncTrigger = "startup" | "interval" | "retry" | "config" | "install" | "sync-now" | "cli";
+import type { EnqueueOutcome } from "../queue/job-queue.js";
+import { syncJob, type MirrorQueue, type SyncTrigger } from "../worker/mirror-job.js";
 
 export interface ReconcileDeps {
   env: AppEnv;
   log: Logger;
   getOctokit(installationId: number): Promise<GitHubClient>;
   gitlab: GitLabClient;
-  queue: Pick<JobQueue, "enqueue">;
+  queue: Pick<MirrorQueue, "enqueue">;
   compare?: (req: CompareRequest) => Promise<RefComparison>;
   /** The clock backup retention is judged by (tests inject one). */
   now?: () => Date;
@@ -44,22 +42,6 @@ export interface MirrorDrift {
 export interface ReconcileResult {
   drift: MirrorDrift[];
   enqueued: EnqueueOutcome | null;
-}
-
-/** The job every sync without a pushed commit uses: full sync, report on what changed. */
-export function syncJob(entry: Pick<IndexedRepository, "installationId" | "owner" | "repo">, trigger: SyncTrigger, deliveryId?: string): MirrorJob {
-  return {
-    key: jobKey(entry.owner, entry.repo),
-    installationId: entry.installationId,
-    owner: entry.owner,
-    repo: entry.repo,
-    deliveryIds: deliveryId ? [deliveryId] : [],
-    reportTargets: [],
-    validateConfigAt: [],
-    enqueuedAt: Date.now(),
-    reportChanges: true,
-    trigger,
-  };
 }
 
 /** Compares every mirror of the repository; queues one sync when any differs. */

@@ -15,7 +15,7 @@ import type { PushHandler } from "../handlers/push.js";
 import { handleRequestedAction } from "../handlers/requested-action.js";
 import type { IndexedRepository, MirrorIndex } from "../index/mirror-index.js";
 import type { PipelineReporter } from "../pipelines/pipeline-reporter.js";
-import type { JobQueue } from "../queue/job-queue.js";
+import type { MirrorQueue } from "../worker/mirror-job.js";
 import type { Metrics } from "../status/types.js";
 import { createFollowUp, type MirrorFollowUp } from "./follow-up.js";
 import { reconcileRepository } from "./reconcile.js";
@@ -38,7 +38,7 @@ export function createSyncServices(input: {
   log: Logger;
   getOctokit(installationId: number): Promise<GitHubClient>;
   gitlab: GitLabClient;
-  queue: JobQueue;
+  queue: MirrorQueue;
   index: MirrorIndex;
   pipelines?: Pick<PipelineReporter, "reconcile">;
 }): SyncServices {
@@ -70,7 +70,7 @@ export function createSyncServices(input: {
   };
 }
 
-export function registerSyncHandlers(app: Probot, sync: SyncServices, deps: { env: AppEnv; queue: JobQueue; index: MirrorIndex; metrics?: Metrics }): void {
+export function registerSyncHandlers(app: Probot, sync: SyncServices, deps: { env: AppEnv; queue: MirrorQueue; index: MirrorIndex; metrics?: Metrics }): void {
   const installation = {
     queue: deps.queue,
     index: deps.index,

@@ -8,13 +8,14 @@ import { createRefFilter } from "../config/match-refs.js";
 import { screenProtectedBranches } from "../diagnostics/protected-branches.js";
 import { completeCheckRun, createCompletedCheckRun, startCheckRun } from "../github/check-runs.js";
 import { defaultBranchHead } from "../github/repository.js";
-import { checkRunName, renderMirrorReport, type RenderedReport } from "../report/render-mirror-report.js";
+import { checkRunName, renderMirrorReport } from "../report/render-mirror-report.js";
+import type { RenderedReport } from "../report/rendered-report.js";
 import { resolveProject } from "../sync/ensure-project.js";
 import { SYNC_NOW_ACTION } from "../sync/follow-up.js";
 import { DeferredCheckRun } from "./deferred-check-run.js";
-import type { ReportTarget } from "./mirror-job.js";
+import { gitlabTargetsOf, reportsChanges, reportTargetsOf, type ReportTarget } from "./mirror-job.js";
 import type { HalfContext, HalfDirection } from "./run-half.js";
-import { cacheDirFor, gitlabCredentials } from "./run-mirror-job.js";
+import { cacheDirFor, gitlabCredentials } from "./deps.js";
 import { isOwnBounce } from "./two-way.js";
 
 interface Begun {
@@ -29,7 +30,7 @@ export const PUSH_HALF: HalfDirection<Begun> = {
     const { job, deps, mirror } = ctx;
     const includeRef = createRefFilter(mirror);
     // Our own pull pushed this commit to GitHub and already reported on it (bounces.ts).
-    const targets = job.reportTargets.filter((t) => includeRef(t.ref) && !isOwnBounce(deps.twoWay, "github", job, mirror, t));
+    const targets = reportTargetsOf(job).filter((t) => includeRef(t.ref) && !isOwnBounce(deps.twoWay, "github", job, mirror, t));
     return { targets, checkRuns: targets.map((t) => deferCheckRun(ctx, t.sha)) };
   },
 
@@ -67,7 +68,7 @@ export const PUSH_HALF: HalfDirection<Begun> = {
     await Promise.all(checkRuns.map((run) => run.finish(report)));
     // Syncs that report on what they changed (reconciliation) place their failures themselves.
     // A GitLab push's job reports on GitLab (pull-half.ts), not on GitHub's default branch.
-    if (job.reportTargets.length === 0 && report.conclusion === "failure" && !job.reportChanges && !job.gitlabTargets?.length) {
+    if (reportTargetsOf(job).length === 0 && report.conclusion === "failure" && !reportsChanges(job) && gitlabTargetsOf(job).length === 0) {
       const head = await defaultBranchHead(octokit, repo, repository.defaultBranch).catch((error) => {
         log.warn({ err: error }, "could not read the default branch to report the failure on");
         return null;

@@ -11,11 +11,11 @@ import type { GitHubClient, RepoRef } from "../github/types.js";
 import type { GitLabProject } from "../gitlab/client.js";
 import type { HookOutcome } from "../gitlab/hooks.js";
 import type { FetchedSource, MirrorRequest, MirrorResult, PrelistedTarget } from "../mirror/types.js";
-import type { RenderedReport } from "../report/render-mirror-report.js";
+import type { RenderedReport } from "../report/rendered-report.js";
 import type { MirrorStatusRecord } from "../status/types.js";
 import { withRetry, type RetryOutcome } from "../retry.js";
 import type { MirrorJob, RepositorySnapshot } from "./mirror-job.js";
-import type { WorkerDeps } from "./run-mirror-job.js";
+import type { WorkerDeps } from "./deps.js";
 import { prepareMirror, recordOwnPushes, withHookProblem, type Half, type Prepared } from "./two-way.js";
 
 /** Git work started at the beginning of the job, for the first attempt of the first push half. */

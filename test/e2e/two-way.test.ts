@@ -335,6 +335,23 @@ describe("both directions (direction: both)", () => {
   });
 });
 
+describe("GitHub checks on GitLab (checks: on for pull and both)", () => {
+  it("a check run completing on a GitHub commit becomes the github/<name> status of the GitLab commit, through the app's webhook route", async () => {
+    const { repo, project, initial } = await pair({ direction: "both" });
+    await quiet();
+    const run = await e2e.sandbox.github.createForeignCheckRun(repo, {
+      name: "build",
+      head_sha: initial,
+      conclusion: "success",
+      output: { title: "All green", summary: "12 tests" },
+    });
+    const delivery = await e2e.sandbox.github.deliver(e2e.app.webhookUrl, "check_run", e2e.sandbox.github.checkRunEvent(repo, "completed", run.id));
+    expect(delivery.status).toBe(200);
+    const status = await waitFor(() => gitlabStatuses(project, initial).find((s) => s.name === "github/build"), { timeoutMs: 20_000, what: "the github/build status on GitLab" });
+    expect(status).toMatchObject({ status: "success", description: "GitHub: success - All green", target_url: `${e2e.sandbox.github.url}/${repo}/runs/${run.id}` });
+  });
+});
+
 describe("access policy", () => {
   it("refuses projects outside MIRROR_GITLAB_NAMESPACES, pushing and pulling, with a clear check run", async () => {
     for (const direction of ["push", "pull"] as const) {
