@@ -353,7 +353,7 @@ describe("GitHub checks on GitLab (checks: on for pull and both)", () => {
 });
 
 describe("CI results both ways, loop-free (direction: both)", () => {
-  it("a failing GitHub check GitLab attaches to the pipeline as github/<name> does not turn the GitLab CI check run red, and that check run is not carried back", async () => {
+  it("a failing GitHub check GitLab attaches to the pipeline as github/<name> does not turn the GitLab CI check run red, that check run is not carried back, and Cancel pipeline cancels on GitLab", async () => {
     const { repo, project, initial } = await pair({ direction: "both" });
     await quiet();
     expect(e2e.sandbox.gitlab.hooks(project)).toMatchObject([{ push_events: true, pipeline_events: true, job_events: true }]);
@@ -379,6 +379,18 @@ describe("CI results both ways, loop-free (direction: both)", () => {
     await quiet();
     expect(gitlabStatuses(project, initial).map((s) => s.name)).not.toContain(`github/${name}`);
     expect(checkRunsOn(repo, initial).filter((r) => r.name === name)).toHaveLength(1);
+
+    // Cancel pipeline, pressed on GitHub while a pipeline runs: cancelled on GitLab and on the check run.
+    const nightly = e2e.sandbox.gitlab.createPipeline(project, { sha: initial, ref: "refs/heads/main", jobs: [{ name: "slow" }], name: "nightly" });
+    const open = await waitFor(() => checkRunsOn(repo, initial).find((r) => r.name === `${name}: nightly`), { timeoutMs: 20_000, what: "the nightly pipeline's check run" });
+    expect(open.actions.map((a) => a.label)).toEqual(["Cancel pipeline"]);
+    await e2e.sandbox.github.deliver(e2e.app.webhookUrl, "check_run", e2e.sandbox.github.checkRunEvent(repo, "requested_action", open.id, "cancel-pipeline"));
+    const cancelled = await waitFor(() => checkRunsOn(repo, initial).find((r) => r.id === open.id && r.status === "completed"), {
+      timeoutMs: 20_000,
+      what: "the cancelled check run",
+    });
+    expect(cancelled.conclusion).toBe("cancelled");
+    expect(e2e.sandbox.gitlab.pipeline(project, nightly.id).status).toBe("canceled");
   });
 });
 

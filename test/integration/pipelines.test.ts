@@ -261,7 +261,7 @@ test("a job log GitLab will not give still completes the check run, with a note"
   expect(run!.output.text).toMatch(/### ❌ unit \(stage test\)\n\nIts log could not be read: GitLab at .* answered 500\./);
 });
 
-test("pipeline hooks are authenticated like push hooks; an unknown project is ignored", async () => {
+test("pipeline hooks are authenticated like push hooks; a merge request's pipeline and an unknown project are ignored", async () => {
   const pipeline = sandbox.gitlab.createPipeline("ci/app", { sha, ref: "refs/heads/main", jobs: [{ name: "unit" }] });
   await quiet();
   const payload = sandbox.gitlab.pipelineHookPayload("ci/app", pipeline.id);
@@ -269,6 +269,10 @@ test("pipeline hooks are authenticated like push hooks; an unknown project is ig
   expect((await sandbox.gitlab.deliverGitLab(hookUrl, "Pipeline Hook", payload, { token: "wrong" })).status).toBe(401);
   expect((await sandbox.gitlab.deliverGitLab(hookUrl, "Job Hook", payload, { token: "" })).status).toBe(401);
   const stranger = { ...payload, project: { ...(payload.project as object), id: 999_999, path_with_namespace: "someone/else" } };
+  const mergeRequest = { ...payload, object_attributes: { ...(payload.object_attributes as object), source: "merge_request_event", ref: "refs/merge-requests/7/head" } };
+  const ignored = await sandbox.gitlab.deliverGitLab(hookUrl, "Pipeline Hook", mergeRequest);
+  expect(JSON.parse(ignored.body)).toEqual({ outcome: "ignored" });
+  expect(logs.some((l) => /merge request pipeline/.test(l.msg))).toBe(true);
   const answer = await sandbox.gitlab.deliverGitLab(hookUrl, "Pipeline Hook", stranger);
   expect(answer).toMatchObject({ status: 200 });
   expect(JSON.parse(answer.body)).toEqual({ outcome: "ignored" });
