@@ -177,6 +177,8 @@ export class PipelineReporter {
     } catch (error) {
       return this.#sayOnRun(repo, run, roleAdvice(`retry pipeline #${target.pipelineId}`, error));
     }
+    // GitLab retries only failed and cancelled jobs: a pipeline with none stays as it was.
+    if (checkStateOf(retried.status).status === "completed") return this.#sayOnRun(repo, run, `Nothing to re-run: pipeline #${retried.id} has no failed or cancelled job.`);
     await this.refresh(repo, { projectId: retried.projectId, projectPath: target.projectPath, pipelineId: retried.id });
   }
 

@@ -184,6 +184,12 @@ test("late, duplicate and out-of-order events never move a check run backwards",
   await quiet();
   expect(runsOf(pipeline.id)).toMatchObject([{ status: "completed", conclusion: "success" }]);
   expect(checkRunWrites()).toBe(writes);
+
+  // Re-run on a pipeline that passed: GitLab has nothing to retry, and the check run says so.
+  await reporter.rerun(repo, pressed(runsOf(pipeline.id)[0]!));
+  const [passed] = runsOf(pipeline.id);
+  expect(passed).toMatchObject({ conclusion: "success" });
+  expect(passed!.output.summary).toMatch(/^> Nothing to re-run: pipeline #\d+ has no failed or cancelled job\./);
 });
 
 test("Cancel pipeline cancels it on GitLab; a role that does not allow a retry is said on the check run", async () => {
