@@ -17,7 +17,15 @@ import { appRoutes } from "./github/app-routes.js";
 import { branchRoutes } from "./github/branch-routes.js";
 import { checkRunRoutes, createCheckRun, updateCheckRun } from "./github/check-run-routes.js";
 import { GitHubContext } from "./github/context.js";
-import { buildCheckRunEvent, buildInstallationEvent, buildInstallationRepositoriesEvent, buildPushEvent, buildStatusEvent, type PushEventOptions } from "./github/events.js";
+import {
+  buildCheckRunEvent,
+  buildCheckSuiteEvent,
+  buildInstallationEvent,
+  buildInstallationRepositoriesEvent,
+  buildPushEvent,
+  buildStatusEvent,
+  type PushEventOptions,
+} from "./github/events.js";
 import { issueRoutes } from "./github/issue-routes.js";
 import { repositoryObject } from "./github/objects.js";
 import { repoRoutes } from "./github/repo-routes.js";
@@ -444,6 +452,13 @@ export class FakeGitHub {
     const run = this.#ctx.state.checkRuns.get(checkRunId);
     if (!run) throw notFound();
     return buildCheckRunEvent(this.#ctx.state, this.#repo(fullName), action, run, requestedActionIdentifier);
+  }
+
+  /** A `check_suite` webhook payload (e.g. rerequested: **Re-run all checks**) for the suite of this check run. */
+  checkSuiteEvent(fullName: string, action: string, checkRunId: number): Record<string, unknown> {
+    const run = this.#ctx.state.checkRuns.get(checkRunId);
+    if (!run) throw notFound();
+    return buildCheckSuiteEvent(this.#ctx.state, this.#repo(fullName), action, run);
   }
 
   /**

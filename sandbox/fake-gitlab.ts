@@ -21,6 +21,9 @@ import { createProjectRepo, ensureNamespace } from "./gitlab/projects.js";
 import { deliverPushHooks, wantsPushHooks, type HookDelivery } from "./gitlab/push-hooks.js";
 import { GitLabState, type HookRecord, type ProjectRecord, type StatusRecord } from "./gitlab/state.js";
 import { statusRoutes } from "./gitlab/status-routes.js";
+import { pipelineRoutes } from "./gitlab/pipeline-routes.js";
+import { Pipelines, type JobSpec, type PipelineHookDelivery } from "./gitlab/pipelines.js";
+import type { PipelineRecord } from "./gitlab/state.js";
 import { deliverGitLabWebhook, type DeliveryResult } from "./webhook-delivery.js";
 import { PushWatcher } from "./push-watcher.js";
 import { WorkRepo, type CommitAndPushOptions, type PushResult } from "./work-repo.js";
@@ -28,6 +31,8 @@ import { WorkRepo, type CommitAndPushOptions, type PushResult } from "./work-rep
 export type { GitLabPushEventOptions, GitLabPushCommit } from "./gitlab/events.js";
 export type { HookRecord, StatusRecord } from "./gitlab/state.js";
 export type { HookDelivery } from "./gitlab/push-hooks.js";
+export type { JobSpec, PipelineHookDelivery } from "./gitlab/pipelines.js";
+export type { PipelineRecord, JobRecord } from "./gitlab/state.js";
 
 export interface FakeGitLabOptions {
   /** Directory served over git HTTP: bare repositories at `<root>/<path>.git`. */
@@ -72,6 +77,7 @@ export class FakeGitLab {
   #server!: FakeServer;
   #lfs!: LfsServer;
   #state!: GitLabState;
+  #pipelines!: Pipelines;
 
   private constructor(options: FakeGitLabOptions) {
     this.#root = options.root;
@@ -132,7 +138,9 @@ export class FakeGitLab {
     this.addToken(this.token, { scopes: ["api"], name: "mirror-bot" });
     projectRoutes(router, this.#state, this.#root);
     hookRoutes(router, this.#state);
-    statusRoutes(router, this.#state);
+    this.#pipelines = new Pipelines(this.#state, () => this.url);
+    statusRoutes(router, this.#state, this.#pipelines);
+    pipelineRoutes(router, this.#state, this.#pipelines);
     protectedBranchRoutes(router, this.#state);
   }
 
@@ -330,9 +338,51 @@ export class FakeGitLab {
     return deliverGitLabWebhook(url, eventName, payload, { token: this.webhookSecret, instanceUrl: this.url, ...options });
   }
 
-  /** Wait until every hook delivery caused by earlier pushes has been answered. */
-  settled(): Promise<void> {
-    return this.#pushes.settled();
+  /** Wait until every hook delivery caused by earlier pushes, pipelines and statuses has been answered. */
+  async settled(): Promise<void> {
+    await this.#pushes.settled();
+    await this.#pipelines?.settled();
+  }
+
+  /**
+   * A pipeline for a commit, as GitLab makes one for a push of a project with a `.gitlab-ci.yml`
+   * (`jobs` stand for that file): created, its first stage pending, Pipeline and Job hooks sent.
+   */
+  createPipeline(projectPath: string, options: { sha: string; ref: string; jobs: JobSpec[]; name?: string; source?: string }): PipelineRecord {
+    return this.#pipelines.create(this.#project(projectPath), options);
+  }
+
+  /** Runs a pipeline's waiting jobs to these outcomes (default success), stage by stage; resolves once its hooks were answered. */
+  runPipeline(projectPath: string, pipelineId: number, outcomes: Record<string, "success" | "failed"> = {}): Promise<void> {
+    return this.#pipelines.run(this.#project(projectPath), this.pipeline(projectPath, pipelineId), outcomes);
+  }
+
+  pipeline(projectPath: string, pipelineId: number): PipelineRecord {
+    const found = this.#project(projectPath).pipelines.find((p) => p.id === pipelineId);
+    if (!found) throw new Error(`no pipeline ${pipelineId} in ${projectPath}`);
+    return found;
+  }
+
+  pipelines(projectPath: string): PipelineRecord[] {
+    return this.#project(projectPath).pipelines;
+  }
+
+  /** A "Pipeline Hook" payload of the pipeline as it is now (to deliver late, twice, or out of order). */
+  pipelineHookPayload(projectPath: string, pipelineId: number): Record<string, unknown> {
+    return this.#pipelines.pipelineHook(this.#project(projectPath), this.pipeline(projectPath, pipelineId));
+  }
+
+  /** A "Job Hook" payload of the pipeline's latest job with this name, as it is now. */
+  jobHookPayload(projectPath: string, pipelineId: number, jobName: string): Record<string, unknown> {
+    const pipeline = this.pipeline(projectPath, pipelineId);
+    const job = pipeline.jobs.filter((j) => j.name === jobName && !j.retried).pop();
+    if (!job) throw new Error(`no job ${jobName} in pipeline ${pipelineId}`);
+    return this.#pipelines.jobHook(this.#project(projectPath), pipeline, job);
+  }
+
+  /** Pipeline and Job hooks sent, in order. */
+  get pipelineDeliveries(): PipelineHookDelivery[] {
+    return this.#pipelines.deliveries;
   }
 
   /** Push to the GitLab project directly as a developer (e.g. to make the mirror drift). */

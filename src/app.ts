@@ -8,6 +8,8 @@ import { handleCheckRunRerequested, handleCheckSuiteRerequested } from "./handle
 import { fanOutPush, fromProbot, handlePush } from "./handlers/push.js";
 import { createGitHubWebhookRoute, DEFAULT_WEBHOOK_PATH } from "./handlers/github-webhook-route.js";
 import { createGitLabWebhookHandler } from "./handlers/gitlab-push.js";
+import { handlePipelineCancel, handlePipelineRerun, handlePipelineSuiteRerun } from "./handlers/pipeline-buttons.js";
+import { PipelineReporter } from "./pipelines/pipeline-reporter.js";
 import { registerCheckResultHandlers } from "./handlers/github-checks.js";
 import { createCheckResultMirror } from "./checks-to-gitlab/mirror-check-result.js";
 import { ownAppId } from "./github/commit-statuses.js";
@@ -104,6 +106,8 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
     if (status) {
       options.addHandler(createStatusHandler({ store: status.store, registry: status.registry, ...status.env, log: app.log }));
     }
+    // GitLab pipelines as check runs: GitLab's pipeline and job events, the buttons, reconciliation.
+    const pipelines = new PipelineReporter({ gitlab: deps.gitlab, getOctokit: (installationId) => app.auth(installationId), log: app.log });
     const sync = (deps.sync ??= createSyncServices({
       env: deps.env,
       log: app.log,
@@ -111,6 +115,7 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
       gitlab: deps.gitlab,
       queue: deps.queue,
       index: deps.index,
+      pipelines,
     }));
     // The same factory as the CLI's: access policy, hooks, bounce log and agreement records on every path.
     const worker = createWorkerDeps({
@@ -144,6 +149,7 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
         queue: deps.queue,
         log: app.log,
         metrics: status?.metrics,
+        pipelines,
       }),
     );
     // Each job's background tasks (its reports) log their failures with its repository.
@@ -175,6 +181,10 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
     );
     app.on("check_run.rerequested", handleCheckRunRerequested(deps.queue, status?.metrics));
     app.on("check_suite.rerequested", handleCheckSuiteRerequested(deps.queue, status?.metrics));
+    const buttons = { pipelines, background: deps.background, allowedGitLabUrl: deps.env.gitlabUrl };
+    app.on("check_run.rerequested", handlePipelineRerun(buttons));
+    app.on("check_run.requested_action", handlePipelineCancel(buttons));
+    app.on("check_suite.rerequested", handlePipelineSuiteRerun(buttons));
     // GitHub → GitLab CI results: check runs and commit statuses as `github/<name>` GitLab statuses (checks-to-gitlab/).
     registerCheckResultHandlers(app, {
       appId: ownAppId(() => app.auth()),

@@ -179,6 +179,39 @@ export function buildCheckRunEvent(state: GitHubState, repo: RepoRecord, action:
   return payload;
 }
 
+/** `check_suite` (rerequested: **Re-run all checks**) for the suite of a check run's commit. */
+export function buildCheckSuiteEvent(state: GitHubState, repo: RepoRecord, action: string, run: CheckRunRecord): Json {
+  const payload = webhookExample(
+    "check_suite",
+    (e) => e.action === action && "installation" in e,
+    (e) => e.action === action,
+  );
+  const runJson = checkRunObject(state, run);
+  Object.assign(payload, {
+    action,
+    check_suite: {
+      ...(payload.check_suite as Json),
+      id: run.check_suite_id,
+      head_branch: repo.defaultBranch,
+      head_sha: run.head_sha,
+      status: "completed",
+      conclusion: run.conclusion,
+      url: `${state.urls.api}/repos/${repo.fullName}/check-suites/${run.check_suite_id}`,
+      before: ZERO_SHA,
+      after: run.head_sha,
+      pull_requests: [],
+      app: runJson.app,
+      latest_check_runs_count: 1,
+      check_runs_url: `${state.urls.api}/repos/${repo.fullName}/check-suites/${run.check_suite_id}/check-runs`,
+    },
+    repository: repositoryObject(state, repo, "event"),
+    sender: userObject(state, DEVELOPER_LOGIN),
+    installation: installation(state),
+  });
+  if ("organization" in payload) payload.organization = userObject(state, repo.owner, "Organization");
+  return payload;
+}
+
 /**
  * `status`: a commit status was created. The payload carries the status's fields at the top level,
  * the commit, and the branches whose tip it is (up to 10), as GitHub sends them.

@@ -99,6 +99,7 @@ export async function createProjectRepo(
     hooks: [],
     statuses: [],
     protectedBranches: [],
+    pipelines: [],
   };
   // Reserve the path before the async work, so concurrent creates of one path conflict.
   state.projects.set(pathWithNamespace.toLowerCase(), project);

@@ -218,10 +218,12 @@ export function send(res: ServerResponse, { status, body, headers = {} }: ApiRes
     res.writeHead(status, headers).end();
     return;
   }
-  const text = JSON.stringify(body);
+  // A route answering plain text (GitLab's job logs) says so in its content-type.
+  const raw = typeof body === "string" && headers["content-type"]?.startsWith("text/");
+  const text = raw ? (body as string) : JSON.stringify(body);
   res.writeHead(status, {
-    ...headers,
     "content-type": "application/json; charset=utf-8",
+    ...headers,
     "content-length": Buffer.byteLength(text),
   });
   res.end(text);

@@ -56,12 +56,19 @@ export const MirrorConfigSchema = z
     notify: z.enum(NOTIFY).default("issue"),
     /** Create the GitLab project (in the named namespace, never more visible than GitHub's) when it is missing. */
     create: z.boolean().default(false),
+    /** Report the GitLab project's pipelines as check runs on the GitHub commit; unset: on for push and both. */
+    pipelines: z.boolean().optional(),
     /** GitHub check runs and commit statuses as `github/<name>` GitLab commit statuses; unset: on for pull and both (checksOn). */
     checks: z.boolean().optional(),
     /** Copy the Git LFS objects the pushed commits point to (docs/lfs.md); false: pointers only. */
     lfs: z.boolean().default(true),
   })
   .strict();
+
+/** Whether a mirror reports GitLab pipelines on GitHub (`pipelines:`, by default on for push and both). */
+export function pipelinesOn(mirror: Pick<MirrorConfig, "pipelines" | "direction">): boolean {
+  return mirror.pipelines ?? mirror.direction !== "pull";
+}
 
 export const MirrorFileSchema = z
   .object({ mirrors: z.array(MirrorConfigSchema) })

@@ -28,6 +28,8 @@ export interface ReconcileDeps {
   compare?: (req: CompareRequest) => Promise<RefComparison>;
   /** The clock backup retention is judged by (tests inject one). */
   now?: () => Date;
+  /** Asks GitLab again about the repository's pipelines whose check runs are still open (pipelines/pipeline-reporter.ts). */
+  reconcilePipelines?: (entry: IndexedRepository) => Promise<void>;
 }
 
 export interface MirrorDrift {
@@ -50,6 +52,8 @@ export async function reconcileRepository(entry: IndexedRepository, trigger: Syn
   // A retry of a failing mirror always syncs: only a completed sync can record its recovery.
   const differs = trigger === "retry" || drift.some((d) => d.differing.length > 0 || d.error);
   const log = deps.log.child({ repo: `${entry.owner}/${entry.repo}`, trigger });
+  // A pipeline check run left spinning by a lost webhook is fixed whether or not the refs differ.
+  await deps.reconcilePipelines?.(entry).catch((error) => log.warn({ err: error }, "reconcile: could not ask GitLab about the open pipeline check runs"));
   if (!differs) {
     log.debug("reconcile: in sync");
     return { drift, enqueued: null };

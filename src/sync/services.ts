@@ -13,7 +13,8 @@ import { handleInstallationCreated, handleInstallationDeleted, handleRepositorie
 import { handleOrgConfigPush } from "../handlers/org-config-push.js";
 import type { PushHandler } from "../handlers/push.js";
 import { handleRequestedAction } from "../handlers/requested-action.js";
-import type { MirrorIndex } from "../index/mirror-index.js";
+import type { IndexedRepository, MirrorIndex } from "../index/mirror-index.js";
+import type { PipelineReporter } from "../pipelines/pipeline-reporter.js";
 import type { MirrorQueue } from "../worker/mirror-job.js";
 import type { Metrics } from "../status/types.js";
 import { createFollowUp, type MirrorFollowUp } from "./follow-up.js";
@@ -39,14 +40,17 @@ export function createSyncServices(input: {
   gitlab: GitLabClient;
   queue: MirrorQueue;
   index: MirrorIndex;
+  pipelines?: Pick<PipelineReporter, "reconcile">;
 }): SyncServices {
   const intervalMs = input.env.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS;
+  const pipelines = input.pipelines;
+  const reconcilePipelines = pipelines && ((entry: IndexedRepository) => pipelines.reconcile(entry, entry.mirrors, intervalMs));
   const scheduler = new ReconcileScheduler({
     intervalMs,
     index: input.index,
     log: input.log,
     concurrency: Math.max(2, input.env.concurrency),
-    reconcile: (entry, trigger) => reconcileRepository(entry, trigger, input),
+    reconcile: (entry, trigger) => reconcileRepository(entry, trigger, { ...input, ...(reconcilePipelines && { reconcilePipelines }) }),
   });
   return {
     scheduler,

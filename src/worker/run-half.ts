@@ -97,7 +97,7 @@ export async function runHalf<B>(ctx: HalfContext, direction: HalfDirection<B>):
   );
   if (outcome.ok) recordOwnPushes(deps.twoWay, direction.name === "push" ? "gitlab" : "github", job, mirror, outcome.value.changes);
   const done: HalfOutcome = { project, hook, outcome, durationMs: Date.now() - started };
-  const rendered = withHookProblem(direction.render(ctx, done), hook);
+  const rendered = withHookProblem(direction.render(ctx, done), hook, mirror);
 
   const previous = await deps.status?.get?.({ owner: job.owner, repo: job.repo, target }).catch((error) => {
     log.warn({ err: error, target }, "could not read the mirror's last status: its failure count starts again");

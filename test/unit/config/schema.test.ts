@@ -78,7 +78,7 @@ describe("validateMirrorFile: other fields", () => {
         { path: ["mirrors", 0, "brnches"], message: 'unknown key "brnches" (did you mean "branches"?)', target: "key" },
         {
           path: ["mirrors", 0, "colour"],
-          message: 'unknown key "colour" (allowed: gitlab, url, direction, branches, tags, prune, force, backups, notify, create, checks, lfs)',
+          message: 'unknown key "colour" (allowed: gitlab, url, direction, branches, tags, prune, force, backups, notify, create, pipelines, checks, lfs)',
           target: "key",
         },
       ],
