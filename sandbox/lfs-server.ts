@@ -11,7 +11,7 @@
  *   `verify` call after uploads, refuses objects over its per-file limit one by one (422), and
  *   answers 403 "Git LFS is disabled for this repository." when LFS is off.
  * - GitLab hands out `<repo>.git/gitlab-lfs/objects/<oid>[/<size>]` with the same Basic
- *   credentials, refuses the whole upload batch when it would exceed the project's size limit
+ *   credentials (uploads also with `Transfer-Encoding: chunked`), refuses the whole upload batch when it would exceed the project's size limit
  *   (406), and answers 404 "Not found." when LFS is disabled for the project.
  */
 import { createHash, randomBytes } from "node:crypto";
@@ -219,7 +219,9 @@ export class LfsServer {
           actions: { upload: { href, header: auth, expires_in: 3600 }, verify: { href: `${href}/verify`, header: auth, expires_in: 3600 } },
         };
       }
-      return { oid: o.oid, size: o.size, authenticated: true, actions: { upload: { href: `${this.#href(baseUrl, repoPath, o)}/${o.size}`, header: auth, expires_in: 3600 } } };
+      // Repositories::LfsApiController#upload_headers: the credentials, the type Workhorse intercepts, chunked encoding.
+      const header = { ...auth, "Content-Type": "application/octet-stream", "Transfer-Encoding": "chunked" };
+      return { oid: o.oid, size: o.size, authenticated: true, actions: { upload: { href: `${this.#href(baseUrl, repoPath, o)}/${o.size}`, header, expires_in: 3600 } } };
     });
     json(res, 200, { transfer: "basic", objects: answered, hash_algo: "sha256" });
   }

@@ -228,12 +228,20 @@ async function verify(req: CopyRequest, object: LfsPointer, action: LfsAction | 
 }
 
 /**
- * The action's own headers (docs/api/basic-transfers.md). Our credentials are added only when the
+ * Hop-by-hop and framing headers are the client's own: GitLab's upload action says
+ * `Transfer-Encoding: chunked`, and sent with our Content-Length the request is refused (400) by
+ * Node's HTTP server and nginx alike.
+ */
+const CLIENT_OWN_HEADERS = new Set(["transfer-encoding", "content-length", "connection", "host", "keep-alive", "upgrade"]);
+
+/**
+ * The action's own headers (docs/api/basic-transfers.md) but framing. Our credentials are added only when the
  * action brings none and its URL is on the LFS server's own origin: never sent to another host.
  */
 function actionHeaders(action: LfsAction, server: LfsServer): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(action.header ?? {})) if (typeof value === "string" && !/[\r\n]/.test(value)) headers[name] = value;
+  for (const [name, value] of Object.entries(action.header ?? {}))
+    if (typeof value === "string" && !/[\r\n]/.test(value) && !CLIENT_OWN_HEADERS.has(name.toLowerCase())) headers[name] = value;
   const hasAuth = Object.keys(headers).some((name) => name.toLowerCase() === "authorization");
   if (!hasAuth && new URL(action.href).origin === new URL(lfsUrl(server.url)).origin) headers.Authorization = basicAuthorization(server);
   return headers;
