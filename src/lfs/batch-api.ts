@@ -110,13 +110,21 @@ export function classifyBatchRefusal(
   });
 }
 
-/** Transfer headers carry credentials (GitLab repeats ours, GitHub issues its own): hidden from every log. */
-function registerActionSecrets(answer: BatchAnswer): void {
+/** Header names that carry credentials (Authorization, Private-Token, X-…-Token, a cookie, an API key). */
+const CREDENTIAL_HEADER = /authorization|token|secret|cookie|api-?key|password/i;
+
+/**
+ * Transfer headers that carry credentials (GitLab repeats ours, GitHub issues its own) are hidden
+ * from every log, as is the credential after the scheme (`Basic <this>`). Only those: other
+ * headers (`Transfer-Encoding: chunked`) are ordinary words that would then be redacted everywhere.
+ */
+export function registerActionSecrets(answer: BatchAnswer): void {
+  const expiresAt = Date.now() + 24 * 3600 * 1000;
   for (const action of Object.values(answer.actions ?? {})) {
-    for (const value of Object.values(action?.header ?? {})) {
-      if (typeof value !== "string") continue;
-      registerSecret(value, { expiresAt: Date.now() + 24 * 3600 * 1000 });
-      registerSecret(value.split(" ").at(-1), { expiresAt: Date.now() + 24 * 3600 * 1000 });
+    for (const [name, value] of Object.entries(action?.header ?? {})) {
+      if (typeof value !== "string" || !CREDENTIAL_HEADER.test(name)) continue;
+      registerSecret(value, { expiresAt });
+      registerSecret(value.trim().split(/\s+/).at(-1), { expiresAt });
     }
   }
 }
