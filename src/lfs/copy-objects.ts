@@ -2,7 +2,7 @@
  * Copies Git LFS objects from the source's LFS server to the target's, only those the target
  * lacks: the target's batch answer to an upload request says which need uploading; only those are
  * downloaded (or taken from the cache) and uploaded. Every object is streamed: from the source
- * into the cache and from there to the target, or, when it is larger than the cache's bound,
+ * into the cache and from there to the target, or, when the cache's bound leaves no room for it,
  * straight from one response into the other request. Its SHA-256 is checked on the way, so a
  * corrupt download is never uploaded from the cache.
  *
@@ -100,19 +100,21 @@ export async function copyLfsObjects(req: CopyRequest): Promise<CopyResult> {
   const movable = needed.filter((o) => !failed.has(o.oid));
   const progress = progressReporter(movable, req.onProgress);
   const copied: LfsPointer[] = [];
+  // What the target still lacks: never evicted from the cache to make room for another object.
+  const pending = new Set(needed.map((o) => o.oid));
   let next = 0;
   let stopped = false; // after an error that fails the sync, no worker starts another object
   const worker = async () => {
     while (next < movable.length && !stopped) {
       const object = movable[next++]!;
-      const outcome = await moveObject(req, object, uploads.get(object.oid)!, cached.has(object.oid) ? undefined : downloads.get(object.oid), progress.add).catch(
-        (error: unknown) => {
-          stopped = true;
-          throw error;
-        },
-      );
+      const download = cached.has(object.oid) ? undefined : downloads.get(object.oid);
+      const outcome = await moveObject(req, object, uploads.get(object.oid)!, download, pending, progress.add).catch((error: unknown) => {
+        stopped = true;
+        throw error;
+      });
       if (outcome === "done") {
         copied.push(object);
+        pending.delete(object.oid);
         progress.objectDone(object);
       } else fail([object.oid], outcome);
     }
@@ -128,6 +130,7 @@ async function moveObject(
   object: LfsPointer,
   target: { upload: LfsAction; verify?: LfsAction },
   download: LfsAction | undefined,
+  pending: ReadonlySet<string>,
   onBytes: (n: number) => void,
 ): Promise<"done" | CopyFailure> {
   const uploadFrom = async (body: Readable): Promise<"done" | CopyFailure> => {
@@ -160,8 +163,12 @@ async function moveObject(
   if (res.statusCode !== 200) return downloadRefusal(res, req.source);
   const check = hashCheck(object);
 
-  if (req.cache.fits(object.size)) {
+  if (await req.cache.reserve(object.size, pending)) {
     const file = await req.cache.writer(object.oid);
+    const discard = async () => {
+      await file.discard();
+      req.cache.release(object.size);
+    };
     try {
       // Downloading is the first half of this object's work, uploading the second.
       await pipeline(
@@ -172,12 +179,12 @@ async function moveObject(
       );
       const problem = check.problem();
       if (problem) {
-        await file.discard();
+        await discard();
         return problem;
       }
       await file.keep();
     } catch (error) {
-      await file.discard();
+      await discard();
       throw transferError(error, req.source.name);
     }
     const uploaded = await uploadFrom(
@@ -189,7 +196,7 @@ async function moveObject(
     return uploaded === "done" ? verify(req, object, target.verify) : uploaded;
   }
 
-  // Larger than the whole cache: straight from the download into the upload, with backpressure.
+  // No room in the cache (or larger than all of it): straight from the download into the upload, with backpressure.
   let uploaded: "done" | CopyFailure;
   try {
     uploaded = await uploadFrom(chain(res, check.stream, counter(onBytes)));

@@ -1,9 +1,10 @@
 /**
  * The LFS object cache of one repository cache: `<bare cache>/lfs/objects/<aa>/<bb>/<oid>`, git-lfs'
  * own layout, inside the bare repository so that removing the repository's cache removes it too
- * (cache/layout.ts). Bounded by MIRROR_LFS_CACHE_MB: after each sync the least recently used
- * objects are dropped until it fits, except those not yet on the target (still needed); an
- * object larger than the whole bound is never cached (the transfer streams it through).
+ * (cache/layout.ts). Bounded by MIRROR_LFS_CACHE_MB, while copying: before an object is cached,
+ * room is made by dropping the least recently used objects except those the target still needs;
+ * when there is none (or the object is larger than the whole bound) the transfer streams it
+ * through uncached. After each sync `prune` also drops leftovers of interrupted downloads.
  *
  * It saves a second download when a sync is retried after its upload failed, and when one
  * repository is mirrored to several targets.
@@ -15,6 +16,10 @@ import path from "node:path";
 
 export class LfsCache {
   readonly dir: string;
+  /** Bytes cached or being downloaded into the cache, once first counted. */
+  #used: number | undefined;
+  /** Reservations one at a time, so concurrent transfers cannot overshoot the bound together. */
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     repositoryCacheDir: string,
@@ -58,6 +63,38 @@ export class LfsCache {
   }
 
   /**
+   * Makes room for an object of `size` bytes about to be downloaded into the cache: least recently
+   * used objects go first, never those in `keep` (the target still lacks them, or they are being
+   * uploaded now). False when there is no room: the object is to be streamed through uncached.
+   * A reservation whose download is discarded is given back with `release`.
+   */
+  reserve(size: number, keep: ReadonlySet<string>): Promise<boolean> {
+    const reserved = this.#queue.then(() => this.#reserve(size, keep));
+    this.#queue = reserved.catch(() => undefined);
+    return reserved;
+  }
+
+  release(size: number): void {
+    if (this.#used !== undefined) this.#used = Math.max(0, this.#used - size);
+  }
+
+  async #reserve(size: number, keep: ReadonlySet<string>): Promise<boolean> {
+    if (!this.fits(size)) return false;
+    this.#used ??= (await this.#entries()).reduce((sum, e) => sum + e.size, 0);
+    if (this.#used + size > this.maxBytes) {
+      for (const entry of (await this.#entries()).sort((a, b) => a.usedAt - b.usedAt)) {
+        if (this.#used + size <= this.maxBytes) break;
+        if (keep.has(entry.oid)) continue;
+        await rm(entry.file, { force: true });
+        this.#used -= entry.size;
+      }
+      if (this.#used + size > this.maxBytes) return false;
+    }
+    this.#used += size;
+    return true;
+  }
+
+  /**
    * Drops least recently used objects until the cache fits its bound; `needed` (objects the
    * target does not have yet) are kept. Resolves to the number of objects dropped.
    */
@@ -74,6 +111,7 @@ export class LfsCache {
       await rm(entry.file, { force: true });
       total -= entry.size;
       dropped++;
+      this.#used = undefined; // counted again at the next reservation
     }
     return dropped;
   }

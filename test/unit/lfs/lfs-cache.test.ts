@@ -40,3 +40,16 @@ test("an object larger than the bound does not fit (it is streamed through inste
   expect(cache.fits(2048)).toBe(true);
   expect(cache.fits(2049)).toBe(false);
 });
+
+test("makes room for a new object by dropping the least recently used, never one the target still needs; else says to stream it", async () => {
+  const cache = new LfsCache(dir, 300);
+  await put(cache, 1, 100, 40); // oldest, but the target lacks it
+  await put(cache, 2, 100, 30);
+  await put(cache, 3, 100, 20);
+  expect(await cache.reserve(100, new Set([oid(1)]))).toBe(true);
+  expect((await cached(cache)).sort()).toEqual(["1", "3"]);
+  // 1 and 3 kept, 100 bytes reserved: no room for more without dropping what is needed.
+  expect(await cache.reserve(100, new Set([oid(1), oid(3)]))).toBe(false);
+  cache.release(100); // that download was discarded
+  expect(await cache.reserve(100, new Set([oid(1), oid(3)]))).toBe(true);
+});
