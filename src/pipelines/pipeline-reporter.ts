@@ -14,8 +14,9 @@ import type { Logger } from "pino";
 import { pipelinesOn, type MirrorConfig } from "../config/schema.js";
 import { toMirrorError } from "../errors.js";
 import { addCheckRunNote, checkRunRefusal, createCheckRun, listCheckRunsNamed, updateCheckRun, type CheckRunAction } from "../github/check-runs.js";
+import { getRepository } from "../github/repository.js";
 import type { GitHubClient, RepoRef } from "../github/types.js";
-import type { GitLabClient, GitLabPipeline } from "../gitlab/client.js";
+import type { GitLabClient, GitLabJob, GitLabPipeline } from "../gitlab/client.js";
 import { failedJobs, pipelineCheckName, projectOfCheckName, renderPipelineReport, type JobLog } from "../report/render-pipeline.js";
 import { cleanLogTail } from "./log-tail.js";
 import { checkStateOf, currentRun, nextStep, parseExternalId, pipelineExternalId, pipelineState } from "./pipeline-status.js";
@@ -125,16 +126,7 @@ export class PipelineReporter {
     const step = nextStep(current, pipelineState(pipeline.status, jobs));
     if (step.kind === "none") return void log.debug(`pipeline event changes nothing: ${step.why}`);
 
-    const logs = new Map<number, JobLog>();
-    if (step.state.status === "completed") {
-      for (const job of failedJobs(jobs).slice(0, MAX_LOGS)) {
-        try {
-          logs.set(job.id, { tail: cleanLogTail(await this.deps.gitlab.jobLog(ref.projectId, job.id)) });
-        } catch (error) {
-          logs.set(job.id, { error: toMirrorError(error).userMessage });
-        }
-      }
-    }
+    const logs = step.state.status === "completed" ? await this.#failedJobLogs(octokit, repo, ref.projectId, jobs) : new Map<number, JobLog>();
     const retry = step.kind === "create" ? step.retry : current!.retry;
     const output = renderPipelineReport({ projectPath: project.path, projectWebUrl: project.webUrl, pipeline, jobs, state: step.state, retry, logs, notes });
     const write = {
@@ -153,6 +145,41 @@ export class PipelineReporter {
       );
     } catch (error) {
       this.#refusedWrite(repo, error, log);
+    }
+  }
+
+  /** The log tails of the failed jobs (the first MAX_LOGS), or why each is not shown. */
+  async #failedJobLogs(octokit: GitHubClient, repo: RepoRef, projectId: number, jobs: GitLabJob[]): Promise<Map<number, JobLog>> {
+    const logs = new Map<number, JobLog>();
+    const failed = failedJobs(jobs).slice(0, MAX_LOGS);
+    if (failed.length === 0) return logs;
+    const hidden = await this.#whyLogsHidden(octokit, repo, projectId);
+    for (const job of failed) {
+      if (hidden) {
+        logs.set(job.id, { hidden });
+        continue;
+      }
+      try {
+        logs.set(job.id, { tail: cleanLogTail(await this.deps.gitlab.jobLog(projectId, job.id)) });
+      } catch (error) {
+        logs.set(job.id, { error: toMirrorError(error).userMessage });
+      }
+    }
+    return logs;
+  }
+
+  /**
+   * Why CI output must not be copied onto this repository's check runs, or null. Anyone who can
+   * read the repository can read its check runs: a log leaves a private or internal GitLab project
+   * only for a private repository, or when the project is public anyway. Unknown counts as hidden.
+   */
+  async #whyLogsHidden(octokit: GitHubClient, repo: RepoRef, projectId: number): Promise<string | null> {
+    try {
+      const [repository, project] = await Promise.all([getRepository(octokit, repo), this.deps.gitlab.showProject(projectId)]);
+      if (repository.private || project.visibility === "public") return null;
+      return `the GitLab project (${project.visibility}) is more private than this GitHub repository (${repository.visibility})`;
+    } catch (error) {
+      return `could not check that the GitLab project is no more private than this repository (${toMirrorError(error).userMessage})`;
     }
   }
 

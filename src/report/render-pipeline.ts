@@ -23,8 +23,8 @@ export function projectOfCheckName(name: string): string | null {
   return end > PIPELINE_CHECK_PREFIX.length ? name.slice(PIPELINE_CHECK_PREFIX.length, end) : null;
 }
 
-/** A failed job's log: its cleaned tail, or why it could not be read. */
-export type JobLog = { tail: string } | { error: string };
+/** A failed job's log: its cleaned tail, why it could not be read, or why it is not shown. */
+export type JobLog = { tail: string } | { error: string } | { hidden: string };
 
 export interface PipelineReportInput {
   projectPath: string;
@@ -136,7 +136,9 @@ export function renderPipelineReport(input: PipelineReportInput): CheckRunOutput
     const body =
       "error" in log
         ? `Its log could not be read: ${log.error}. [Open the job on GitLab](${job.webUrl}).`
-        : `The last ${LOG_TAIL_LINES} lines of [its log](${job.webUrl}):\n\n${fenced(log.tail)}`;
+        : "hidden" in log
+          ? `Its log is not shown: ${log.hidden}. [Open the job on GitLab](${job.webUrl}).`
+          : `The last ${LOG_TAIL_LINES} lines of [its log](${job.webUrl}):\n\n${fenced(log.tail)}`;
     sections.push(`${heading}\n\n${body}`);
   }
   return { title: title(input), summary, ...(sections.length > 0 ? { text: sections.join("\n\n") } : {}) };
