@@ -2,12 +2,13 @@
  * GitHub `check_run` (created, completed) and `status` events: a CI result on a GitHub commit,
  * handed to the GitHub → GitLab results mirror (checks-to-gitlab/) in the background, so GitHub
  * gets its answer at once. Loop-free: the app's own check runs (its app id: mirror reports, and
- * GitLab pipelines shown as check runs) and `gitlab/...` statuses are never carried to GitLab.
+ * GitLab pipelines shown as check runs) and the `ci/gitlab/...` statuses of GitLab's own GitHub
+ * integration are never carried to GitLab.
  */
 import type { Context, Probot } from "probot";
 import type { CheckResultMirror, GitHubCheckResult } from "../checks-to-gitlab/mirror-check-result.js";
 import { checkRunState, commitStatusState } from "../checks-to-gitlab/map-state.js";
-import { isOwnGitHubStatus } from "../checks-to-gitlab/own-statuses.js";
+import { isGitLabPipelineStatus } from "../checks-to-gitlab/own-statuses.js";
 import type { Metrics } from "../status/types.js";
 import type { BackgroundTasks } from "../worker/background.js";
 
@@ -64,7 +65,7 @@ export function handleStatusResult(deps: CheckEventDeps) {
       context.log.debug({ delivery: context.id, context: payload.context, sha: payload.sha }, `commit status not mirrored to GitLab: ${why}`);
     };
     if (!installationId) return ignore("no installation in the event");
-    if (isOwnGitHubStatus(payload.context)) return ignore("a status the app writes from GitLab");
+    if (isGitLabPipelineStatus(payload.context)) return ignore("a GitLab pipeline's own status (GitLab's GitHub integration)");
     const state = commitStatusState(payload.state);
     if (!state) return ignore(`unknown state ${payload.state}`);
     start(deps, context.id, {

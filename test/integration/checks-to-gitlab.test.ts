@@ -253,11 +253,12 @@ describe("loop-free in both directions", () => {
       const { data } = await octokit.rest.checks.create({ owner, repo: name, name: checkName, head_sha: sha, conclusion: "failure", output: { title: "x", summary: "y" } });
       await shared.receive("check_run", checkRunEvent(repo, "completed", data.id));
     }
-    const fromGitLab = await sandbox.github.createCommitStatus(repo, sha, { state: "failure", context: "gitlab/pipeline" });
+    // GitLab's own GitHub integration reporting the pipeline: carried back, it would be a job of that pipeline.
+    const fromGitLab = await sandbox.github.createCommitStatus(repo, sha, { state: "pending", context: "ci/gitlab/gitlab.example.com" });
     await shared.receive("status", await sandbox.github.statusEvent(repo, fromGitLab.id));
     expect(statusesOf(project)).toHaveLength(before);
     expect(log.messages().filter((m) => m === "check run not mirrored to GitLab: the app's own check run")).toHaveLength(2);
-    expect(log.messages()).toContain("commit status not mirrored to GitLab: a status the app writes from GitLab");
+    expect(log.messages()).toContain("commit status not mirrored to GitLab: a GitLab pipeline's own status (GitLab's GitHub integration)");
 
     // Another CI's status still goes across; and nothing is ever written back to GitHub.
     const ci = await sandbox.github.createCommitStatus(repo, sha, { state: "success", context: "ci/circleci" });
