@@ -4,7 +4,8 @@
  * the pipeline's check run on the commit by name and `external_id` (no local state: it works
  * after a restart and on any replica), and moves it forward (pipeline-status.ts nextStep). So an
  * event that arrives late, twice or out of order cannot move a check run backwards, and a lost
- * one is made up by the next event or by reconciliation.
+ * one is made up by the next event or by reconciliation. Two replicas refreshing one pipeline at
+ * once may both create its check run: every refresh completes the older copies as superseded.
  *
  * Bounded state: `#chains` serializes the refreshes of one pipeline in this process (an entry
  * leaves when its last refresh ends), `#waiting` holds the one not started yet (until it starts); `#refused` remembers the repositories whose check-run
@@ -13,18 +14,28 @@
 import type { Logger } from "pino";
 import { pipelinesOn, type MirrorConfig } from "../config/schema.js";
 import { toMirrorError } from "../errors.js";
-import { addCheckRunNote, checkRunRefusal, createCheckRun, listCheckRunsNamed, updateCheckRun, type CheckRunAction } from "../github/check-runs.js";
+import {
+  addCheckRunNote,
+  checkRunRefusal,
+  completeCheckRun,
+  createCheckRun,
+  listCheckRunsNamed,
+  updateCheckRun,
+  type CheckRunAction,
+  type CheckRunInfo,
+} from "../github/check-runs.js";
 import { getRepository } from "../github/repository.js";
 import type { GitHubClient, RepoRef } from "../github/types.js";
 import type { GitLabClient, GitLabJob, GitLabPipeline } from "../gitlab/client.js";
 import { failedJobs, pipelineCheckName, projectOfCheckName, renderPipelineReport, type JobLog } from "../report/render-pipeline.js";
 import { cleanLogTail } from "./log-tail.js";
-import { checkStateOf, currentRun, nextStep, parseExternalId, pipelineExternalId, pipelineState } from "./pipeline-status.js";
+import { checkStateOf, currentRun, nextStep, parseExternalId, pipelineExternalId, pipelineState, supersededRuns } from "./pipeline-status.js";
 
 export const CANCEL_PIPELINE_ACTION: CheckRunAction = { label: "Cancel pipeline", description: "Cancel this pipeline on GitLab", identifier: "cancel-pipeline" };
 /** Logs fetched per check run: the text has room for a few failed jobs, not for hundreds. */
 const MAX_LOGS = 5;
 const MAX_REFUSED = 10_000;
+export const SUPERSEDED_TITLE = "Superseded by a newer check run for this pipeline";
 /** Reconciliation looks at pipelines updated within this window, or two intervals if longer. */
 const RECONCILE_WINDOW_MS = 24 * 3_600_000;
 
@@ -113,6 +124,7 @@ export class PipelineReporter {
       if (status === 404 || status === 422) return void log.debug({ sha: pipeline.sha, ref: pipeline.ref }, "pipeline ignored: its commit is not on GitHub (a GitLab-only branch)");
       throw error;
     }
+    await this.#completeSuperseded(octokit, repo, runs, log);
     const current = currentRun(runs, pipeline.id);
     if (openBefore) {
       // Reconciliation only looks after check runs left open for longer than the interval.
@@ -145,6 +157,23 @@ export class PipelineReporter {
       );
     } catch (error) {
       this.#refusedWrite(repo, error, log);
+    }
+  }
+
+  /** Completes the older copies of a check run that two replicas created at once (pipeline-status.ts supersededRuns). */
+  async #completeSuperseded(octokit: GitHubClient, repo: RepoRef, runs: CheckRunInfo[], log: Logger): Promise<void> {
+    for (const run of supersededRuns(runs)) {
+      const newest = runs.filter((r) => r.external_id === run.external_id).reduce((a, b) => (b.id > a.id ? b : a));
+      const output = {
+        title: SUPERSEDED_TITLE,
+        summary: `Two copies of this check run were created at once (by two replicas of mirror-bot); ${newest.html_url ? `[the newer one](${newest.html_url})` : "the newer one"} shows this pipeline.`,
+      };
+      try {
+        await completeCheckRun(octokit, repo, run.id, { conclusion: "neutral", output, actions: [] });
+        log.info({ checkRun: run.id, kept: newest.id }, "duplicate pipeline check run completed as superseded");
+      } catch (error) {
+        this.#refusedWrite(repo, error, log);
+      }
     }
   }
 

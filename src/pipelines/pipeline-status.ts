@@ -97,6 +97,17 @@ export function currentRun<R extends ExistingRun>(runs: R[], pipelineId: number)
   return best;
 }
 
+/**
+ * Open check runs another one with the same `external_id` (the same run of a pipeline) replaces:
+ * two replicas refreshing one pipeline at once can both create its check run. The newest (highest
+ * id) is kept, as `currentRun` picks it; the older copies would otherwise spin forever.
+ */
+export function supersededRuns<R extends ExistingRun>(runs: R[]): R[] {
+  const newest = new Map<string, number>();
+  for (const run of runs) if (run.external_id) newest.set(run.external_id, Math.max(run.id, newest.get(run.external_id) ?? 0));
+  return runs.filter((run) => run.external_id && run.status !== "completed" && run.id !== newest.get(run.external_id));
+}
+
 const RANK: Record<CheckStatus, number> = { queued: 0, in_progress: 1, completed: 2 };
 
 export type Step = { kind: "none"; why: string } | { kind: "create"; retry: number; state: CheckState } | { kind: "update"; runId: number; state: CheckState };

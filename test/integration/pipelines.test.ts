@@ -36,6 +36,7 @@ let repo: { installationId: number; owner: string; repo: string };
 let sha: string;
 let projectId: number;
 let appBareDir: string;
+let appOctokit: () => ReturnType<Probot["auth"]>;
 
 beforeAll(async () => {
   sandbox = await startSandbox();
@@ -51,6 +52,7 @@ beforeAll(async () => {
     Octokit: ProbotOctokit.defaults((options: any) => ({ ...options, retry: { enabled: false }, throttle: { ...options.throttle, enabled: false } })),
   });
   const client = createGitLabClient({ url: gitlab.url, token: gitlab.token, retry: { attempts: 1, baseMs: 1 } });
+  appOctokit = () => probot.auth(github.installationId);
   reporter = new PipelineReporter({ gitlab: client, getOctokit: (id) => probot.auth(id), log: buffered.log });
   background = new BackgroundTasks(buffered.log);
 
@@ -268,6 +270,25 @@ test("a job log GitLab will not give still completes the check run, with a note"
   const [run] = runsOf(pipeline.id);
   expect(run).toMatchObject({ status: "completed", conclusion: "failure" });
   expect(run!.output.text).toMatch(/### ❌ unit \(stage test\)\n\nIts log could not be read: GitLab at .* answered 500\./);
+});
+
+test("two copies of a pipeline's check run (two replicas at once): the older one is completed as superseded, the newer one reports", async () => {
+  const pipeline = sandbox.gitlab.createPipeline("ci/app", { sha, ref: "refs/heads/main", jobs: [{ name: "unit" }] });
+  await quiet();
+  const [older] = runsOf(pipeline.id);
+  // What another replica's refresh, racing this one, created as the app.
+  const octokit = await appOctokit();
+  const { data: newer } = await octokit.rest.checks.create({ owner: "octo", repo: "app", name: NAME, head_sha: sha, external_id: String(pipeline.id), status: "queued" });
+  expect(newer.id).toBeGreaterThan(older!.id);
+
+  await sandbox.gitlab.runPipeline("ci/app", pipeline.id);
+  await quiet();
+  const runs = runsOf(pipeline.id);
+  expect(runs).toHaveLength(2);
+  expect(runs.find((r) => r.id === older!.id)).toMatchObject({ status: "completed", conclusion: "neutral", actions: [] });
+  expect(runs.find((r) => r.id === older!.id)!.output.title).toBe("Superseded by a newer check run for this pipeline");
+  expect(runs.find((r) => r.id === newer.id)).toMatchObject({ status: "completed", conclusion: "success" });
+  expect(runs.find((r) => r.id === newer.id)!.output.title).toBe(`Pipeline #${pipeline.id} passed`);
 });
 
 test("a public repository does not show a private project's job logs: the check run links to the job instead", async () => {

@@ -1,5 +1,5 @@
 import { pipelinesOn, validateMirrorFile } from "../../../src/config/schema.js";
-import { checkStateOf, currentRun, isAppJob, nextStep, parseExternalId, pipelineExternalId, pipelineState } from "../../../src/pipelines/pipeline-status.js";
+import { checkStateOf, currentRun, isAppJob, nextStep, parseExternalId, pipelineExternalId, pipelineState, supersededRuns } from "../../../src/pipelines/pipeline-status.js";
 
 describe("GitLab status → check run", () => {
   it.each([
@@ -69,6 +69,20 @@ describe("finding and moving a pipeline's check run", () => {
     ];
     expect(currentRun(runs, 70001)).toEqual({ run: runs[1], retry: 1 });
     expect(currentRun(runs, 70003)).toBeNull();
+  });
+
+  it("finds the open older copies of a check run created twice (two replicas), and keeps the newest", () => {
+    const runs = [
+      { id: 1, status: "queued", external_id: "70001" },
+      { id: 2, status: "in_progress", external_id: "70001" },
+      { id: 3, status: "completed", external_id: "70001" },
+      { id: 4, status: "completed", external_id: "70002" },
+      { id: 5, status: "in_progress", external_id: "70002" },
+      { id: 6, status: "queued", external_id: "70002-retry-1" },
+      { id: 7, status: "queued", external_id: null },
+    ];
+    expect(supersededRuns(runs).map((r) => r.id)).toEqual([1, 2]);
+    expect(supersededRuns(runs.slice(3))).toEqual([]);
   });
 
   const open = (status: string) => ({ run: { id: 9, status }, retry: 0 });
