@@ -7,7 +7,7 @@
  */
 import type { Context, Probot } from "probot";
 import type { CheckResultMirror, GitHubCheckResult } from "../checks-to-gitlab/mirror-check-result.js";
-import { checkRunState, commitStatusState } from "../checks-to-gitlab/map-state.js";
+import { checkRunState, checkRunWord, commitStatusState } from "../checks-to-gitlab/map-state.js";
 import { isGitLabPipelineStatus } from "../checks-to-gitlab/own-statuses.js";
 import type { Metrics } from "../status/types.js";
 import type { BackgroundTasks } from "../worker/background.js";
@@ -47,7 +47,7 @@ export function handleCheckRunResult(deps: CheckEventDeps) {
       name: run.name,
       id: run.id,
       state,
-      word: run.status === "completed" ? (run.conclusion ?? run.status) : run.status,
+      word: checkRunWord(run.status, run.conclusion),
       detail: run.output?.title ?? null,
       // The run's page on GitHub; its id in the link is how later events are ordered (plan-status-update.ts).
       targetUrl: run.html_url ?? `${payload.repository.html_url}/runs/${run.id}`,
