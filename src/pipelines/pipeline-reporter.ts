@@ -29,7 +29,7 @@ import type { GitHubClient, RepoRef } from "../github/types.js";
 import type { GitLabClient, GitLabJob, GitLabPipeline } from "../gitlab/client.js";
 import { failedJobs, pipelineCheckName, projectOfCheckName, renderPipelineReport, type JobLog } from "../report/render-pipeline.js";
 import { cleanLogTail } from "./log-tail.js";
-import { checkStateOf, currentRun, nextStep, parseExternalId, pipelineExternalId, pipelineState, supersededRuns } from "./pipeline-status.js";
+import { checkStateOf, currentRun, nextStep, parseExternalId, pipelineExternalId, pipelineState, supersededRuns, isMergeRequestPipeline } from "./pipeline-status.js";
 
 export const CANCEL_PIPELINE_ACTION: CheckRunAction = { label: "Cancel pipeline", description: "Cancel this pipeline on GitLab", identifier: "cancel-pipeline" };
 /** Logs fetched per check run: the text has room for a few failed jobs, not for hundreds. */
@@ -66,8 +66,6 @@ export interface PressedRun {
   headSha: string;
   output: { title: string; summary: string; text?: string | null };
 }
-
-const isMergeRequestPipeline = (p: Pick<GitLabPipeline, "ref" | "source">) => p.source === "merge_request_event" || p.ref.startsWith("refs/merge-requests/");
 
 function roleAdvice(what: string, error: unknown): string {
   const mirrorError = toMirrorError(error);

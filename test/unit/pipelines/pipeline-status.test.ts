@@ -1,5 +1,15 @@
 import { pipelinesOn, validateMirrorFile } from "../../../src/config/schema.js";
-import { checkStateOf, currentRun, isAppJob, nextStep, parseExternalId, pipelineExternalId, pipelineState, supersededRuns } from "../../../src/pipelines/pipeline-status.js";
+import { isOwnGitLabStatus } from "../../../src/checks-to-gitlab/own-statuses.js";
+import {
+  checkStateOf,
+  currentRun,
+  isMergeRequestPipeline,
+  nextStep,
+  parseExternalId,
+  pipelineExternalId,
+  pipelineState,
+  supersededRuns,
+} from "../../../src/pipelines/pipeline-status.js";
 
 describe("GitLab status → check run", () => {
   it.each([
@@ -46,9 +56,18 @@ describe("a pipeline's state, worked out from its jobs", () => {
     expect(pipelineState(pipelineStatus, [...jobs])).toEqual(expected);
   });
 
+  it.each([
+    [{ ref: "main", source: "push" }, false],
+    [{ ref: "refs/merge-requests/7/head", source: "push" }, true],
+    [{ ref: "feature", source: "merge_request_event" }, true],
+    [{ ref: "main" }, false],
+  ])("a pipeline %j is a merge request's: %s", (pipeline, expected) => {
+    expect(isMergeRequestPipeline(pipeline)).toBe(expected);
+  });
+
   it("knows the app's own jobs by name", () => {
-    expect(["github-mirror", "github/ci", "github/build (ubuntu)"].every(isAppJob)).toBe(true);
-    expect(["github", "mirror", "test", "github-actions"].some(isAppJob)).toBe(false);
+    expect(["github-mirror", "github/ci", "github/build (ubuntu)"].every(isOwnGitLabStatus)).toBe(true);
+    expect(["github", "mirror", "test", "github-actions"].some(isOwnGitLabStatus)).toBe(false);
   });
 });
 
