@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   console.log(`  mirror-bot: ${app.url} (webhooks at ${app.webhookUrl})`);
   try {
     const project = "acme/platform/hello";
-    await sandbox.gitlab.createProject({ path: project });
+    // Public, like the GitHub repository: a private project's job logs would not be shown on its check runs (docs/ci-results.md).
+    await sandbox.gitlab.createProject({ path: project, visibility: "public" });
     const mirrorYml = `mirrors:\n  - gitlab: ${project}\n    branches: ["main", "release/*"]\n    tags: true\n`;
     const { fullName } = await sandbox.github.createRepo({ owner: "octo", name: "hello", files: { ".mirror.yml": mirrorYml, "README.md": "# hello\n" } });
     say(`Created GitHub repository ${fullName} with .mirror.yml:\n${mirrorYml.replace(/^/gm, "    ")}`);

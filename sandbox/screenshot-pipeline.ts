@@ -66,7 +66,8 @@ async function main(): Promise<void> {
   const app = await startApp({ ...env, MIRROR_PUBLIC_URL: `http://127.0.0.1:${env.PORT}` });
   try {
     const project = "acme/platform/hello";
-    await sandbox.gitlab.createProject({ path: project });
+    // Public, like the GitHub repository: a private project's job logs would not be shown on its check runs (docs/ci-results.md).
+    await sandbox.gitlab.createProject({ path: project, visibility: "public" });
     const { fullName } = await sandbox.github.createRepo({
       owner: "acme",
       name: "hello",

@@ -24,6 +24,11 @@ export function checkRunState(status: string, conclusion: string | null | undefi
   return conclusion ? (CONCLUSION[conclusion] ?? null) : null;
 }
 
+/** GitHub's own word for a check run's state (`in_progress`, `failure`), shown in the GitLab description. */
+export function checkRunWord(status: string, conclusion: string | null | undefined): string {
+  return status === "completed" ? (conclusion ?? status) : status;
+}
+
 const RUN_STATUS: Record<string, GitLabState> = { queued: "pending", waiting: "pending", requested: "pending", pending: "pending", in_progress: "running" };
 
 const CONCLUSION: Record<string, GitLabState> = {

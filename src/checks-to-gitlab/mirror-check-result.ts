@@ -10,13 +10,13 @@
 import type { Logger } from "pino";
 import { checksOn, type MirrorConfig } from "../config/schema.js";
 import type { AppEnv } from "../env.js";
-import { currentCommitStatus } from "../github/commit-statuses.js";
+import { currentCheckRun, currentCommitStatus } from "../github/commit-statuses.js";
 import type { GitHubClient, RepoRef } from "../github/types.js";
 import type { GitLabClient } from "../gitlab/client.js";
 import type { MirrorIndex } from "../index/mirror-index.js";
 import { withRetry } from "../retry.js";
 import { loadConfig } from "../worker/config-check.js";
-import { commitStatusState, gitlabStatusName, statusDescription, type GitLabState } from "./map-state.js";
+import { checkRunState, checkRunWord, commitStatusState, gitlabStatusName, statusDescription, type GitLabState } from "./map-state.js";
 import { planStatusUpdate, runIdOf, type WantedStatus } from "./plan-status-update.js";
 
 /** One GitHub check result, as the handlers read it from a `check_run` or `status` event. */
@@ -72,8 +72,8 @@ export function createCheckResultMirror(deps: CheckResultDeps): CheckResultMirro
       const config = await loadConfig(octokit, result.repo, undefined, deps.env.gitlabUrl);
       const mirrors = config.kind === "valid" ? config.config.mirrors.filter(checksOn) : [];
       if (mirrors.length === 0) return void log.debug({ config: config.kind }, "GitHub check not mirrored: no mirror with checks on");
-      const wanted = await wantedStatus(result, octokit);
-      if (!wanted) return void log.debug("GitHub status not mirrored: GitHub now shows a state this app does not map");
+      const wanted = await wantedStatus(result, octokit, log);
+      if (!wanted) return void log.debug("GitHub check not mirrored: GitHub now shows a state this app does not map");
       const name = gitlabStatusName(result.name);
       for (const mirror of mirrors) {
         const project = String(mirror.gitlab);
@@ -110,12 +110,26 @@ interface Wanted extends WantedStatus {
 }
 
 /**
- * A check run is what its event says; a commit status is what GitHub shows now for its context
- * (events may be late). Null: GitHub now shows a state this app does not map.
+ * What GitHub shows now for the check run or the status's context, not what the event said:
+ * events may be late, and another replica may be handling a later one at the same moment (a late
+ * `created` must not write a pending status after `completed`). Null: GitHub now shows a state
+ * this app does not map.
  */
-async function wantedStatus(result: GitHubCheckResult, octokit: GitHubClient): Promise<Wanted | null> {
+async function wantedStatus(result: GitHubCheckResult, octokit: GitHubClient, log: Logger): Promise<Wanted | null> {
   const event = { state: result.state, word: result.word, detail: result.detail, targetUrl: result.targetUrl };
-  if (result.kind === "check_run") return { ...event, runId: result.id, current: false };
+  if (result.kind === "check_run") {
+    let run;
+    try {
+      run = await currentCheckRun(octokit, result.repo, result.id);
+    } catch (error) {
+      // The event alone, which may only move forward.
+      log.debug({ err: error }, "check run not read back from GitHub: going by the event");
+      return { ...event, runId: result.id, current: false };
+    }
+    const state = checkRunState(run.status, run.conclusion);
+    if (!state) return null;
+    return { state, word: checkRunWord(run.status, run.conclusion), detail: run.title, targetUrl: run.htmlUrl ?? result.targetUrl, runId: result.id, current: true };
+  }
   const now = await currentCommitStatus(octokit, result.repo, result.sha, result.name);
   // Not in the first 100 contexts GitHub lists: the event alone, which may only move forward.
   if (!now) return { ...event, runId: null, current: false };

@@ -5,8 +5,10 @@
  * - A check run's GitLab status links to its run (`.../runs/<id>`), and run ids only grow: a
  *   re-run is a new, larger id. An event of an older run than the one shown changes nothing; the
  *   same run only moves forward (pending → running → finished); a newer run starts afresh.
- * - A commit status has no id GitLab could show, so the caller reads GitHub's current state for
- *   the context (`current: true`): that is the truth, whatever order the events came in.
+ * - The caller reads GitHub's current state of the check run, or of a commit status's context (a
+ *   commit status has no id GitLab could show): `current: true`, the truth, whatever order the
+ *   events came in and whichever replica handles them. When that read fails, the event alone
+ *   (`current: false`) may only move forward.
  * - GitLab refuses to move an open job sideways or back (pending → pending, running → running,
  *   running → pending: 400 "Cannot transition status"), so those are not asked for.
  */

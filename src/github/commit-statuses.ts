@@ -1,4 +1,4 @@
-/** Commit statuses as GitHub shows them now, and the app's own identity: what check results are compared with. */
+/** Commit statuses and check runs as GitHub shows them now, and the app's own identity: what check results are compared with. */
 import type { GitHubClient, RepoRef } from "./types.js";
 
 export interface CurrentCommitStatus {
@@ -18,6 +18,19 @@ export async function currentCommitStatus(octokit: GitHubClient, { owner, repo }
   const { data } = await octokit.rest.repos.getCombinedStatusForRef({ owner, repo, ref: sha, per_page: 100 });
   const status = data.statuses.find((s) => s.context === context);
   return status ? { id: status.id, state: status.state, context: status.context, description: status.description ?? null, targetUrl: status.target_url ?? null } : null;
+}
+
+export interface CurrentCheckRun {
+  status: string;
+  conclusion: string | null;
+  title: string | null;
+  htmlUrl: string | null;
+}
+
+/** One check run as GitHub shows it now (GET /repos/{owner}/{repo}/check-runs/{id}; `checks: read`). */
+export async function currentCheckRun(octokit: GitHubClient, { owner, repo }: RepoRef, id: number): Promise<CurrentCheckRun> {
+  const { data } = await octokit.rest.checks.get({ owner, repo, check_run_id: id });
+  return { status: data.status, conclusion: data.conclusion ?? null, title: data.output?.title ?? null, htmlUrl: data.html_url ?? null };
 }
 
 /** The app's id, from its own credentials (the JWT's issuer, no API call); read once, again after a failure. */

@@ -2,12 +2,13 @@
  * GitHub `check_run` (created, completed) and `status` events: a CI result on a GitHub commit,
  * handed to the GitHub → GitLab results mirror (checks-to-gitlab/) in the background, so GitHub
  * gets its answer at once. Loop-free: the app's own check runs (its app id: mirror reports, and
- * GitLab pipelines shown as check runs) and `gitlab/...` statuses are never carried to GitLab.
+ * GitLab pipelines shown as check runs) and the `ci/gitlab/...` statuses of GitLab's own GitHub
+ * integration are never carried to GitLab.
  */
 import type { Context, Probot } from "probot";
 import type { CheckResultMirror, GitHubCheckResult } from "../checks-to-gitlab/mirror-check-result.js";
-import { checkRunState, commitStatusState } from "../checks-to-gitlab/map-state.js";
-import { isOwnGitHubStatus } from "../checks-to-gitlab/own-statuses.js";
+import { checkRunState, checkRunWord, commitStatusState } from "../checks-to-gitlab/map-state.js";
+import { isGitLabPipelineStatus } from "../checks-to-gitlab/own-statuses.js";
 import type { Metrics } from "../status/types.js";
 import type { BackgroundTasks } from "../worker/background.js";
 
@@ -46,7 +47,7 @@ export function handleCheckRunResult(deps: CheckEventDeps) {
       name: run.name,
       id: run.id,
       state,
-      word: run.status === "completed" ? (run.conclusion ?? run.status) : run.status,
+      word: checkRunWord(run.status, run.conclusion),
       detail: run.output?.title ?? null,
       // The run's page on GitHub; its id in the link is how later events are ordered (plan-status-update.ts).
       targetUrl: run.html_url ?? `${payload.repository.html_url}/runs/${run.id}`,
@@ -64,7 +65,7 @@ export function handleStatusResult(deps: CheckEventDeps) {
       context.log.debug({ delivery: context.id, context: payload.context, sha: payload.sha }, `commit status not mirrored to GitLab: ${why}`);
     };
     if (!installationId) return ignore("no installation in the event");
-    if (isOwnGitHubStatus(payload.context)) return ignore("a status the app writes from GitLab");
+    if (isGitLabPipelineStatus(payload.context)) return ignore("a GitLab pipeline's own status (GitLab's GitHub integration)");
     const state = commitStatusState(payload.state);
     if (!state) return ignore(`unknown state ${payload.state}`);
     start(deps, context.id, {

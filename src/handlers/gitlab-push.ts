@@ -16,7 +16,8 @@ import type { Logger } from "pino";
 import { GITLAB_WEBHOOK_PATH } from "../gitlab/hooks.js";
 import type { IndexedRepository } from "../index/mirror-index.js";
 import type { ProjectLinks } from "../index/project-links.js";
-import { isAppJob } from "../pipelines/pipeline-status.js";
+import { isOwnGitLabStatus } from "../checks-to-gitlab/own-statuses.js";
+import { isMergeRequestPipeline } from "../pipelines/pipeline-status.js";
 import type { PipelineReporter } from "../pipelines/pipeline-reporter.js";
 import type { Metrics } from "../status/types.js";
 import type { BackgroundTasks } from "../worker/background.js";
@@ -157,11 +158,12 @@ async function reportPipeline(event: string, payload: PipelinePayload, uuid: str
     return "ignored";
   };
   if (projectId === undefined || pipelineId === undefined) return ignore("no project or pipeline id");
-  if (isJob && typeof payload.build_name === "string" && isAppJob(payload.build_name)) return ignore(`${payload.build_name} is the app's own commit status`);
+  if (isJob && typeof payload.build_name === "string" && isOwnGitLabStatus(payload.build_name)) return ignore(`${payload.build_name} is the app's own commit status`);
   // The pipeline GitLab made for the app's own commit statuses has no CI job (`builds`) of its own: nothing to ask GitLab about.
-  if (!isJob && Array.isArray(payload.builds) && payload.builds.every((b) => isAppJob(String((b as { name?: unknown }).name ?? ""))))
+  if (!isJob && Array.isArray(payload.builds) && payload.builds.every((b) => isOwnGitLabStatus(String((b as { name?: unknown }).name ?? ""))))
     return ignore("no CI job of its own (only the app's commit statuses)");
-  if (payload.object_attributes?.source === "merge_request_event" || ref.startsWith("refs/merge-requests/")) return ignore("a merge request pipeline (GitHub has no such commit)");
+  const source = typeof payload.object_attributes?.source === "string" ? payload.object_attributes.source : undefined;
+  if (isMergeRequestPipeline({ ref, source })) return ignore("a merge request pipeline (GitHub has no such commit)");
   const linked = await links.reportingPipelines({ id: projectId, path: projectPath });
   if (linked.length === 0) return ignore("no repository reports this project's pipelines");
   for (const entry of linked) {

@@ -4,7 +4,8 @@
  * the pipeline's check run on the commit by name and `external_id` (no local state: it works
  * after a restart and on any replica), and moves it forward (pipeline-status.ts nextStep). So an
  * event that arrives late, twice or out of order cannot move a check run backwards, and a lost
- * one is made up by the next event or by reconciliation.
+ * one is made up by the next event or by reconciliation. Two replicas refreshing one pipeline at
+ * once may both create its check run: every refresh completes the older copies as superseded.
  *
  * Bounded state: `#chains` serializes the refreshes of one pipeline in this process (an entry
  * leaves when its last refresh ends), `#waiting` holds the one not started yet (until it starts); `#refused` remembers the repositories whose check-run
@@ -13,17 +14,28 @@
 import type { Logger } from "pino";
 import { pipelinesOn, type MirrorConfig } from "../config/schema.js";
 import { toMirrorError } from "../errors.js";
-import { addCheckRunNote, checkRunRefusal, createCheckRun, listCheckRunsNamed, updateCheckRun, type CheckRunAction } from "../github/check-runs.js";
+import {
+  addCheckRunNote,
+  checkRunRefusal,
+  completeCheckRun,
+  createCheckRun,
+  listCheckRunsNamed,
+  updateCheckRun,
+  type CheckRunAction,
+  type CheckRunInfo,
+} from "../github/check-runs.js";
+import { getRepository } from "../github/repository.js";
 import type { GitHubClient, RepoRef } from "../github/types.js";
-import type { GitLabClient, GitLabPipeline } from "../gitlab/client.js";
+import type { GitLabClient, GitLabJob, GitLabPipeline } from "../gitlab/client.js";
 import { failedJobs, pipelineCheckName, projectOfCheckName, renderPipelineReport, type JobLog } from "../report/render-pipeline.js";
 import { cleanLogTail } from "./log-tail.js";
-import { checkStateOf, currentRun, nextStep, parseExternalId, pipelineExternalId, pipelineState } from "./pipeline-status.js";
+import { checkStateOf, currentRun, nextStep, parseExternalId, pipelineExternalId, pipelineState, supersededRuns, isMergeRequestPipeline } from "./pipeline-status.js";
 
 export const CANCEL_PIPELINE_ACTION: CheckRunAction = { label: "Cancel pipeline", description: "Cancel this pipeline on GitLab", identifier: "cancel-pipeline" };
 /** Logs fetched per check run: the text has room for a few failed jobs, not for hundreds. */
 const MAX_LOGS = 5;
 const MAX_REFUSED = 10_000;
+export const SUPERSEDED_TITLE = "Superseded by a newer check run for this pipeline";
 /** Reconciliation looks at pipelines updated within this window, or two intervals if longer. */
 const RECONCILE_WINDOW_MS = 24 * 3_600_000;
 
@@ -54,8 +66,6 @@ export interface PressedRun {
   headSha: string;
   output: { title: string; summary: string; text?: string | null };
 }
-
-const isMergeRequestPipeline = (p: Pick<GitLabPipeline, "ref" | "source">) => p.source === "merge_request_event" || p.ref.startsWith("refs/merge-requests/");
 
 function roleAdvice(what: string, error: unknown): string {
   const mirrorError = toMirrorError(error);
@@ -112,6 +122,7 @@ export class PipelineReporter {
       if (status === 404 || status === 422) return void log.debug({ sha: pipeline.sha, ref: pipeline.ref }, "pipeline ignored: its commit is not on GitHub (a GitLab-only branch)");
       throw error;
     }
+    await this.#completeSuperseded(octokit, repo, runs, log);
     const current = currentRun(runs, pipeline.id);
     if (openBefore) {
       // Reconciliation only looks after check runs left open for longer than the interval.
@@ -125,16 +136,7 @@ export class PipelineReporter {
     const step = nextStep(current, pipelineState(pipeline.status, jobs));
     if (step.kind === "none") return void log.debug(`pipeline event changes nothing: ${step.why}`);
 
-    const logs = new Map<number, JobLog>();
-    if (step.state.status === "completed") {
-      for (const job of failedJobs(jobs).slice(0, MAX_LOGS)) {
-        try {
-          logs.set(job.id, { tail: cleanLogTail(await this.deps.gitlab.jobLog(ref.projectId, job.id)) });
-        } catch (error) {
-          logs.set(job.id, { error: toMirrorError(error).userMessage });
-        }
-      }
-    }
+    const logs = step.state.status === "completed" ? await this.#failedJobLogs(octokit, repo, ref.projectId, jobs) : new Map<number, JobLog>();
     const retry = step.kind === "create" ? step.retry : current!.retry;
     const output = renderPipelineReport({ projectPath: project.path, projectWebUrl: project.webUrl, pipeline, jobs, state: step.state, retry, logs, notes });
     const write = {
@@ -153,6 +155,58 @@ export class PipelineReporter {
       );
     } catch (error) {
       this.#refusedWrite(repo, error, log);
+    }
+  }
+
+  /** Completes the older copies of a check run that two replicas created at once (pipeline-status.ts supersededRuns). */
+  async #completeSuperseded(octokit: GitHubClient, repo: RepoRef, runs: CheckRunInfo[], log: Logger): Promise<void> {
+    for (const run of supersededRuns(runs)) {
+      const newest = runs.filter((r) => r.external_id === run.external_id).reduce((a, b) => (b.id > a.id ? b : a));
+      const output = {
+        title: SUPERSEDED_TITLE,
+        summary: `Two copies of this check run were created at once (by two replicas of mirror-bot); ${newest.html_url ? `[the newer one](${newest.html_url})` : "the newer one"} shows this pipeline.`,
+      };
+      try {
+        await completeCheckRun(octokit, repo, run.id, { conclusion: "neutral", output, actions: [] });
+        log.info({ checkRun: run.id, kept: newest.id }, "duplicate pipeline check run completed as superseded");
+      } catch (error) {
+        this.#refusedWrite(repo, error, log);
+      }
+    }
+  }
+
+  /** The log tails of the failed jobs (the first MAX_LOGS), or why each is not shown. */
+  async #failedJobLogs(octokit: GitHubClient, repo: RepoRef, projectId: number, jobs: GitLabJob[]): Promise<Map<number, JobLog>> {
+    const logs = new Map<number, JobLog>();
+    const failed = failedJobs(jobs).slice(0, MAX_LOGS);
+    if (failed.length === 0) return logs;
+    const hidden = await this.#whyLogsHidden(octokit, repo, projectId);
+    for (const job of failed) {
+      if (hidden) {
+        logs.set(job.id, { hidden });
+        continue;
+      }
+      try {
+        logs.set(job.id, { tail: cleanLogTail(await this.deps.gitlab.jobLog(projectId, job.id)) });
+      } catch (error) {
+        logs.set(job.id, { error: toMirrorError(error).userMessage });
+      }
+    }
+    return logs;
+  }
+
+  /**
+   * Why CI output must not be copied onto this repository's check runs, or null. Anyone who can
+   * read the repository can read its check runs: a log leaves a private or internal GitLab project
+   * only for a private repository, or when the project is public anyway. Unknown counts as hidden.
+   */
+  async #whyLogsHidden(octokit: GitHubClient, repo: RepoRef, projectId: number): Promise<string | null> {
+    try {
+      const [repository, project] = await Promise.all([getRepository(octokit, repo), this.deps.gitlab.showProject(projectId)]);
+      if (repository.private || project.visibility === "public") return null;
+      return `the GitLab project (${project.visibility}) is more private than this GitHub repository (${repository.visibility})`;
+    } catch (error) {
+      return `could not check that the GitLab project is no more private than this repository (${toMirrorError(error).userMessage})`;
     }
   }
 

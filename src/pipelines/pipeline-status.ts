@@ -8,7 +8,7 @@
  */
 import type { Conclusion } from "../github/check-runs.js";
 import type { GitLabJob } from "../gitlab/client.js";
-import { isOwnGitLabStatus as isAppJob } from "../checks-to-gitlab/own-statuses.js";
+import { isOwnGitLabStatus } from "../checks-to-gitlab/own-statuses.js";
 
 export type CheckStatus = "queued" | "in_progress" | "completed";
 
@@ -43,8 +43,8 @@ export function checkStateOf(gitlabStatus: string): CheckState {
 const ACTIVE = new Set(["created", "waiting_for_resource", "preparing", "pending", "running", "scheduled", "canceling"]);
 const STARTED = new Set(["running", "success", "failed", "canceled", "canceling"]);
 
-/** A job made by one of the app's own commit statuses: `github-mirror`, or `github/<check name>` (checks-to-gitlab/own-statuses.ts). */
-export { isAppJob };
+/** A merge request's pipeline: its commit (a merge result, or refs/merge-requests/) is not one GitHub has. */
+export const isMergeRequestPipeline = (p: { ref: string; source?: string | null }) => p.source === "merge_request_event" || p.ref.startsWith("refs/merge-requests/");
 
 /** Whether a failed job only warns (`allow_failure: true`). */
 export const isWarning = (job: Pick<GitLabJob, "status" | "allowFailure">) => job.status === "failed" && job.allowFailure;
@@ -56,16 +56,17 @@ export const isWarning = (job: Pick<GitLabJob, "status" | "allowFailure">) => jo
  * fails it, then a cancelled one, then a manual job waiting to be played; all skipped is skipped.
  */
 export function pipelineState(pipelineStatus: string, jobs: Array<Pick<GitLabJob, "name" | "status" | "allowFailure">>): CheckState | null {
-  const own = jobs.filter((j) => !isAppJob(j.name));
-  if (own.length === 0) return null;
-  if (own.some((j) => ACTIVE.has(j.status))) {
+  // The pipeline's CI jobs: the external jobs GitLab made of the app's own commit statuses left out.
+  const ciJobs = jobs.filter((j) => !isOwnGitLabStatus(j.name));
+  if (ciJobs.length === 0) return null;
+  if (ciJobs.some((j) => ACTIVE.has(j.status))) {
     // A cancel requested on GitLab is in progress until its jobs stop.
-    return own.some((j) => STARTED.has(j.status)) || pipelineStatus === "running" ? { status: "in_progress" } : { status: "queued" };
+    return ciJobs.some((j) => STARTED.has(j.status)) || pipelineStatus === "running" ? { status: "in_progress" } : { status: "queued" };
   }
-  if (own.some((j) => j.status === "failed" && !j.allowFailure)) return checkStateOf("failed");
-  if (own.some((j) => j.status === "canceled")) return checkStateOf("canceled");
-  if (own.some((j) => j.status === "manual" && !j.allowFailure)) return checkStateOf("manual");
-  if (own.every((j) => j.status === "skipped" || j.status === "manual")) return checkStateOf(own.some((j) => j.status === "manual") ? "manual" : "skipped");
+  if (ciJobs.some((j) => j.status === "failed" && !j.allowFailure)) return checkStateOf("failed");
+  if (ciJobs.some((j) => j.status === "canceled")) return checkStateOf("canceled");
+  if (ciJobs.some((j) => j.status === "manual" && !j.allowFailure)) return checkStateOf("manual");
+  if (ciJobs.every((j) => j.status === "skipped" || j.status === "manual")) return checkStateOf(ciJobs.some((j) => j.status === "manual") ? "manual" : "skipped");
   return checkStateOf("success");
 }
 
@@ -95,6 +96,17 @@ export function currentRun<R extends ExistingRun>(runs: R[], pipelineId: number)
     if (!best || parsed.retry > best.retry || (parsed.retry === best.retry && run.id > best.run.id)) best = { run, retry: parsed.retry };
   }
   return best;
+}
+
+/**
+ * Open check runs another one with the same `external_id` (the same run of a pipeline) replaces:
+ * two replicas refreshing one pipeline at once can both create its check run. The newest (highest
+ * id) is kept, as `currentRun` picks it; the older copies would otherwise spin forever.
+ */
+export function supersededRuns<R extends ExistingRun>(runs: R[]): R[] {
+  const newest = new Map<string, number>();
+  for (const run of runs) if (run.external_id) newest.set(run.external_id, Math.max(run.id, newest.get(run.external_id) ?? 0));
+  return runs.filter((run) => run.external_id && run.status !== "completed" && run.id !== newest.get(run.external_id));
 }
 
 const RANK: Record<CheckStatus, number> = { queued: 0, in_progress: 1, completed: 2 };

@@ -2,11 +2,12 @@
  * PURE rendering of a GitLab pipeline as a GitHub check run: `GitLab CI (<project>)` (with the
  * pipeline's name when it has one), a one-line title with the outcome, a summary with a table of
  * stages and jobs (status, duration, links), and the end of each failed job's log in the text.
- * The app's own jobs (pipeline-status.ts isAppJob) are not shown.
+ * The app's own jobs (checks-to-gitlab/own-statuses.ts isOwnGitLabStatus) are not shown.
  */
 import type { CheckRunOutput } from "../github/check-runs.js";
 import type { GitLabJob, GitLabPipeline } from "../gitlab/client.js";
-import { isAppJob, isWarning, type CheckState } from "../pipelines/pipeline-status.js";
+import { isOwnGitLabStatus } from "../checks-to-gitlab/own-statuses.js";
+import { isWarning, type CheckState } from "../pipelines/pipeline-status.js";
 import { LOG_TAIL_LINES } from "../pipelines/log-tail.js";
 import { plural, projectLink } from "./format.js";
 
@@ -23,8 +24,8 @@ export function projectOfCheckName(name: string): string | null {
   return end > PIPELINE_CHECK_PREFIX.length ? name.slice(PIPELINE_CHECK_PREFIX.length, end) : null;
 }
 
-/** A failed job's log: its cleaned tail, or why it could not be read. */
-export type JobLog = { tail: string } | { error: string };
+/** A failed job's log: its cleaned tail, why it could not be read, or why it is not shown. */
+export type JobLog = { tail: string } | { error: string } | { hidden: string };
 
 export interface PipelineReportInput {
   projectPath: string;
@@ -64,20 +65,20 @@ const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 /** Failed jobs in the order they are shown: those that fail the pipeline first, then warnings. */
 export function failedJobs(jobs: GitLabJob[]): GitLabJob[] {
-  const own = jobs.filter((j) => !isAppJob(j.name) && j.status === "failed");
-  return [...own.filter((j) => !j.allowFailure), ...own.filter((j) => j.allowFailure)];
+  const failed = jobs.filter((j) => !isOwnGitLabStatus(j.name) && j.status === "failed");
+  return [...failed.filter((j) => !j.allowFailure), ...failed.filter((j) => j.allowFailure)];
 }
 
 function title({ pipeline, jobs, state }: PipelineReportInput): string {
-  const own = jobs.filter((j) => !isAppJob(j.name));
+  const ciJobs = jobs.filter((j) => !isOwnGitLabStatus(j.name));
   const label = `Pipeline #${pipeline.id}`;
-  const failing = own.filter((j) => j.status === "failed" && !j.allowFailure).map((j) => j.name);
-  const warnings = own.filter(isWarning).length;
+  const failing = ciJobs.filter((j) => j.status === "failed" && !j.allowFailure).map((j) => j.name);
+  const warnings = ciJobs.filter(isWarning).length;
   const warned = warnings > 0 ? ` with ${plural(warnings, "warning")}` : "";
   if (state.status === "queued") return `${label} is queued`;
   if (state.status === "in_progress") {
-    const done = own.filter((j) => ["success", "failed", "canceled", "skipped"].includes(j.status)).length;
-    return `${label} is running: ${done} of ${plural(own.length, "job")} done${failing.length ? `, ${failing.join(", ")} failed` : ""}`;
+    const done = ciJobs.filter((j) => ["success", "failed", "canceled", "skipped"].includes(j.status)).length;
+    return `${label} is running: ${done} of ${plural(ciJobs.length, "job")} done${failing.length ? `, ${failing.join(", ")} failed` : ""}`;
   }
   switch (state.conclusion) {
     case "success":
@@ -89,7 +90,7 @@ function title({ pipeline, jobs, state }: PipelineReportInput): string {
     case "skipped":
       return `${label} was skipped`;
     case "action_required":
-      return `${label} waits for a manual job: ${own
+      return `${label} waits for a manual job: ${ciJobs
         .filter((j) => j.status === "manual")
         .map((j) => j.name)
         .join(", ")}`;
@@ -114,7 +115,7 @@ function inStageOrder(jobs: GitLabJob[]): GitLabJob[] {
 
 export function renderPipelineReport(input: PipelineReportInput): CheckRunOutput {
   const { pipeline, jobs, projectPath, projectWebUrl, retry, logs } = input;
-  const own = inStageOrder(jobs.filter((j) => !isAppJob(j.name)));
+  const ciJobs = inStageOrder(jobs.filter((j) => !isOwnGitLabStatus(j.name)));
   const ref = pipeline.ref.replace(/^refs\/(heads|tags)\//, "");
   const summary = [
     ...(input.notes ?? []).map((note) => `> ${note.replace(/\n/g, "\n> ")}\n`),
@@ -125,7 +126,7 @@ export function renderPipelineReport(input: PipelineReportInput): CheckRunOutput
     "",
     "| stage | job | status | duration |",
     "| --- | --- | --- | --- |",
-    ...own.map((j) => `| ${cell(j.stage)} | [${cell(j.name)}](${j.webUrl}) | ${statusCell(j)} | ${duration(j)} |`),
+    ...ciJobs.map((j) => `| ${cell(j.stage)} | [${cell(j.name)}](${j.webUrl}) | ${statusCell(j)} | ${duration(j)} |`),
   ].join("\n");
 
   const sections: string[] = [];
@@ -136,7 +137,9 @@ export function renderPipelineReport(input: PipelineReportInput): CheckRunOutput
     const body =
       "error" in log
         ? `Its log could not be read: ${log.error}. [Open the job on GitLab](${job.webUrl}).`
-        : `The last ${LOG_TAIL_LINES} lines of [its log](${job.webUrl}):\n\n${fenced(log.tail)}`;
+        : "hidden" in log
+          ? `Its log is not shown: ${log.hidden}. [Open the job on GitLab](${job.webUrl}).`
+          : `The last ${LOG_TAIL_LINES} lines of [its log](${job.webUrl}):\n\n${fenced(log.tail)}`;
     sections.push(`${heading}\n\n${body}`);
   }
   return { title: title(input), summary, ...(sections.length > 0 ? { text: sections.join("\n\n") } : {}) };

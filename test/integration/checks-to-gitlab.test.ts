@@ -124,8 +124,8 @@ describe("GitHub check runs as GitLab commit statuses", () => {
     await shared.receive("check_run", completed);
     await shared.receive("check_run", lateCreated);
     expect(statusesOf(project, "github/test").map((s) => s.status)).toEqual(["success"]);
-    expect(log.messages()).toContain("GitLab status left as it is: GitLab already shows it");
-    expect(log.messages()).toContain("GitLab status left as it is: a late running event after success");
+    // The late `created` is read back from GitHub: the run is completed, as GitLab already shows.
+    expect(log.messages().filter((m) => m === "GitLab status left as it is: GitLab already shows it")).toHaveLength(2);
 
     // Re-run: GitHub makes a new check run (a larger id) with the same name.
     const rerun = await sandbox.github.createForeignCheckRun(repo, { name: "test", head_sha: sha, status: "queued" });
@@ -137,6 +137,26 @@ describe("GitHub check runs as GitLab commit statuses", () => {
     expect(shown.map((s) => s.status)).toEqual(["success", "failed"]);
     expect(shown[1]!.target_url).toBe(`${sandbox.github.url}/${repo}/runs/${rerun.id}`);
     expect(log.lines().filter((l) => l.level >= 40)).toEqual([]); // GitLab's refusals are never warnings
+  });
+
+  it("writes what GitHub shows now, not a late event: a created event handled after the run completed (another replica) writes its conclusion", async () => {
+    const { repo, project } = both;
+    const run = await sandbox.github.createForeignCheckRun(repo, { name: "replicas", head_sha: both.sha, status: "in_progress" });
+    const created = checkRunEvent(repo, "created", run.id);
+    sandbox.github.updateForeignCheckRun(run.id, { conclusion: "success", output: { title: "all green", summary: "…" } });
+    // `completed` is still on its way through another replica: GitLab shows nothing yet.
+    await shared.receive("check_run", created);
+    expect(statusesOf(project, "github/replicas").map((s) => [s.status, s.description])).toEqual([["success", "GitHub: success - all green"]]);
+    await shared.receive("check_run", checkRunEvent(repo, "completed", run.id));
+    expect(statusesOf(project, "github/replicas").map((s) => s.status)).toEqual(["success"]);
+
+    // GitHub cannot be read: the event alone, which may only move forward.
+    const unread = await sandbox.github.createForeignCheckRun(repo, { name: "unread", head_sha: both.sha, status: "in_progress" });
+    const unreadCreated = checkRunEvent(repo, "created", unread.id);
+    sandbox.github.updateForeignCheckRun(unread.id, { conclusion: "failure" });
+    sandbox.github.failNext({ method: "GET", path: new RegExp(`/check-runs/${unread.id}$`), status: 500 });
+    await shared.receive("check_run", unreadCreated);
+    expect(statusesOf(project, "github/unread").map((s) => s.status)).toEqual(["running"]);
   });
 
   it("ignores a commit GitLab does not have, with a debug line", async () => {
@@ -253,11 +273,12 @@ describe("loop-free in both directions", () => {
       const { data } = await octokit.rest.checks.create({ owner, repo: name, name: checkName, head_sha: sha, conclusion: "failure", output: { title: "x", summary: "y" } });
       await shared.receive("check_run", checkRunEvent(repo, "completed", data.id));
     }
-    const fromGitLab = await sandbox.github.createCommitStatus(repo, sha, { state: "failure", context: "gitlab/pipeline" });
+    // GitLab's own GitHub integration reporting the pipeline: carried back, it would be a job of that pipeline.
+    const fromGitLab = await sandbox.github.createCommitStatus(repo, sha, { state: "pending", context: "ci/gitlab/gitlab.example.com" });
     await shared.receive("status", await sandbox.github.statusEvent(repo, fromGitLab.id));
     expect(statusesOf(project)).toHaveLength(before);
     expect(log.messages().filter((m) => m === "check run not mirrored to GitLab: the app's own check run")).toHaveLength(2);
-    expect(log.messages()).toContain("commit status not mirrored to GitLab: a status the app writes from GitLab");
+    expect(log.messages()).toContain("commit status not mirrored to GitLab: a GitLab pipeline's own status (GitLab's GitHub integration)");
 
     // Another CI's status still goes across; and nothing is ever written back to GitHub.
     const ci = await sandbox.github.createCommitStatus(repo, sha, { state: "success", context: "ci/circleci" });

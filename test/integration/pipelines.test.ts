@@ -35,6 +35,8 @@ let logs: Array<Record<string, any>>;
 let repo: { installationId: number; owner: string; repo: string };
 let sha: string;
 let projectId: number;
+let appBareDir: string;
+let appOctokit: () => ReturnType<Probot["auth"]>;
 
 beforeAll(async () => {
   sandbox = await startSandbox();
@@ -50,12 +52,15 @@ beforeAll(async () => {
     Octokit: ProbotOctokit.defaults((options: any) => ({ ...options, retry: { enabled: false }, throttle: { ...options.throttle, enabled: false } })),
   });
   const client = createGitLabClient({ url: gitlab.url, token: gitlab.token, retry: { attempts: 1, baseMs: 1 } });
+  appOctokit = () => probot.auth(github.installationId);
   reporter = new PipelineReporter({ gitlab: client, getOctokit: (id) => probot.auth(id), log: buffered.log });
   background = new BackgroundTasks(buffered.log);
 
   const project = await gitlab.createProject({ path: "ci/app" });
   projectId = project.id;
-  const created = await github.createRepo({ owner: "octo", name: "app", files: { "README.md": "# app\n" } });
+  // Private: the private project's job logs may be shown on its check runs (see the public repository's test).
+  const created = await github.createRepo({ owner: "octo", name: "app", private: true, files: { "README.md": "# app\n" } });
+  appBareDir = created.bareDir;
   // The mirror's work: the commit is on both sides.
   await git(["push", "-q", project.bareDir, "refs/heads/main:refs/heads/main"], { cwd: created.bareDir });
   sha = (await github.refs("octo/app")).get("refs/heads/main")!;
@@ -265,6 +270,44 @@ test("a job log GitLab will not give still completes the check run, with a note"
   const [run] = runsOf(pipeline.id);
   expect(run).toMatchObject({ status: "completed", conclusion: "failure" });
   expect(run!.output.text).toMatch(/### ❌ unit \(stage test\)\n\nIts log could not be read: GitLab at .* answered 500\./);
+});
+
+test("two copies of a pipeline's check run (two replicas at once): the older one is completed as superseded, the newer one reports", async () => {
+  const pipeline = sandbox.gitlab.createPipeline("ci/app", { sha, ref: "refs/heads/main", jobs: [{ name: "unit" }] });
+  await quiet();
+  const [older] = runsOf(pipeline.id);
+  // What another replica's refresh, racing this one, created as the app.
+  const octokit = await appOctokit();
+  const { data: newer } = await octokit.rest.checks.create({ owner: "octo", repo: "app", name: NAME, head_sha: sha, external_id: String(pipeline.id), status: "queued" });
+  expect(newer.id).toBeGreaterThan(older!.id);
+
+  await sandbox.gitlab.runPipeline("ci/app", pipeline.id);
+  await quiet();
+  const runs = runsOf(pipeline.id);
+  expect(runs).toHaveLength(2);
+  expect(runs.find((r) => r.id === older!.id)).toMatchObject({ status: "completed", conclusion: "neutral", actions: [] });
+  expect(runs.find((r) => r.id === older!.id)!.output.title).toBe("Superseded by a newer check run for this pipeline");
+  expect(runs.find((r) => r.id === newer.id)).toMatchObject({ status: "completed", conclusion: "success" });
+  expect(runs.find((r) => r.id === newer.id)!.output.title).toBe(`Pipeline #${pipeline.id} passed`);
+});
+
+test("a public repository does not show a private project's job logs: the check run links to the job instead", async () => {
+  const { bareDir } = await sandbox.github.createRepo({ owner: "octo", name: "public-app", files: { "README.md": "# public\n" } });
+  await git(["push", "-q", bareDir, `${sha}:refs/heads/shared`], { cwd: appBareDir });
+  const publicRepo = { ...repo, repo: "public-app" };
+  const pipeline = sandbox.gitlab.createPipeline("ci/app", { sha, ref: "refs/heads/main", jobs: [{ name: "unit" }] });
+  await sandbox.gitlab.runPipeline("ci/app", pipeline.id, { unit: "failed" });
+  await quiet();
+  await reporter.refresh(publicRepo, { projectId, pipelineId: pipeline.id });
+  const shown = runsOf(pipeline.id)[0]!; // octo/app is private: the log is there
+  expect(shown.output.text).toContain("ERROR: Job failed: exit code 1");
+  const [run] = sandbox.github.checkRuns("octo/public-app").filter((r) => r.external_id === String(pipeline.id));
+  expect(run).toMatchObject({ status: "completed", conclusion: "failure" });
+  const job = sandbox.gitlab.pipeline("ci/app", pipeline.id).jobs.find((j) => j.name === "unit")!;
+  expect(run!.output.text).toBe(
+    `### ❌ unit (stage test)\n\nIts log is not shown: the GitLab project (private) is more private than this GitHub repository (public). [Open the job on GitLab](${sandbox.gitlab.url}/ci/app/-/jobs/${job.id}).`,
+  );
+  expect(run!.output.text).not.toContain("exit code");
 });
 
 test("pipeline hooks are authenticated like push hooks; a merge request's pipeline and an unknown project are ignored", async () => {

@@ -1,6 +1,6 @@
 /** What a GitHub check becomes on GitLab: the state table users read in docs/ci-results-github-to-gitlab.md. */
 import { checkRunState, commitStatusState, gitlabStatusName, statusDescription } from "../../../src/checks-to-gitlab/map-state.js";
-import { isOwnGitHubStatus, isOwnGitLabStatus } from "../../../src/checks-to-gitlab/own-statuses.js";
+import { isGitLabPipelineStatus, isOwnGitLabStatus } from "../../../src/checks-to-gitlab/own-statuses.js";
 import { checksOn, validateMirrorFile } from "../../../src/config/schema.js";
 
 describe("check run → GitLab state", () => {
@@ -53,15 +53,25 @@ describe("names and descriptions", () => {
     expect(statusDescription("success", "y".repeat(500)).length).toBeLessThanOrEqual(140);
   });
 
-  it("knows the statuses it writes on either side, and no others", () => {
+  it("knows the GitLab statuses it writes, and no others", () => {
     expect(isOwnGitLabStatus("github/build")).toBe(true);
     expect(isOwnGitLabStatus("github-mirror")).toBe(true);
     expect(isOwnGitLabStatus("rspec")).toBe(false);
     expect(isOwnGitLabStatus("githubber")).toBe(false);
-    expect(isOwnGitHubStatus("gitlab/pipeline")).toBe(true);
-    expect(isOwnGitHubStatus("GitLab/pipeline")).toBe(true);
-    expect(isOwnGitHubStatus("ci/gitlab")).toBe(false);
-    expect(isOwnGitHubStatus("continuous-integration/jenkins")).toBe(false);
+  });
+
+  // GitLab's GitHub integration names its status `ci/gitlab/<host>` (or `ci/gitlab/<branch>`).
+  it.each([
+    ["ci/gitlab/gitlab.com", true],
+    ["ci/gitlab/gitlab.example.com", true],
+    ["ci/gitlab/main", true],
+    ["CI/GitLab/gitlab.com", true],
+    ["ci/gitlab", false],
+    ["gitlab/pipeline", false],
+    ["ci/circleci", false],
+    ["continuous-integration/jenkins", false],
+  ])("a GitHub status %s comes from a GitLab pipeline: %s", (context, expected) => {
+    expect(isGitLabPipelineStatus(context)).toBe(expected);
   });
 });
 

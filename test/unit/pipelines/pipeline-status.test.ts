@@ -1,5 +1,15 @@
 import { pipelinesOn, validateMirrorFile } from "../../../src/config/schema.js";
-import { checkStateOf, currentRun, isAppJob, nextStep, parseExternalId, pipelineExternalId, pipelineState } from "../../../src/pipelines/pipeline-status.js";
+import { isOwnGitLabStatus } from "../../../src/checks-to-gitlab/own-statuses.js";
+import {
+  checkStateOf,
+  currentRun,
+  isMergeRequestPipeline,
+  nextStep,
+  parseExternalId,
+  pipelineExternalId,
+  pipelineState,
+  supersededRuns,
+} from "../../../src/pipelines/pipeline-status.js";
 
 describe("GitLab status → check run", () => {
   it.each([
@@ -46,9 +56,18 @@ describe("a pipeline's state, worked out from its jobs", () => {
     expect(pipelineState(pipelineStatus, [...jobs])).toEqual(expected);
   });
 
+  it.each([
+    [{ ref: "main", source: "push" }, false],
+    [{ ref: "refs/merge-requests/7/head", source: "push" }, true],
+    [{ ref: "feature", source: "merge_request_event" }, true],
+    [{ ref: "main" }, false],
+  ])("a pipeline %j is a merge request's: %s", (pipeline, expected) => {
+    expect(isMergeRequestPipeline(pipeline)).toBe(expected);
+  });
+
   it("knows the app's own jobs by name", () => {
-    expect(["github-mirror", "github/ci", "github/build (ubuntu)"].every(isAppJob)).toBe(true);
-    expect(["github", "mirror", "test", "github-actions"].some(isAppJob)).toBe(false);
+    expect(["github-mirror", "github/ci", "github/build (ubuntu)"].every(isOwnGitLabStatus)).toBe(true);
+    expect(["github", "mirror", "test", "github-actions"].some(isOwnGitLabStatus)).toBe(false);
   });
 });
 
@@ -69,6 +88,20 @@ describe("finding and moving a pipeline's check run", () => {
     ];
     expect(currentRun(runs, 70001)).toEqual({ run: runs[1], retry: 1 });
     expect(currentRun(runs, 70003)).toBeNull();
+  });
+
+  it("finds the open older copies of a check run created twice (two replicas), and keeps the newest", () => {
+    const runs = [
+      { id: 1, status: "queued", external_id: "70001" },
+      { id: 2, status: "in_progress", external_id: "70001" },
+      { id: 3, status: "completed", external_id: "70001" },
+      { id: 4, status: "completed", external_id: "70002" },
+      { id: 5, status: "in_progress", external_id: "70002" },
+      { id: 6, status: "queued", external_id: "70002-retry-1" },
+      { id: 7, status: "queued", external_id: null },
+    ];
+    expect(supersededRuns(runs).map((r) => r.id)).toEqual([1, 2]);
+    expect(supersededRuns(runs.slice(3))).toEqual([]);
   });
 
   const open = (status: string) => ({ run: { id: 9, status }, retry: 0 });
