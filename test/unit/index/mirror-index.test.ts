@@ -67,11 +67,14 @@ describe.each(["local", "redis"] as const)("MirrorIndex (%s)", (kind) => {
     }
   });
 
-  it("says which pulled-from projects a config gained and lost, whichever replica read it before", async () => {
+  it("says which hooked projects (pulled from, or reporting pipelines) a config gained and lost, whichever replica read it before", async () => {
     const [a, b] = pairOf(kind);
-    expect(await a.set({ installationId: 1, owner: "o", repo: "r", mirrors: [mirror("g/p", "pull"), mirror("g/push", "push")] })).toEqual({ linked: ["g/p"], unlinked: [] });
-    expect(await b.set({ installationId: 1, owner: "o", repo: "r", mirrors: [mirror("g/q", "both"), mirror("g/push", "push")] })).toEqual({ linked: ["g/q"], unlinked: ["g/p"] });
-    expect(await a.set({ installationId: 1, owner: "O", repo: "R", mirrors: [] })).toEqual({ linked: [], unlinked: ["g/q"] });
+    const pushOnly = { ...mirror("g/push", "push"), pipelines: false };
+    expect(await a.set({ installationId: 1, owner: "o", repo: "r", mirrors: [mirror("g/p", "pull"), pushOnly] })).toEqual({ linked: ["g/p"], unlinked: [] });
+    expect(await b.set({ installationId: 1, owner: "o", repo: "r", mirrors: [mirror("g/q", "both"), pushOnly] })).toEqual({ linked: ["g/q"], unlinked: ["g/p"] });
+    // A push mirror reports its project's pipelines by default, so its project needs the hook too.
+    expect(await a.set({ installationId: 1, owner: "o", repo: "r", mirrors: [mirror("g/q", "both"), mirror("g/push", "push")] })).toEqual({ linked: ["g/push"], unlinked: [] });
+    expect(await a.set({ installationId: 1, owner: "O", repo: "R", mirrors: [] })).toEqual({ linked: [], unlinked: ["g/q", "g/push"] });
     expect(await names(b.byGitLabProject(["g/p", "g/q", "g/push"], ["push", "pull", "both"]))).toEqual([]);
   });
 

@@ -97,7 +97,8 @@ describe("this repository's suites", () => {
     const needs: Array<[RegExp, string]> = [
       [/helpers\/redis-server\.js"/, "redis-server"],
       [/helpers\/chromium\.js"|from "playwright-core"/, "chromium"],
-      [/git lfs|git-lfs/, "git-lfs"],
+      // The real `git lfs` client: the working-clone helper, or `git lfs …` run directly (not the pointer spec URL or media type, which name git-lfs as text).
+      [/helpers\/lfs-work\.js"|\(\s*"lfs",|\["lfs",/, "git-lfs"],
     ];
     const undeclared: string[] = [];
     for (const suite of findSuites(root)) {
