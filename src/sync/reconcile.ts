@@ -11,6 +11,7 @@ import type { AppEnv } from "../env.js";
 import { toMirrorError } from "../errors.js";
 import { getRepository, installationToken } from "../github/repository.js";
 import type { GitHubClient } from "../github/types.js";
+import type { RepositoryCache } from "../github/repository-cache.js";
 import type { GitLabClient } from "../gitlab/client.js";
 import type { IndexedRepository } from "../index/mirror-index.js";
 import { compareRefs, type RefComparison, type CompareRequest } from "../mirror/compare-refs.js";
@@ -30,6 +31,8 @@ export interface ReconcileDeps {
   compare?: (req: CompareRequest) => Promise<RefComparison>;
   /** The clock backup retention is judged by (tests inject one). */
   now?: () => Date;
+  /** Repository facts kept with their ETag, so an unchanged repository costs no rate limit (absent: plain reads). */
+  repositories?: RepositoryCache;
 }
 
 export interface MirrorDrift {
@@ -85,7 +88,7 @@ export async function reconcileRepository(entry: IndexedRepository, trigger: Syn
 export async function findDrift(entry: IndexedRepository, deps: ReconcileDeps, options: { pruneBackupsBefore?: Date } = {}): Promise<MirrorDrift[]> {
   const octokit = await deps.getOctokit(entry.installationId);
   const ref = { owner: entry.owner, repo: entry.repo };
-  const [repository, token] = await Promise.all([getRepository(octokit, ref), installationToken(octokit)]);
+  const [repository, token] = await Promise.all([deps.repositories ? deps.repositories.get(octokit, ref) : getRepository(octokit, ref), installationToken(octokit)]);
   const drift: MirrorDrift[] = [];
   for (const mirror of entry.mirrors) {
     drift.push(await mirrorDrift(mirror, repository.cloneUrl, token, deps, options.pruneBackupsBefore));

@@ -19,6 +19,7 @@ import type { Metrics } from "../status/types.js";
 import { createFollowUp, type MirrorFollowUp } from "./follow-up.js";
 import { reconcileRepository } from "./reconcile.js";
 import { ReconcileScheduler } from "./scheduler.js";
+import { RepositoryCache } from "../github/repository-cache.js";
 
 export const DEFAULT_SYNC_INTERVAL_MS = 3_600_000;
 
@@ -41,12 +42,13 @@ export function createSyncServices(input: {
   index: MirrorIndex;
 }): SyncServices {
   const intervalMs = input.env.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS;
+  const reconcileDeps = { ...input, repositories: new RepositoryCache() };
   const scheduler = new ReconcileScheduler({
     intervalMs,
     index: input.index,
     log: input.log,
     concurrency: Math.max(2, input.env.concurrency),
-    reconcile: (entry, trigger) => reconcileRepository(entry, trigger, input),
+    reconcile: (entry, trigger) => reconcileRepository(entry, trigger, reconcileDeps),
   });
   return {
     scheduler,

@@ -9,9 +9,11 @@ import { mirrorRefs, prefetchSource, prelistTarget } from "../mirror/mirror-refs
 import type { AgreedStore } from "../records/agreed-store.js";
 import type { WorkerDeps } from "./run-mirror-job.js";
 import { createTwoWayDeps } from "./two-way.js";
+import { ConfigCache } from "./config-cache.js";
+import { MemoryCacheVersions } from "../records/cache-versions.js";
 
-type Given = Omit<WorkerDeps, "twoWay" | "mirrorRefs" | "prefetchSource" | "prelistTarget"> &
-  Partial<Pick<WorkerDeps, "mirrorRefs" | "prefetchSource" | "prelistTarget">> & { env: AppEnv; gitlab: GitLabClient; agreed: AgreedStore };
+type Given = Omit<WorkerDeps, "twoWay" | "mirrorRefs" | "prefetchSource" | "prelistTarget" | "configs"> &
+  Partial<Pick<WorkerDeps, "mirrorRefs" | "prefetchSource" | "prelistTarget" | "configs">> & { env: AppEnv; gitlab: GitLabClient; agreed: AgreedStore };
 
 export function createWorkerDeps(given: Given): WorkerDeps {
   return {
@@ -19,6 +21,8 @@ export function createWorkerDeps(given: Given): WorkerDeps {
     prefetchSource,
     prelistTarget,
     ...given,
+    // The app passes its own (shared versions, background revalidation); a CLI run reads afresh.
+    configs: given.configs ?? new ConfigCache({ versions: new MemoryCacheVersions(), getOctokit: given.getOctokit, log: given.log }),
     twoWay: createTwoWayDeps(given.env, given.gitlab),
   };
 }

@@ -16,12 +16,14 @@ import type { MirrorStatusRecord } from "../status/types.js";
 import { withRetry, type RetryOutcome } from "../retry.js";
 import type { MirrorJob, RepositorySnapshot } from "./mirror-job.js";
 import type { WorkerDeps } from "./run-mirror-job.js";
-import { prepareMirror, recordOwnPushes, withHookProblem, type Half, type Prepared } from "./two-way.js";
+import { confirmBeforeDestructive, prepareMirror, recordOwnPushes, withHookProblem, type Half, type Prepared } from "./two-way.js";
 
 /** Git work started at the beginning of the job, for the first attempt of the first push half. */
 export interface EarlyGitWork {
   fetched: Promise<FetchedSource | undefined>;
   listed: Promise<PrelistedTarget | undefined> | undefined;
+  /** The installation token the early fetch ended with (a new one if GitHub refused the cached one); settles with the fetch. */
+  token: Promise<string>;
 }
 
 export interface HalfContext {
@@ -82,7 +84,15 @@ export async function runHalf<B>(ctx: HalfContext, direction: HalfDirection<B>):
       project = await direction.project(ctx);
       const prepared = await prepareMirror(deps, direction.name, job, mirror, project, repository); // policy, hook, safety inputs
       hook = prepared.hook;
-      return deps.mirrorRefs({ ...(await direction.request(ctx, project, attempt)), ...prepared.request });
+      const request = await direction.request(ctx, project, attempt);
+      const planned = project;
+      const screen = request.screenChanges;
+      // A deletion or forced update is checked against the project as GitLab has it now (two-way.ts).
+      const screenChanges: MirrorRequest["screenChanges"] = async (changes, cache) => {
+        await confirmBeforeDestructive(deps, job, mirror, planned, repository, changes);
+        return screen ? screen(changes, cache) : [];
+      };
+      return deps.mirrorRefs({ ...request, screenChanges, ...prepared.request });
     },
     {
       attempts: deps.env.retryAttempts,
@@ -95,6 +105,8 @@ export async function runHalf<B>(ctx: HalfContext, direction: HalfDirection<B>):
       },
     },
   );
+  // Whatever failed may have been the project (moved, deleted, access taken away): the next sync looks it up afresh.
+  if (!outcome.ok) deps.gitlab.forgetProject(mirror.gitlab);
   if (outcome.ok) recordOwnPushes(deps.twoWay, direction.name === "push" ? "gitlab" : "github", job, mirror, outcome.value.changes);
   const done: HalfOutcome = { project, hook, outcome, durationMs: Date.now() - started };
   const rendered = withHookProblem(direction.render(ctx, done), hook);

@@ -9,6 +9,7 @@ import { toMirrorError } from "../errors.js";
 import type { AppEnv } from "../env.js";
 import { createCompletedCheckRun } from "../github/check-runs.js";
 import { getRepository, installationToken } from "../github/repository.js";
+import { renewInstallationToken } from "../github/token-renewal.js";
 import type { GitHubClient, RepoRef } from "../github/types.js";
 import type { GitLabClient } from "../gitlab/client.js";
 import type { FetchedSource, MirrorRequest, MirrorResult, PrelistedTarget } from "../mirror/types.js";
@@ -25,6 +26,7 @@ import { PULL_HALF } from "./pull-half.js";
 import type { TwoWayDeps } from "./two-way.js";
 import { cacheLayout } from "../cache/layout.js";
 import type { AgreedStore } from "../records/agreed-store.js";
+import type { ConfigCache } from "./config-cache.js";
 
 export interface WorkerDeps {
   env: AppEnv;
@@ -49,6 +51,8 @@ export interface WorkerDeps {
   twoWay: TwoWayDeps;
   /** Each mirror's agreement record (src/records/): required, so no path forgets what both sides agreed. */
   agreed: AgreedStore;
+  /** `.mirror.yml` of the default branches, kept between jobs (config-cache.ts). */
+  configs: ConfigCache;
   /** The clock backup refs are stamped with (tests inject one). */
   now?: () => Date;
 }
@@ -78,7 +82,8 @@ async function runJob(job: MirrorJob, deps: WorkerDeps, log: Logger): Promise<vo
   const octokit = await deps.getOctokit(job.installationId);
   // The fetch from GitHub starts now, overlapping with reading the config and resolving the
   // GitLab project; the first push mirror waits for it (and reports its failure, if any).
-  const prefetched = job.repository && deps.prefetchSource ? prefetch(job, deps, octokit, job.repository.cloneUrl) : undefined;
+  const early = job.repository && deps.prefetchSource ? prefetch(job, deps, octokit, job.repository.cloneUrl, log) : undefined;
+  const prefetched = early?.fetched;
   // Its failure is the first push half's to report (it fetches again and says why); logged here
   // for the jobs no push half waits for (pull-only mirrors, a missing or invalid config).
   prefetched?.catch((error) => log.debug({ err: error }, "early fetch from GitHub failed; a push half fetches again and reports it"));
@@ -92,7 +97,7 @@ async function runJob(job: MirrorJob, deps: WorkerDeps, log: Logger): Promise<vo
       timeoutMs: deps.env.gitTimeoutMs,
     });
   try {
-    await runMirrors(job, deps, log, octokit, prefetched && { fetched: prefetched, listed: prelisted });
+    await runMirrors(job, deps, log, octokit, early && { fetched: early.fetched, listed: prelisted, token: early.token });
   } finally {
     // No git process may outlive its job; the prefetch's failure was logged above, the listing resolves either way.
     await Promise.all([prefetched?.catch(() => undefined), prelisted]);
@@ -101,13 +106,21 @@ async function runJob(job: MirrorJob, deps: WorkerDeps, log: Logger): Promise<vo
 
 export const gitlabCredentials = (env: AppEnv) => ({ username: "oauth2", password: env.gitlabToken ?? "" });
 
-async function prefetch(job: MirrorJob, deps: WorkerDeps, octokit: GitHubClient, cloneUrl: string): Promise<FetchedSource | undefined> {
-  const token = await installationToken(octokit);
-  return deps.prefetchSource!({
-    cacheDir: cacheDirFor(deps.env, job),
-    source: { url: cloneUrl, username: "x-access-token", password: token },
-    timeoutMs: deps.env.gitTimeoutMs,
+/**
+ * The early fetch, with the cached installation token. If GitHub refuses it (revoked before its
+ * hour was up), a new token is fetched with once more; `token` is the one the job goes on with.
+ */
+function prefetch(job: MirrorJob, deps: WorkerDeps, octokit: GitHubClient, cloneUrl: string, log: Logger): { fetched: Promise<FetchedSource | undefined>; token: Promise<string> } {
+  let token = installationToken(octokit);
+  const fetchWith = async (password: string) =>
+    deps.prefetchSource!({ cacheDir: cacheDirFor(deps.env, job), source: { url: cloneUrl, username: "x-access-token", password }, timeoutMs: deps.env.gitTimeoutMs });
+  const fetched = token.then(fetchWith).catch(async (error: unknown) => {
+    if (toMirrorError(error).code !== "auth_failed") throw error;
+    log.info("GitHub refused the installation token for git: renewing it");
+    token = renewInstallationToken(octokit);
+    return fetchWith(await token);
   });
+  return { fetched, token: fetched.then(() => token, () => token) };
 }
 
 async function runMirrors(job: MirrorJob, deps: WorkerDeps, log: Logger, octokit: GitHubClient, early: EarlyGitWork | undefined): Promise<void> {
@@ -121,7 +134,7 @@ async function runMirrors(job: MirrorJob, deps: WorkerDeps, log: Logger, octokit
   // Config comes from the default branch only: a push cannot redirect mirroring until merged.
   const [repository, config] = await Promise.all([
     job.repository ? Promise.resolve(job.repository) : getRepository(octokit, repo),
-    loadConfig(octokit, repo, undefined, allowedUrl),
+    loadConfig(octokit, repo, undefined, allowedUrl, deps.configs.reader(octokit, job.installationId, { job: true })),
   ]);
 
   await recordConfig(job, deps, log, config.kind === "valid" ? config.config.mirrors : []);
