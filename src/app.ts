@@ -28,7 +28,7 @@ import { dropRepository } from "./sync/drop-repository.js";
 import { createSyncServices, registerSyncHandlers, type SyncServices } from "./sync/services.js";
 import { createCacheVersions, type CacheVersions } from "./records/cache-versions.js";
 import { ConfigCache } from "./worker/config-cache.js";
-import { renewOn401 } from "./github/token-renewal.js";
+import { installationOctokit } from "./github/token-renewal.js";
 import { handleInstallationChanged, invalidateConfigOnPush } from "./handlers/config-invalidation.js";
 
 export interface AppDeps {
@@ -114,7 +114,7 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
       options.addHandler(createStatusHandler({ store: status.store, registry: status.registry, ...status.env, log: app.log }));
     }
     // Installation tokens come from Probot's cache; one GitHub stopped accepting is renewed (token-renewal.ts).
-    const getOctokit = async (installationId: number) => renewOn401(await app.auth(installationId));
+    const getOctokit = (installationId: number) => installationOctokit(app, installationId);
     const configs = (deps.configs ??= new ConfigCache({ versions: deps.versions, getOctokit, log: app.log }));
     configs.start();
     const sync = (deps.sync ??= createSyncServices({

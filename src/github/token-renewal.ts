@@ -6,8 +6,22 @@
  * token (401) gets a new one: API requests are retried once with it (`renewOn401`), and the
  * worker renews before fetching again when git was refused (`renewInstallationToken`).
  */
+import type { Probot } from "probot";
 import { registerSecret } from "../secrets.js";
 import type { GitHubClient } from "./types.js";
+
+/**
+ * The installation's Octokit, as `app.auth(installationId)` makes it (Probot's defaults, its token
+ * cache), except that auth-app asks for tokens through the app's own request, which knows GitHub's
+ * address: Probot hands auth-app a request without it, so a token asked for outside a request
+ * (`octokit.auth(...)` with nothing cached, or `refresh`) would go to api.github.com on GitHub
+ * Enterprise and in the sandbox. A 401 renews the token (`renewOn401`).
+ */
+export async function installationOctokit(app: Pick<Probot, "auth">, installationId: number): Promise<GitHubClient> {
+  const appOctokit = await app.auth();
+  const Octokit = appOctokit.constructor as new (options: { auth: Record<string, unknown> }) => GitHubClient;
+  return renewOn401(new Octokit({ auth: { installationId, request: appOctokit.request } }));
+}
 
 const renewing = new WeakSet<GitHubClient>();
 

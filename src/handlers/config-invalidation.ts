@@ -13,10 +13,12 @@ import { CONFIG_FILE } from "../worker/config-check.js";
 import type { PushDelivery, PushHandler } from "./push.js";
 
 /**
- * GitHub lists at most 20 commits in a push payload's `commits` (its documented limit), and
- * leaves out the file lists of very large commits; at or past these counts a list may be cut short.
+ * A push delivery's `commits` holds at most 2048 commits (the limit of 20 in GitHub's reference
+ * applies to timeline events, not webhook deliveries). GitHub documents no limit on a commit's
+ * `added`/`modified`/`removed` lists; a commit listing 3,000 files or more is taken as cut short.
+ * At or past either count the payload may not say whether `.mirror.yml` changed.
  */
-export const LISTED_COMMITS_LIMIT = 20;
+export const LISTED_COMMITS_LIMIT = 2048;
 export const LISTED_FILES_LIMIT = 3_000;
 
 type PushPayload = PushDelivery["payload"];

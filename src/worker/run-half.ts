@@ -14,6 +14,7 @@ import type { FetchedSource, MirrorRequest, MirrorResult, PrelistedTarget } from
 import type { RenderedReport } from "../report/render-mirror-report.js";
 import type { MirrorStatusRecord } from "../status/types.js";
 import { withRetry, type RetryOutcome } from "../retry.js";
+import { toMirrorError, type ErrorCode } from "../errors.js";
 import type { MirrorJob, RepositorySnapshot } from "./mirror-job.js";
 import type { WorkerDeps } from "./run-mirror-job.js";
 import { confirmBeforeDestructive, prepareMirror, recordOwnPushes, withHookProblem, type Half, type Prepared } from "./two-way.js";
@@ -71,6 +72,9 @@ export function halfTarget(mirror: Pick<MirrorConfig, "gitlab" | "direction">, h
   return half === "pull" && mirror.direction === "both" ? `${String(mirror.gitlab)} (GitLab → GitHub)` : String(mirror.gitlab);
 }
 
+/** What git or GitLab answers when a cached project moved, was deleted or lost the token's access. */
+const STALE_PROJECT_CODES: ReadonlySet<ErrorCode> = new Set(["gitlab_project_not_found", "gitlab_forbidden", "gitlab_unauthorized", "auth_failed"]);
+
 export async function runHalf<B>(ctx: HalfContext, direction: HalfDirection<B>): Promise<void> {
   const { job, deps, log, octokit, repo, repository, mirror } = ctx;
   const started = Date.now();
@@ -79,20 +83,33 @@ export async function runHalf<B>(ctx: HalfContext, direction: HalfDirection<B>):
   let project: GitLabProject | undefined;
   let hook: HookOutcome | undefined;
 
+  const sync = async (attempt: number) => {
+    project = await direction.project(ctx);
+    const prepared = await prepareMirror(deps, direction.name, job, mirror, project, repository); // policy, hook, safety inputs
+    hook = prepared.hook;
+    const request = await direction.request(ctx, project, attempt);
+    const planned = project;
+    const screen = request.screenChanges;
+    // A deletion or forced update is checked against the project as GitLab has it now (two-way.ts).
+    const screenChanges: MirrorRequest["screenChanges"] = async (changes, cache) => {
+      await confirmBeforeDestructive(deps, job, mirror, planned, repository, changes);
+      return screen ? screen(changes, cache) : [];
+    };
+    return deps.mirrorRefs({ ...request, screenChanges, ...prepared.request });
+  };
+  let lookedUpAgain = false;
   const outcome = await withRetry(
     async (attempt) => {
-      project = await direction.project(ctx);
-      const prepared = await prepareMirror(deps, direction.name, job, mirror, project, repository); // policy, hook, safety inputs
-      hook = prepared.hook;
-      const request = await direction.request(ctx, project, attempt);
-      const planned = project;
-      const screen = request.screenChanges;
-      // A deletion or forced update is checked against the project as GitLab has it now (two-way.ts).
-      const screenChanges: MirrorRequest["screenChanges"] = async (changes, cache) => {
-        await confirmBeforeDestructive(deps, job, mirror, planned, repository, changes);
-        return screen ? screen(changes, cache) : [];
-      };
-      return deps.mirrorRefs({ ...request, screenChanges, ...prepared.request });
+      try {
+        return await sync(attempt);
+      } catch (error) {
+        // The project may have come from the cache and have moved or gone since: look it up once more.
+        if (lookedUpAgain || !STALE_PROJECT_CODES.has(toMirrorError(error).code)) throw error;
+        lookedUpAgain = true;
+        deps.gitlab.forgetProject(mirror.gitlab);
+        log.info({ direction: direction.name, target, code: toMirrorError(error).code }, `looking up GitLab project ${String(mirror.gitlab)} again`);
+        return sync(attempt);
+      }
     },
     {
       attempts: deps.env.retryAttempts,
