@@ -10,6 +10,7 @@ import path from "node:path";
 import { startApp, startSandbox, type AppProcess, type Sandbox } from "../sandbox/index.js";
 import { waitForCheckRuns, waitForJobs, type CheckRunSummary } from "./app-jobs.js";
 import { prepareBurst, runBurst, type BurstResult } from "./burst.js";
+import type { ReconcileResult } from "./reconcile.js";
 import type { BenchContext } from "./context.js";
 import { plainGit } from "./git-cli.js";
 import { runLatency, type SizeResult } from "./latency.js";
@@ -47,6 +48,8 @@ export interface BenchResults {
   /** The first mirror of the largest history: mirror-bot against clone --mirror + push --mirror. */
   initialSync: { commits: number; mirrorBotMs: number; actionsMs: number; actionsRuns: number; actionsOverMirrorBot: number };
   burst: BurstResult | null;
+  /** Reconciliation at org scale (reconcile.ts), run after the rest on a sandbox of its own. */
+  reconcile?: ReconcileResult;
   observedVia: WatchStats;
   /** Anything wrong (refs not mirrored, failed check runs, sandbox errors); empty when all is right. */
   problems: string[];

@@ -1,6 +1,7 @@
 /** The two shapes of a run: the full benchmark, and the smoke run CI uses to keep it working. */
 import type { BurstOptions } from "./burst.js";
 import type { LatencyOptions } from "./latency.js";
+import type { ReconcileOptions } from "./reconcile.js";
 
 export type Mode = "full" | "smoke";
 
@@ -8,6 +9,8 @@ export interface BenchOptions {
   mode: Mode;
   latency: LatencyOptions;
   burst: BurstOptions;
+  /** Reconciliation at org scale (reconcile.ts); the REST latency is the run's (--api-latency-ms, where the fakes have one). */
+  reconcile: Omit<ReconcileOptions, "apiLatencyMs">;
   /** Backstop poll for watched refs (fs.watch normally sees changes first). */
   pollMs: number;
   /** Bound on the latency phase's check runs all completing, after its last mirror. */
@@ -29,6 +32,7 @@ export function fullOptions(): Omit<BenchOptions, "out"> {
       initialTimeoutMs: 10 * MINUTE,
     },
     burst: { repos: 50, commitsPerRepo: 20, inFlight: 50, setupConcurrency: 4, mirrorTimeoutMs: 5 * MINUTE, checkRunTimeoutMs: 15 * MINUTE },
+    reconcile: { repos: 2_000, setupConcurrency: 8, timeoutMs: 120 * MINUTE },
     pollMs: 10,
     checkRunTimeoutMs: 5 * MINUTE,
   };
@@ -39,6 +43,7 @@ export function smokeOptions(): Omit<BenchOptions, "out"> {
     mode: "smoke",
     latency: { sizes: [200], iterations: 3, actionsIterations: () => 2, timeoutMs: MINUTE, initialTimeoutMs: MINUTE },
     burst: { repos: 4, commitsPerRepo: 10, inFlight: 10, setupConcurrency: 4, mirrorTimeoutMs: MINUTE, checkRunTimeoutMs: 2 * MINUTE },
+    reconcile: { repos: 5, setupConcurrency: 4, timeoutMs: 2 * MINUTE },
     pollMs: 10,
     checkRunTimeoutMs: MINUTE,
   };

@@ -7,6 +7,7 @@ import { BURST_POLL_MS } from "./burst.js";
 import { sizeLabel, type SizeResult } from "./latency.js";
 import { round } from "./stats.js";
 import type { Target } from "./targets.js";
+import { renderReconcileMarkdown, renderReconcileText } from "./reconcile-report.js";
 
 export function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return "n/a";
@@ -35,7 +36,7 @@ function latencyRows(sizes: SizeResult[]): string[][] {
 
 const LATENCY_HEAD = ["history", "(a) mirror-bot", "(b) fetch + push", "(c) clone + push --mirror", "a/b", "c/a"];
 
-function textTable(head: string[], rows: string[][]): string {
+export function textTable(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
     cells
@@ -116,6 +117,7 @@ export function renderText(r: BenchResults, targets: Target[]): string {
     "",
     "Burst",
     textTable(["", ""], burstRows(r)).split("\n").slice(1).join("\n"),
+    ...(r.reconcile ? ["", renderReconcileText(r.reconcile, textTable)] : []),
     "",
     "Targets",
     textTable(
@@ -326,6 +328,7 @@ ${markdownTable(["stage", ...sizes.map((s) => sizeLabel(s.commits))], stageRows(
 
 ${b ? markdownTable(["", ""], burstRows(r)) : "Not run."}
 
+${r.reconcile ? renderReconcileMarkdown(r.reconcile, markdownTable) : "### Reconciliation at org scale\n\nNot run.\n"}
 ## Targets
 
 ${met} of ${targets.length} met.

@@ -120,7 +120,13 @@ function prefetch(job: MirrorJob, deps: WorkerDeps, octokit: GitHubClient, clone
     token = renewInstallationToken(octokit);
     return fetchWith(await token);
   });
-  return { fetched, token: fetched.then(() => token, () => token) };
+  return {
+    fetched,
+    token: fetched.then(
+      () => token,
+      () => token,
+    ),
+  };
 }
 
 async function runMirrors(job: MirrorJob, deps: WorkerDeps, log: Logger, octokit: GitHubClient, early: EarlyGitWork | undefined): Promise<void> {

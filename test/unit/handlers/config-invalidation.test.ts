@@ -7,7 +7,9 @@ const commit = (files: { added?: string[]; modified?: string[]; removed?: string
 function push(changes: Record<string, unknown>) {
   const payload = example("push", (p) => p.ref !== undefined && p.repository?.default_branch !== undefined);
   const onDefault = `refs/heads/${payload.repository.default_branch}`;
-  return { ...payload, ref: onDefault, forced: false, created: false, deleted: false, commits: [commit({ modified: ["README.md"] })], ...changes } as Parameters<typeof pushMayChangeConfig>[0];
+  return { ...payload, ref: onDefault, forced: false, created: false, deleted: false, commits: [commit({ modified: ["README.md"] })], ...changes } as Parameters<
+    typeof pushMayChangeConfig
+  >[0];
 }
 
 describe("pushMayChangeConfig", () => {
