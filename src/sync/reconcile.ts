@@ -108,8 +108,10 @@ async function mirrorDrift(mirror: MirrorConfig, cloneUrl: string, token: string
       includeRef: createRefFilter(mirror),
       prune: mirror.prune,
       timeoutMs: deps.env.gitTimeoutMs,
+      // The backups to prune come with the same listing: one ls-remote per side, not two.
+      ...(pruneBackupsBefore ? { listBackupsOn: backupSides(mirror) } : {}),
     });
-    if (pruneBackupsBefore) await pruneExpired(mirror, { GitHub: github, GitLab: gitlab }, pruneBackupsBefore, deps);
+    if (pruneBackupsBefore) await pruneExpired(mirror, { GitHub: github, GitLab: gitlab }, pruneBackupsBefore, deps, comparison.backups);
     return { target, differing: comparison.differences.map((d) => d.ref) };
   } catch (error) {
     // A missing project (create: true makes it), an expired token...: the job reports it properly.
@@ -117,12 +119,20 @@ async function mirrorDrift(mirror: MirrorConfig, cloneUrl: string, token: string
   }
 }
 
-/** Deletes a mirror's expired backups on the side(s) it pushes to. A failure is logged: the next pass tries again. */
-async function pruneExpired(mirror: MirrorConfig, endpoints: Record<RemoteName, GitEndpoint>, cutoff: Date, deps: ReconcileDeps): Promise<void> {
-  const targets: RemoteName[] = mirror.direction === "push" ? ["GitLab"] : mirror.direction === "pull" ? ["GitHub"] : ["GitLab", "GitHub"];
-  for (const remote of targets) {
+/** The side(s) a mirror pushes to, where its backups are kept. */
+const backupSides = (mirror: MirrorConfig): RemoteName[] => (mirror.direction === "push" ? ["GitLab"] : mirror.direction === "pull" ? ["GitHub"] : ["GitLab", "GitHub"]);
+
+/** Deletes a mirror's expired backups on the side(s) it pushes to (`listed`: by the comparison). A failure is logged: the next pass tries again. */
+async function pruneExpired(
+  mirror: MirrorConfig,
+  endpoints: Record<RemoteName, GitEndpoint>,
+  cutoff: Date,
+  deps: ReconcileDeps,
+  listed: Partial<Record<RemoteName, Map<string, string>>>,
+): Promise<void> {
+  for (const remote of backupSides(mirror)) {
     try {
-      const pruned = await pruneBackups({ endpoint: endpoints[remote], remote, timeoutMs: deps.env.gitTimeoutMs }, cutoff);
+      const pruned = await pruneBackups({ endpoint: endpoints[remote], remote, timeoutMs: deps.env.gitTimeoutMs }, cutoff, listed[remote]);
       if (pruned.length > 0) deps.log.info({ target: String(mirror.gitlab), side: remote, refs: pruned.map((b) => b.backupRef) }, `pruned ${pruned.length} expired backup ref(s)`);
     } catch (error) {
       deps.log.warn({ err: error, target: String(mirror.gitlab), side: remote }, "could not prune expired backup refs; the next reconciliation tries again");
