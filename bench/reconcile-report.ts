@@ -25,7 +25,8 @@ function largestLine(r: ReconcileResult): string {
     r.largest.byRateLimit === null
       ? "not bounded by the rate limit (no counted request per unchanged repository)"
       : `${r.largest.byRateLimit.toLocaleString("en")} repositories within ${INSTALLATION_RATE_LIMIT_PER_HOUR.toLocaleString("en")} requests/hour`;
-  return `${byRate}; ${r.largest.byTime.toLocaleString("en")} repositories compared within the hour at this pass's pace`;
+  const afterStart = `${r.largest.afterStart.toLocaleString("en")} in the hour after a start, when the scan and the first pass (no ETag known yet) cost ${round((r.scan.githubCounted + r.first.githubCounted) / r.repos, 2)} counted requests per repository`;
+  return `${byRate}; ${afterStart}; ${r.largest.byTime.toLocaleString("en")} repositories compared within the hour at this pass's pace`;
 }
 
 export function reconcileRows(r: ReconcileResult): string[][] {

@@ -52,8 +52,12 @@ export interface ReconcileResult {
   steady: PassCounts;
   perRepo: { githubCounted: number; gitlabApi: number; lsRemote: number; ms: number };
   peakRssMb: number;
-  /** Largest installation one pass an hour can serve: within the rate limit, and within the hour at this pass's pace. */
-  largest: { byRateLimit: number | null; byTime: number };
+  /**
+   * Largest installation one pass an hour can serve: within the rate limit in the steady state
+   * (null: no counted request), within it in the hour after a start (the scan and the first pass,
+   * with no ETag known), and within the hour at this pass's pace.
+   */
+  largest: { byRateLimit: number | null; afterStart: number; byTime: number };
   problems: string[];
 }
 
@@ -90,6 +94,7 @@ export async function runReconcileBench(options: ReconcileOptions, log: (message
       peakRssMb: run.hwmMb,
       largest: {
         byRateLimit: steady.githubCounted > 0 ? Math.floor(INSTALLATION_RATE_LIMIT_PER_HOUR / per(steady.githubCounted)) : null,
+        afterStart: Math.floor(INSTALLATION_RATE_LIMIT_PER_HOUR / per(run.scan.githubCounted + run.passes[0]!.githubCounted)),
         byTime: Math.floor((INTERVAL_S * 1000) / per(steady.ms)),
       },
       problems,
