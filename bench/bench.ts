@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { startApp, startSandbox, type AppProcess, type Sandbox } from "../sandbox/index.js";
 import { waitForCheckRuns, waitForJobs, type CheckRunSummary } from "./app-jobs.js";
+import { runFirstSync, type FirstSyncResult } from "./first-sync.js";
 import { prepareBurst, runBurst, type BurstResult } from "./burst.js";
 import type { ReconcileResult } from "./reconcile.js";
 import type { BenchContext } from "./context.js";
@@ -33,6 +34,9 @@ export interface BenchResults {
     actionsIterations: Record<string, number>;
     burst: { repos: number; commitsPerRepo: number; inFlight: number };
     pollMs: number;
+    /** How long both fakes held back every REST answer (git smart HTTP is never slowed). */
+    apiLatencyMs: number;
+    firstSyncRounds: Record<string, number>;
     /** Variables set for the app beyond the sandbox's wiring (names only). */
     appEnv: string[];
   };
@@ -47,6 +51,8 @@ export interface BenchResults {
   historyIndependence: { smallest: number; largest: number; aSmallestMs: number; aLargestMs: number; ratio: number };
   /** The first mirror of the largest history: mirror-bot against clone --mirror + push --mirror. */
   initialSync: { commits: number; mirrorBotMs: number; actionsMs: number; actionsRuns: number; actionsOverMirrorBot: number };
+  /** First mirrors of whole histories against clone --mirror + push --mirror, side by side (first-sync.ts). */
+  firstSync: FirstSyncResult["sizes"];
   burst: BurstResult | null;
   /** Reconciliation at org scale (reconcile.ts), run after the rest on a sandbox of its own. */
   reconcile?: ReconcileResult;
@@ -68,7 +74,8 @@ export async function runBench(options: BenchOptions, log: (message: string) => 
   const started = performance.now();
   const machine = await describeMachine();
   const loadAtStart = os.loadavg()[0]!;
-  const sandbox = await startSandbox();
+  const sandbox = await startSandbox({ apiLatencyMs: options.apiLatencyMs, ...(options.historyDir ? { historyDir: options.historyDir } : {}) });
+  log(`fakes answer every REST call after ${options.apiLatencyMs} ms (--api-latency-ms); git smart HTTP is not slowed`);
   const apps: AppProcess[] = [];
   const adminToken = randomBytes(24).toString("hex");
   const launch = async (cache: string, port?: number) => {
@@ -88,15 +95,13 @@ export async function runBench(options: BenchOptions, log: (message: string) => 
     log(`latency: sizes ${options.latency.sizes.join(", ")}; ${options.latency.iterations} iterations each`);
     const memory = sampleMemory(app.pid, 250);
     const latency = await runLatency(ctx, options.latency);
-    const latencyJobs = await waitForJobs(
-      app,
-      latency.sizes.flatMap((s) => s.deliveryIds),
-      options.checkRunTimeoutMs,
-    );
-    const { doneAt: _doneAt, ...latencyChecks } = await waitForCheckRuns(sandbox, latency.pairs, latencyJobs.length, options.checkRunTimeoutMs);
+    log(`first sync: sizes ${options.firstSync.sizes.join(", ")}; mirror-bot against clone --mirror + push --mirror`);
+    const firstSync = await runFirstSync(ctx, options.firstSync, latency.observedVia);
+    const latencyJobs = await waitForJobs(app, [...latency.sizes.flatMap((s) => s.deliveryIds), ...firstSync.deliveryIds], options.checkRunTimeoutMs);
+    const { doneAt: _doneAt, ...latencyChecks } = await waitForCheckRuns(sandbox, [...latency.pairs, ...firstSync.pairs], latencyJobs.length, options.checkRunTimeoutMs);
     const latencyMemory = await memory.stop();
     await app.stop();
-    problems.push(...latency.sizes.flatMap((s) => s.problems));
+    problems.push(...latency.sizes.flatMap((s) => s.problems), ...firstSync.problems.map((p) => `first sync: ${p}`));
     if (latencyChecks.failed > 0 || latencyChecks.timedOut) {
       problems.push(`latency phase: ${latencyChecks.completed}/${latencyJobs.length} check runs completed, ${latencyChecks.failed} failed ${latencyChecks.failures.join("; ")}`);
     }
@@ -129,6 +134,8 @@ export async function runBench(options: BenchOptions, log: (message: string) => 
         actionsIterations: Object.fromEntries(options.latency.sizes.map((n) => [String(n), options.latency.actionsIterations(n)])),
         burst: { repos: options.burst.repos, commitsPerRepo: options.burst.commitsPerRepo, inFlight: options.burst.inFlight },
         pollMs: options.pollMs,
+        apiLatencyMs: options.apiLatencyMs,
+        firstSyncRounds: Object.fromEntries(options.firstSync.sizes.map((n) => [String(n), options.firstSync.rounds(n)])),
         appEnv: Object.keys(appEnv(adminToken)),
       },
       latency: { sizes, jobs: latencyJobs.length, checkRuns: latencyChecks, appMemory: { hwmMb: latencyMemory.hwmMb } },
@@ -146,6 +153,7 @@ export async function runBench(options: BenchOptions, log: (message: string) => 
         actionsRuns: largest.runs.c.length,
         actionsOverMirrorBot: ratio(median(largest.runs.c.map((r) => r.ms)), largest.initialSync.ms),
       },
+      firstSync: firstSync.sizes,
       burst,
       observedVia,
       problems,

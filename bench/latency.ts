@@ -11,7 +11,7 @@
  */
 import type { BenchContext } from "./context.js";
 import type { WatchStats } from "./ref-watch.js";
-import { createLinkedRepo, githubTip, MAIN, pushCommit, seedHistory, type LinkedRepo } from "./repos.js";
+import { createHistoryRepo, githubTip, MAIN, pushCommit, type LinkedRepo } from "./repos.js";
 import { median, ratio, round } from "./stats.js";
 import { medianTimeline, type FloorTimeline, type MirrorTimeline } from "./timeline.js";
 import { setUpFloor, timeActions, timeFloor, timeMirror, type ActionsRun, type Floor, type FloorRun, type MirrorRun } from "./variants.js";
@@ -96,13 +96,12 @@ interface SizeSetup {
 /** The repository with its history, mirrored once through the app, and the floor's warm clone. */
 async function setUpSize(ctx: BenchContext, options: LatencyOptions, commits: number, observedVia: WatchStats): Promise<SizeSetup> {
   const label = sizeLabel(commits);
-  const pair = await createLinkedRepo(ctx.sandbox, { name: `history-${label}`, project: `bench/mirror-${label}` });
-  const seeded = await seedHistory(ctx.sandbox, pair.repo, commits);
-  ctx.log(`latency ${label}: seeded ${commits} commits in ${round(seeded.ms / 1000)} s; initial sync through the app…`);
-  const initialSync = await timeMirror(ctx, pair, seeded, options.initialTimeoutMs, observedVia);
+  const { pair, push, seedMs } = await createHistoryRepo(ctx.sandbox, { name: `history-${label}`, project: `bench/mirror-${label}`, commits });
+  ctx.log(`latency ${label}: seeded ${commits} commits in ${round(seedMs / 1000)} s; initial sync through the app…`);
+  const initialSync = await timeMirror(ctx, pair, push, options.initialTimeoutMs, observedVia);
   ctx.log(`latency ${label}: initial sync ${round(initialSync.ms / 1000, 2)} s; setting up the floor's warm clone…`);
   const floor = await setUpFloor(ctx, pair, label);
-  return { commits, label, pair, seedMs: seeded.ms, initialSync, floor, runs: { a: [], b: [], c: [] } };
+  return { commits, label, pair, seedMs, initialSync, floor, runs: { a: [], b: [], c: [] } };
 }
 
 /** One new commit on GitHub, then a, b and c in turn, starting with a different one each iteration. */

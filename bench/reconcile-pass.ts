@@ -18,7 +18,7 @@ import { createGitLabClient } from "../src/gitlab/client.js";
 import { installationOctokit } from "../src/github/token-renewal.js";
 import { MirrorIndex } from "../src/index/mirror-index.js";
 import { scanInstallation } from "../src/index/scan-installations.js";
-import type { JobQueue } from "../src/queue/job-queue.js";
+import type { MirrorQueue } from "../src/worker/mirror-job.js";
 import { createSyncServices } from "../src/sync/services.js";
 
 const env = parseEnv(process.env);
@@ -31,7 +31,7 @@ const gitlab = createGitLabClient({ url: env.gitlabUrl, token: env.gitlabToken, 
 const index = new MirrorIndex();
 let queued = 0;
 // An unchanged installation queues no sync; any it would queue is counted, not run.
-const queue = { enqueue: async () => (queued++, "queued" as const) } as unknown as JobQueue;
+const queue = { enqueue: async () => (queued++, "queued" as const) } as unknown as MirrorQueue;
 const sync = createSyncServices({ env, log, getOctokit, gitlab, queue, index });
 
 const send = (message: object) => new Promise<void>((resolve) => process.send!(message, () => resolve()));

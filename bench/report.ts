@@ -34,6 +34,18 @@ function latencyRows(sizes: SizeResult[]): string[][] {
   ]);
 }
 
+const FIRST_SYNC_HEAD = ["history", "(a) mirror-bot's first sync", "(c) clone + push --mirror", "a/c", "a/c by round"];
+
+function firstSyncRows(r: BenchResults): string[][] {
+  return r.firstSync.map((s) => [
+    sizeLabel(s.commits),
+    `${formatMs(s.median.a)} (${s.runs.a.length})`,
+    `${formatMs(s.median.c)} (${s.runs.c.length})`,
+    x(s.aOverC),
+    s.roundRatios.map((ratio) => x(ratio)).join(", "),
+  ]);
+}
+
 const LATENCY_HEAD = ["history", "(a) mirror-bot", "(b) fetch + push", "(c) clone + push --mirror", "a/b", "c/a"];
 
 export function textTable(head: string[], rows: string[][]): string {
@@ -114,6 +126,10 @@ export function renderText(r: BenchResults, targets: Target[]): string {
     `history independence: (a) at ${sizeLabel(h.largest)} / (a) at ${sizeLabel(h.smallest)} = ${x(h.ratio)}`,
     `initial sync of ${sizeLabel(i.commits)} commits: mirror-bot ${formatMs(i.mirrorBotMs)}; clone --mirror + push --mirror ${formatMs(i.actionsMs)} (median of ${i.actionsRuns}); ratio ${x(i.actionsOverMirrorBot)}`,
     `latency phase: ${r.latency.jobs} jobs, ${r.latency.checkRuns.completed} check runs completed, ${r.latency.checkRuns.failed} failed`,
+    `REST answers held back ${r.settings.apiLatencyMs} ms by both fakes (--api-latency-ms); git smart HTTP not slowed`,
+    "",
+    "First sync of a whole history: median (rounds)",
+    textTable(FIRST_SYNC_HEAD, firstSyncRows(r)),
     "",
     "Burst",
     textTable(["", ""], burstRows(r)).split("\n").slice(1).join("\n"),
@@ -227,9 +243,24 @@ disk, and the **real app process** (\`node lib/src/main.js\`, Probot, default se
 against them and driven by signed webhooks. Nothing is mocked between the webhook and GitLab's
 refs. Absolute numbers are therefore loopback numbers; the ratios are the point.
 
-**Incremental latency.** For each history size (${sizes.map((s) => sizeLabel(s.commits)).join(", ")} commits, written with
-\`git fast-import\`), a GitHub repository is first mirrored through the app (that initial sync is
-timed too), and the floor's warm clone is made. Then each iteration visits every size and, at each,
+**API latency.** Both fakes hold back every REST answer by ${r.settings.apiLatencyMs} ms (\`--api-latency-ms\`, default 150;
+installation tokens, errors and 404s included), as github.com and gitlab.com answer in 100–300 ms
+from a data centre. On loopback an API round trip costs nothing, which would hide every call on
+the app's path from webhook to push, while plain git (the floor) makes none. Git smart HTTP is not
+slowed: loopback git is already the best case for both sides.
+
+**Histories like real projects.** Every history is written by \`git fast-import\`
+(\`sandbox/realistic-history.ts\`): 300 source files in a dozen directories, and commits that
+each bring about 3 KB of new code-like text to one to three of them, from a fixed vocabulary, so
+it compresses like source code, not like random bytes (20k commits pack to about 40 MB, 100k to
+about 190 MB, as in a repository repacked with a bitmap, as a served one is). The same size gives
+the same commits every run; each is written once and hard-linked into every repository that needs
+it (\`bench/work/histories\` keeps them for the next run; writing 100k commits takes one to three
+minutes here).
+
+**Incremental latency.** For each history size (${sizes.map((s) => sizeLabel(s.commits)).join(", ")} commits), a GitHub
+repository is first mirrored through the app (that initial sync is timed too), and the floor's warm
+clone is made. Then each iteration visits every size and, at each,
 pushes one new commit to GitHub as a developer (untimed) and measures, in turn:
 
 - **(a) mirror-bot**: from sending the signed \`push\` webhook to the GitLab ref being at the new
@@ -257,8 +288,14 @@ ${r.observedVia.poll} only by the poll. The same observer ends (a), (b) and (c).
 
 **History independence** is (a) at ${sizeLabel(h.largest)} commits over (a) at ${sizeLabel(h.smallest)}.
 
-**Initial sync** of the ${sizeLabel(i.commits)}-commit repository: mirror-bot's first mirror of it (webhook →
-GitLab ref, one run) against \`clone --mirror\` + \`push --mirror\` (the (c) runs at that size).
+**First sync.** At ${r.firstSync.map((f) => sizeLabel(f.commits)).join(" and ")} commits, rounds (${Object.entries(r.settings.firstSyncRounds)
+    .map(([n, k]) => `${k} at ${sizeLabel(Number(n))}`)
+    .join(", ")}) each on a repository just pushed with
+the whole history and a new GitLab project: mirror-bot's first mirror (the \`push\` webhook that
+created main sent → the GitLab ref at the tip; a new cache, so the app fetches everything) and
+\`git clone --mirror\` + \`git push --mirror\` of the same repository to a fresh project, side by
+side, the order alternating between rounds. The ratio is of the medians; each round's is shown too.
+The initial syncs of the latency phase's repositories are listed as well (one run each).
 
 **Burst.** ${
     b
@@ -301,9 +338,12 @@ ${machineLine(r)}. Run of ${r.startedAt}, ${formatMs(r.durationS * 1000)} in all
 ${markdownTable(LATENCY_HEAD, latencyRows(sizes))}
 
 - History independence: (a) at ${sizeLabel(h.largest)} / (a) at ${sizeLabel(h.smallest)} = **${x(h.ratio)}** (${formatMs(h.aLargestMs)} / ${formatMs(h.aSmallestMs)}).
-- Initial sync of ${sizeLabel(i.commits)} commits: mirror-bot **${formatMs(i.mirrorBotMs)}**; \`clone --mirror\` + \`push --mirror\` **${formatMs(i.actionsMs)}** (median of ${i.actionsRuns}), ${x(i.actionsOverMirrorBot)}× mirror-bot's time.
-- Initial syncs through the app at every size: ${sizes.map((s) => `${sizeLabel(s.commits)} ${formatMs(s.initialSync.ms)}`).join(", ")}.
+- Initial syncs through the app at every size (one run each): ${sizes.map((s) => `${sizeLabel(s.commits)} ${formatMs(s.initialSync.ms)}`).join(", ")}; at ${sizeLabel(i.commits)}, \`clone --mirror\` + \`push --mirror\` took ${formatMs(i.actionsMs)} (median of ${i.actionsRuns}).
 - Latency phase: ${r.latency.jobs} mirror jobs, ${r.latency.checkRuns.completed} check runs completed, ${r.latency.checkRuns.failed} failed; app peak RSS ${round(r.latency.appMemory.hwmMb, 0)} MB.
+
+### First sync of a whole history (median; rounds in brackets)
+
+${markdownTable(FIRST_SYNC_HEAD, firstSyncRows(r))}
 
 ### Where the time goes
 

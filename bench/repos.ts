@@ -3,7 +3,7 @@
  * project (the pair mirror-bot serves), optionally with a long seeded history, and the signed push
  * webhook GitHub would send for it.
  */
-import type { AppProcess, DeliveryResult, PushResult, Sandbox } from "../sandbox/index.js";
+import { ZERO_SHA, type AppProcess, type DeliveryResult, type PushResult, type Sandbox } from "../sandbox/index.js";
 
 export interface LinkedRepo {
   /** `owner/name` on the fake GitHub. */
@@ -33,12 +33,20 @@ export async function githubTip(sandbox: Sandbox, repo: string): Promise<string>
   return tip;
 }
 
-/** Appends `commits` commits to main straight into the bare repository (fast-import); returns before and after. */
-export async function seedHistory(sandbox: Sandbox, repo: string, commits: number): Promise<{ before: string; after: string; ms: number }> {
-  const before = await githubTip(sandbox, repo);
+/**
+ * A GitHub repository whose main branch was just pushed with a long realistic history (seeded by
+ * the fake: written once per size, shared by hard links) and its `.mirror.yml` on top, naming a new
+ * GitLab project. `push` is what GitHub's webhook says: main created, at the tip.
+ */
+export async function createHistoryRepo(
+  sandbox: Sandbox,
+  { name, project, commits }: { name: string; project: string; commits: number },
+): Promise<{ pair: LinkedRepo; push: { before: string; after: string }; seedMs: number }> {
+  const created = await sandbox.gitlab.createProject({ path: project });
+  const { fullName } = await sandbox.github.createRepo({ owner: "octo", name });
   const started = performance.now();
-  const after = await sandbox.github.seedHistory(repo, { commits });
-  return { before, after, ms: performance.now() - started };
+  const after = await sandbox.github.seedHistory(fullName, { commits, files: { ".mirror.yml": `mirrors:\n  - gitlab: ${project}\n`, "README.md": `# ${name}\n` } });
+  return { pair: { repo: fullName, project, gitlabDir: created.bareDir }, push: { before: ZERO_SHA, after }, seedMs: performance.now() - started };
 }
 
 /** One new commit on main, pushed as a developer over git HTTP (no webhook is sent). */

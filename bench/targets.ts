@@ -48,9 +48,12 @@ export function evaluateTargets(results: BenchResults): Target[] {
   const targets: Target[] = sizes.map((s) => atMost(`(a)/(b) at ${sizeLabel(s.commits)} commits`, s.ratios.aOverB, 1.3));
   const h = results.historyIndependence;
   targets.push(atMost(`(a) at ${sizeLabel(h.largest)} / (a) at ${sizeLabel(h.smallest)}`, h.ratio, 1.2));
-  // c/a is judged at 20k commits; a run without that size (smoke) judges its largest instead.
-  const cSize = sizes.find((s) => s.commits === 20_000) ?? sizes[sizes.length - 1]!;
+  // c/a is judged at 100k commits; a run without that size (smoke) judges its largest instead.
+  const cSize = sizes.find((s) => s.commits === 100_000) ?? sizes[sizes.length - 1]!;
   targets.push(atLeast(`(c)/(a) at ${sizeLabel(cSize.commits)} commits`, cSize.ratios.cOverA, 10));
+  for (const first of results.firstSync) {
+    targets.push(atMost(`first sync / clone + push --mirror at ${sizeLabel(first.commits)} commits`, first.aOverC, 1.2));
+  }
   const burst = results.burst;
   if (burst) {
     const wrong = (burst.refsRight ? 0 : 1) + burst.endToEnd.missing + burst.webhook.non200;

@@ -1,9 +1,11 @@
 /**
  * `npm run demo`: mirror-bot working end to end with no account. Starts a fake GitHub and GitLab
  * (real git over smart HTTP), runs the real app against them, pushes with real git, delivers the
- * signed webhook, and prints the check run and the refs on both sides.
+ * signed webhook, and prints the check run and the refs on both sides. Then GitLab CI runs on the
+ * mirrored commit: its pipeline appears on the GitHub commit as a check run, goes red with the
+ * failing job's log, and goes green after **Re-run**.
  */
-import { startApp, startSandbox, waitFor } from "./index.js";
+import { startApp, startSandbox, waitFor, type AppProcess, type Sandbox } from "./index.js";
 
 const say = (text: string) => console.log(`\n▶ ${text}`);
 
@@ -11,7 +13,9 @@ async function main(): Promise<void> {
   say("Starting a fake GitHub and a fake GitLab on 127.0.0.1 (git served by `git http-backend`)");
   const sandbox = await startSandbox();
   console.log(`  GitHub API: ${sandbox.github.apiUrl}\n  GitLab API: ${sandbox.gitlab.apiUrl}`);
-  const app = await startApp(sandbox.appEnv({ LOG_LEVEL: "warn" }));
+  const env = sandbox.appEnv({ LOG_LEVEL: "warn" });
+  // Where GitLab sends its pipeline events: the app registers its project hook with this URL.
+  const app = await startApp({ ...env, MIRROR_PUBLIC_URL: `http://127.0.0.1:${env.PORT}` });
   console.log(`  mirror-bot: ${app.url} (webhooks at ${app.webhookUrl})`);
   try {
     const project = "acme/platform/hello";
@@ -42,6 +46,8 @@ async function main(): Promise<void> {
       console.log(`  ${ref.padEnd(22)} GitHub ${github.get(ref)?.slice(0, 7) ?? "—      "}   GitLab ${gitlab.get(ref)?.slice(0, 7) ?? "—"}`);
     }
 
+    await showPipeline(sandbox, app, fullName, project, push.after);
+
     say("Someone commits directly on GitLab's main, then a developer pushes to GitHub's main");
     await sandbox.gitlab.commitAndPush(project, { branch: "main", files: { "gitlab-only.txt": "made on GitLab\n" }, message: "Hotfix on GitLab" });
     const next = await sandbox.github.commitAndPush(fullName, { branch: "main", files: { "hello.txt": "hello again\n" }, message: "Say hello again" });
@@ -57,6 +63,43 @@ async function main(): Promise<void> {
     await sandbox.close();
   }
 }
+
+/** GitLab CI on the mirrored commit, as a check run on GitHub: red with the log, then green after Re-run. */
+async function showPipeline(sandbox: Sandbox, app: AppProcess, fullName: string, project: string, sha: string): Promise<void> {
+  const [hook] = sandbox.gitlab.hooks(project);
+  say(`mirror-bot registered a GitLab webhook for pipeline and job events (pipeline_events: ${hook?.pipeline_events}, job_events: ${hook?.job_events})`);
+  say("GitLab CI starts a pipeline on the mirrored commit: build, then test and lint (lint may fail)");
+  const pipeline = sandbox.gitlab.createPipeline(project, {
+    sha,
+    ref: "refs/heads/main",
+    jobs: [
+      { name: "build", stage: "build" },
+      { name: "test", stage: "test" },
+      { name: "lint", stage: "test", allowFailure: true },
+    ],
+  });
+  const name = `GitLab CI (${project})`;
+  const run = (externalId: string, done: boolean) =>
+    waitFor(() => sandbox.github.checkRuns(fullName).find((r) => r.name === name && r.external_id === externalId && (!done || r.status === "completed")) ?? null, {
+      timeoutMs: 30_000,
+      what: `the check run of pipeline ${externalId}`,
+    });
+  const queued = await run(String(pipeline.id), false);
+  console.log(`  "${queued.name}" on ${sha.slice(0, 7)}: ${queued.status} (details: ${queued.details_url ?? "—"})`);
+
+  await sandbox.gitlab.runPipeline(project, pipeline.id, { test: "failed", lint: "failed" });
+  const red = await run(String(pipeline.id), true);
+  console.log(`  → ${red.conclusion}: ${red.output.title}\n\n${indent(red.output.summary ?? "")}\n\n${indent(red.output.text ?? "")}`);
+
+  say("A developer clicks Re-run on the check run; GitLab retries the pipeline, which passes this time");
+  await sandbox.github.deliver(app.webhookUrl, "check_run", sandbox.github.checkRunEvent(fullName, "rerequested", red.id));
+  await run(`${pipeline.id}-retry-1`, false);
+  await sandbox.gitlab.runPipeline(project, pipeline.id);
+  const green = await run(`${pipeline.id}-retry-1`, true);
+  console.log(`  → ${green.conclusion}: ${green.output.title}\n\n${indent(green.output.summary ?? "")}`);
+}
+
+const indent = (text: string) => text.replace(/^/gm, "    ");
 
 main().catch((error) => {
   console.error(error);

@@ -8,27 +8,39 @@ import path from "node:path";
 import { createGitHttpHandler } from "./git-http-backend.js";
 import { CommitClock, initBare, listRefs } from "./git.js";
 import { writeCommits } from "./fast-import.js";
+import { HistoryStore } from "./github/history-store.js";
+import type { HistoryShape } from "./realistic-history.js";
 import { FakeServer, type Fault, type LoggedRequest } from "./http/fake-server.js";
 import { Router } from "./http/router.js";
 import { DOCS_URL, generateAppKeys, InstallationTokens, isoSeconds, randomToken, type AppKeys } from "./github/app-auth.js";
 import { appRoutes } from "./github/app-routes.js";
 import { branchRoutes } from "./github/branch-routes.js";
-import { checkRunRoutes } from "./github/check-run-routes.js";
+import { checkRunRoutes, createCheckRun, updateCheckRun } from "./github/check-run-routes.js";
 import { GitHubContext } from "./github/context.js";
-import { buildCheckRunEvent, buildInstallationEvent, buildInstallationRepositoriesEvent, buildPushEvent, type PushEventOptions } from "./github/events.js";
+import {
+  buildCheckRunEvent,
+  buildCheckSuiteEvent,
+  buildInstallationEvent,
+  buildInstallationRepositoriesEvent,
+  buildPushEvent,
+  buildStatusEvent,
+  type PushEventOptions,
+} from "./github/events.js";
 import { issueRoutes } from "./github/issue-routes.js";
 import { repositoryObject } from "./github/objects.js";
 import { repoRoutes } from "./github/repo-routes.js";
-import { GitHubState, notFound, type CheckRunRecord, type IssueRecord, type RepoRecord } from "./github/state.js";
+import { GitHubState, notFound, type CheckRunRecord, type CommitStatusRecord, type ForeignApp, type IssueRecord, type RepoRecord } from "./github/state.js";
+import { postCommitStatus, statusRoutes } from "./github/status-routes.js";
 import { sendPushWebhooks, type WebhookDelivery } from "./github/push-webhooks.js";
 import { CAN_WRITE_WORKFLOWS_ENV, writeWorkflowsHook } from "./github/workflows-hook.js";
+import { LfsServer, lfsObjectPath, writeLfsObject, type LoggedBatch, type LfsAccess, type LfsSettings } from "./lfs-server.js";
 import { PushWatcher } from "./push-watcher.js";
 import { deliverGitHubWebhook, type DeliveryResult } from "./webhook-delivery.js";
 import { describeCommits, WorkRepo, type CommitAndPushOptions, type PushResult } from "./work-repo.js";
 
 export type { CommitAndPushOptions, PushResult } from "./work-repo.js";
 export type { PushEventOptions } from "./github/events.js";
-export type { CheckRunRecord, IssueRecord, Annotation } from "./github/state.js";
+export type { CheckRunRecord, CommitStatusRecord, ForeignApp, IssueRecord, Annotation } from "./github/state.js";
 export type { WebhookDelivery } from "./github/push-webhooks.js";
 
 export interface FakeGitHubOptions {
@@ -40,6 +52,10 @@ export interface FakeGitHubOptions {
   installationId?: number;
   appSlug?: string;
   webhookSecret?: string;
+  /** Every REST answer (tokens included) waits this long; git is never slowed. Default 0. */
+  apiLatencyMs?: number;
+  /** Where seedHistory keeps the histories it writes (history-store.ts). Default `<root>-histories`. */
+  historyDir?: string;
 }
 
 export interface CreateRepoOptions {
@@ -76,7 +92,10 @@ export class FakeGitHub {
   readonly #clock = new CommitClock();
   readonly #works = new Map<string, WorkRepo>();
   readonly #pushes: PushWatcher;
+  readonly #histories: HistoryStore;
+  readonly #lfsSettings = new Map<string, LfsSettings>();
   #server!: FakeServer;
+  #lfs!: LfsServer;
   #ctx!: GitHubContext;
 
   private constructor(
@@ -85,6 +104,7 @@ export class FakeGitHub {
   ) {
     this.#root = options.root;
     this.#workRoot = options.workRoot ?? `${options.root}-work`;
+    this.#histories = new HistoryStore(options.historyDir ?? `${options.root}-histories`);
     this.appId = options.appId ?? 13_370;
     this.installationId = options.installationId ?? 4_040_001;
     this.webhookSecret = options.webhookSecret ?? randomToken("whsec_", 32);
@@ -102,27 +122,35 @@ export class FakeGitHub {
 
   static async start(options: FakeGitHubOptions): Promise<FakeGitHub> {
     const github = new FakeGitHub(options, await generateAppKeys());
-    await github.#listen(options.appSlug ?? "mirror-bot");
+    await github.#listen(options.appSlug ?? "mirror-bot", options.apiLatencyMs ?? 0);
     return github;
   }
 
-  async #listen(slug: string): Promise<void> {
+  async #listen(slug: string, apiLatencyMs: number): Promise<void> {
     await mkdir(this.#root, { recursive: true });
     const hooksPath = await writeWorkflowsHook(`${this.#root}-hooks`); // outside root: never served
     const router = new Router();
+    const lfs = (this.#lfs = new LfsServer({
+      flavour: "github",
+      storeRoot: this.lfsStore,
+      authorize: (repoPath, operation, password) => this.#authorizeLfs(repoPath, operation, password),
+      settings: (repoPath) => this.#lfsSettings.get(repoPath.toLowerCase()) ?? { enabled: true },
+    }));
+    const git = createGitHttpHandler({
+      root: this.#root,
+      authorize: (request) => this.#authorizeGit(request),
+      beforePush: this.#pushes.beforePush,
+      onPush: this.#pushes.afterPush,
+      hooksPath,
+      extraEnv: ({ password }) => ({ [CAN_WRITE_WORKFLOWS_ENV]: this.#canWriteWorkflows(password) ? "1" : "0" }),
+    });
     this.#server = new FakeServer({
       apiPrefix: "/api/v3",
       router,
-      git: createGitHttpHandler({
-        root: this.#root,
-        authorize: (request) => this.#authorizeGit(request),
-        beforePush: this.#pushes.beforePush,
-        onPush: this.#pushes.afterPush,
-        hooksPath,
-        extraEnv: ({ password }) => ({ [CAN_WRITE_WORKFLOWS_ENV]: this.#canWriteWorkflows(password) ? "1" : "0" }),
-      }),
+      git: async (req, res) => (await lfs.handle(req, res, this.url)) || git(req, res),
       errorBody: (status) => ({ message: status === 404 ? "Not Found" : status >= 500 ? "Server Error" : "Error", documentation_url: DOCS_URL }),
       apiHeaders: rateLimitHeaders,
+      apiLatencyMs,
     });
     const web = await this.#server.listen();
     const host = web.replace(/^http:\/\//, "");
@@ -132,6 +160,7 @@ export class FakeGitHub {
     repoRoutes(router, this.#ctx);
     branchRoutes(router, this.#ctx);
     checkRunRoutes(router, this.#ctx);
+    statusRoutes(router, this.#ctx);
     issueRoutes(router, this.#ctx);
   }
 
@@ -148,6 +177,40 @@ export class FakeGitHub {
     const valid = login !== undefined && (password === this.userToken || !repo || this.#ctx.state.inInstallation(repo));
     if (!repo) return valid; // git http-backend answers 404 for what does not exist
     return valid || (!repo.private && service === "upload-pack");
+  }
+
+  #authorizeLfs(repoPath: string, operation: "download" | "upload", password: string | undefined): LfsAccess {
+    const repo = this.#findRepo(repoPath);
+    if (!repo) return "not-found";
+    if (this.#authorizeGit({ repoPath, service: operation === "upload" ? "receive-pack" : "upload-pack", password })) return "ok";
+    if (password === undefined || this.#ctx.loginFor(password) === undefined) return "unauthorized";
+    return repo.private ? "not-found" : "forbidden";
+  }
+
+  /** Every LFS batch request's body, in order. */
+  get lfsBatches(): LoggedBatch[] {
+    return this.#lfs.batches;
+  }
+
+  /** Where the fake keeps LFS objects: `<lfsStore>/<owner>/<repo>/<aa>/<bb>/<oid>`. */
+  get lfsStore(): string {
+    return `${this.#root}-lfs`;
+  }
+
+  /** Turn LFS off for a repository (`enabled: false`) or lower its per-file limit (default 2 GiB). */
+  setLfs(fullName: string, settings: Partial<LfsSettings>): void {
+    const key = this.#repo(fullName).fullName.toLowerCase();
+    this.#lfsSettings.set(key, { ...(this.#lfsSettings.get(key) ?? { enabled: true }), ...settings });
+  }
+
+  /** The file of an LFS object of the repository (it may not exist). */
+  lfsObjectPath(fullName: string, oid: string): string {
+    return lfsObjectPath(this.lfsStore, this.#repo(fullName).fullName, oid);
+  }
+
+  /** Store an LFS object as if it had been uploaded (streamed, e.g. generated content). */
+  writeLfsObject(fullName: string, content: AsyncIterable<Buffer> | NodeJS.ReadableStream): Promise<{ oid: string; size: number }> {
+    return writeLfsObject(this.lfsStore, this.#repo(fullName).fullName, content);
   }
 
   /**
@@ -173,6 +236,13 @@ export class FakeGitHub {
   }
   get privateKeyPem(): string {
     return this.keys.privateKeyPem;
+  }
+  /** How long every REST answer waits, in ms (see FakeServer.apiLatencyMs); settable at any time. */
+  get apiLatencyMs(): number {
+    return this.#server.apiLatencyMs;
+  }
+  set apiLatencyMs(ms: number) {
+    this.#server.apiLatencyMs = ms;
   }
   /** Every request received (API and git), in order. */
   get requests(): LoggedRequest[] {
@@ -266,29 +336,24 @@ export class FakeGitHub {
   }
 
   /**
-   * Append a long linear history to a branch straight into the bare repository (no push, no
-   * webhook), for benchmarks: `commits` commits, each changing one of 100 files. Returns the tip.
-   * Seeding 100k commits takes seconds; the commits are not remembered for push payloads.
+   * For benchmarks: points a branch (default: the default branch) at a long realistic history
+   * (realistic-history.ts: a few hundred files, about 3 KB of new text per commit) with one commit
+   * on top that adds `files` (e.g. `.mirror.yml`), straight in the bare repository (no push, no
+   * webhook). Whatever the branch held is replaced. The history is written once per shape and
+   * shared by every repository seeded with it (history-store.ts). Returns the new tip; the
+   * commits are not remembered for push payloads.
    */
-  async seedHistory(fullName: string, { commits, branch }: { commits: number; branch?: string }): Promise<string> {
+  async seedHistory(fullName: string, { branch, files = {}, ...shape }: HistoryShape & { branch?: string; files?: Record<string, string> }): Promise<string> {
     const repo = this.#repo(fullName);
     const ref = `refs/heads/${branch ?? repo.defaultBranch}`;
-    const parent = (await listRefs(repo.bareDir)).get(ref);
+    const parent = await this.#histories.copyInto(shape, repo.bareDir);
     const author = { name: "Sandbox Developer", email: "developer@sandbox.test" };
-    const start = this.#clock.tick();
-    const shas = await writeCommits(repo.bareDir, {
+    const [tip] = await writeCommits(repo.bareDir, {
       ref,
       parent,
-      commits: Array.from({ length: commits }, (_, i) => ({
-        message: `History commit ${i + 1}`,
-        files: { [`history/file-${i % 100}.txt`]: `revision ${i + 1}\n` },
-        author,
-        time: start + i,
-      })),
-      lastOnly: true,
+      commits: [{ message: Object.keys(files).length > 0 ? "Add the project files" : "Seeded history", files, author, time: this.#clock.tick() }],
     });
-    for (let i = 1; i < commits; i++) this.#clock.tick();
-    return shas[shas.length - 1]!;
+    return tip!;
   }
 
   cloneUrl(fullName: string): string {
@@ -389,6 +454,51 @@ export class FakeGitHub {
     return buildCheckRunEvent(this.#ctx.state, this.#repo(fullName), action, run, requestedActionIdentifier);
   }
 
+  /** A `check_suite` webhook payload (e.g. rerequested: **Re-run all checks**) for the suite of this check run. */
+  checkSuiteEvent(fullName: string, action: string, checkRunId: number): Record<string, unknown> {
+    const run = this.#ctx.state.checkRuns.get(checkRunId);
+    if (!run) throw notFound();
+    return buildCheckSuiteEvent(this.#ctx.state, this.#repo(fullName), action, run);
+  }
+
+  /**
+   * A check run made by another app (GitHub Actions by default), as a CI does through the checks
+   * API: `{ name, head_sha, status?, conclusion?, output? }`, validated like a POST. Its events
+   * (`checkRunEvent`) name that app, so mirror-bot can tell it from its own.
+   */
+  async createForeignCheckRun(fullName: string, body: Record<string, unknown>, app: ForeignApp = GITHUB_ACTIONS): Promise<CheckRunRecord> {
+    return createCheckRun(this.#ctx.state, this.#repo(fullName), body, app);
+  }
+
+  /** Moves another app's check run on (`{ status: "in_progress" }`, `{ conclusion: "failure", output }`), validated like a PATCH. */
+  updateForeignCheckRun(checkRunId: number, body: Record<string, unknown>): CheckRunRecord {
+    const run = this.#ctx.state.checkRuns.get(checkRunId);
+    if (!run) throw notFound();
+    updateCheckRun(run, body);
+    return run;
+  }
+
+  /** A commit status posted by a CI as the developer (`{ state, context?, description?, target_url? }`), validated like the POST. */
+  async createCommitStatus(fullName: string, sha: string, body: Record<string, unknown>): Promise<CommitStatusRecord> {
+    return postCommitStatus(this.#ctx.state, this.#repo(fullName), sha, body, "sandbox-ci[bot]");
+  }
+
+  /** Commit statuses of a repository, oldest first. */
+  commitStatuses(fullName: string): CommitStatusRecord[] {
+    const repo = this.#repo(fullName);
+    return this.#ctx.state.commitStatuses.filter((s) => s.repo === repo.fullName);
+  }
+
+  /** A `status` webhook payload for one commit status, listing the branches whose tip is its commit. */
+  async statusEvent(fullName: string, statusId: number): Promise<Record<string, unknown>> {
+    const status = this.#ctx.state.commitStatuses.find((s) => s.id === statusId);
+    if (!status) throw notFound();
+    const branches = [...(await this.refs(fullName))]
+      .filter(([ref, sha]) => ref.startsWith("refs/heads/") && sha === status.sha)
+      .map(([ref, sha]) => ({ name: ref.slice(11), sha }));
+    return buildStatusEvent(this.#ctx.state, this.#repo(fullName), status, branches);
+  }
+
   /** Send a webhook as GitHub does: signed with the webhook secret, over a keep-alive agent. */
   deliver(url: string, eventName: string, payload: unknown, options: { deliveryId?: string } = {}): Promise<DeliveryResult> {
     return deliverGitHubWebhook(url, eventName, payload, { secret: this.webhookSecret, appId: this.appId, ...options });
@@ -404,6 +514,9 @@ export class FakeGitHub {
     await this.#server.close();
   }
 }
+
+/** GitHub Actions' app, as its check runs name it. */
+export const GITHUB_ACTIONS: ForeignApp = { id: 15368, slug: "github-actions", name: "GitHub Actions" };
 
 let requestCounter = 0;
 

@@ -11,7 +11,8 @@ import { CommitClock, listRefs } from "./git.js";
 import { FakeServer, type Fault, type LoggedRequest } from "./http/fake-server.js";
 import { Router } from "./http/router.js";
 import { randomToken } from "./github/app-auth.js";
-import { gitAllowed } from "./gitlab/auth.js";
+import { checkToken, gitAllowed } from "./gitlab/auth.js";
+import { GITLAB_LFS_CHECK_ENV, LfsServer, lfsObjectPath, writeLfsObject, type LoggedBatch, type LfsAccess, type LfsSettings } from "./lfs-server.js";
 import { buildGitLabPushEvent, type GitLabPushEventOptions } from "./gitlab/events.js";
 import { hookRoutes } from "./gitlab/hook-routes.js";
 import { projectRoutes } from "./gitlab/project-routes.js";
@@ -20,6 +21,9 @@ import { createProjectRepo, ensureNamespace } from "./gitlab/projects.js";
 import { deliverPushHooks, wantsPushHooks, type HookDelivery } from "./gitlab/push-hooks.js";
 import { GitLabState, type HookRecord, type ProjectRecord, type StatusRecord } from "./gitlab/state.js";
 import { statusRoutes } from "./gitlab/status-routes.js";
+import { pipelineRoutes } from "./gitlab/pipeline-routes.js";
+import { Pipelines, type JobSpec, type PipelineHookDelivery } from "./gitlab/pipelines.js";
+import type { PipelineRecord } from "./gitlab/state.js";
 import { deliverGitLabWebhook, type DeliveryResult } from "./webhook-delivery.js";
 import { PushWatcher } from "./push-watcher.js";
 import { WorkRepo, type CommitAndPushOptions, type PushResult } from "./work-repo.js";
@@ -27,6 +31,8 @@ import { WorkRepo, type CommitAndPushOptions, type PushResult } from "./work-rep
 export type { GitLabPushEventOptions, GitLabPushCommit } from "./gitlab/events.js";
 export type { HookRecord, StatusRecord } from "./gitlab/state.js";
 export type { HookDelivery } from "./gitlab/push-hooks.js";
+export type { JobSpec, PipelineHookDelivery } from "./gitlab/pipelines.js";
+export type { PipelineRecord, JobRecord } from "./gitlab/state.js";
 
 export interface FakeGitLabOptions {
   /** Directory served over git HTTP: bare repositories at `<root>/<path>.git`. */
@@ -36,6 +42,13 @@ export interface FakeGitLabOptions {
   /** The default token (scope `api`); generated when absent. */
   token?: string;
   webhookSecret?: string;
+  /** Every REST answer waits this long; git is never slowed. Default 0. */
+  apiLatencyMs?: number;
+  /**
+   * GitLab's LFS integrity check on receive (a push whose new LFS pointers name objects the
+   * project lacks is refused). Default on, as on GitLab; it costs a scan of each push's new objects.
+   */
+  lfsIntegrityCheck?: boolean;
 }
 
 export interface CreatedProject {
@@ -59,14 +72,19 @@ export class FakeGitLab {
   readonly #works = new Map<string, WorkRepo>();
   readonly #holds: Array<{ project: string; reached: () => void; released: Promise<void>; served: () => void }> = [];
   readonly #served = new WeakMap<GitRequest, () => void>();
+  readonly #lfsSettings = new Map<string, LfsSettings>();
+  readonly #lfsIntegrityCheck: boolean;
   #server!: FakeServer;
+  #lfs!: LfsServer;
   #state!: GitLabState;
+  #pipelines!: Pipelines;
 
   private constructor(options: FakeGitLabOptions) {
     this.#root = options.root;
     this.#workRoot = options.workRoot ?? `${options.root}-work`;
     this.token = options.token ?? randomToken("glpat-", 20);
     this.webhookSecret = options.webhookSecret ?? randomToken("glwhs-", 24);
+    this.#lfsIntegrityCheck = options.lfsIntegrityCheck ?? true;
     this.#pushes = new PushWatcher({
       // Only projects with push hooks are watched: pushes stay cheap for benchmarks without hooks.
       watched: (repoPath) => {
@@ -80,38 +98,49 @@ export class FakeGitLab {
 
   static async start(options: FakeGitLabOptions): Promise<FakeGitLab> {
     const gitlab = new FakeGitLab(options);
-    await gitlab.#listen();
+    await gitlab.#listen(options.apiLatencyMs ?? 0);
     return gitlab;
   }
 
-  async #listen(): Promise<void> {
+  async #listen(apiLatencyMs: number): Promise<void> {
     await mkdir(this.#root, { recursive: true });
+    const lfs = (this.#lfs = new LfsServer({
+      flavour: "gitlab",
+      storeRoot: this.lfsStore,
+      authorize: (repoPath, operation, password) => this.#authorizeLfs(repoPath, operation, password),
+      settings: (repoPath) => this.#lfsSettingsOf(repoPath),
+    }));
     const router = new Router();
+    const git = createGitHttpHandler({
+      root: this.#root,
+      authorize: (request) => this.#authorizeGit(request),
+      beforePush: async (request) => {
+        this.#pushes.beforePush(request);
+        await this.#holdIfAsked(request);
+      },
+      onPush: (request) => {
+        this.#pushes.afterPush(request);
+        this.#served.get(request)?.();
+      },
+      extraEnv: (request: GitRequest) => (this.#lfsIntegrityCheck ? this.#lfsCheckEnv(request.repoPath) : {}),
+    });
     this.#server = new FakeServer({
       apiPrefix: "/api/v4",
       router,
-      git: createGitHttpHandler({
-        root: this.#root,
-        authorize: (request) => this.#authorizeGit(request),
-        beforePush: async (request) => {
-          this.#pushes.beforePush(request);
-          await this.#holdIfAsked(request);
-        },
-        onPush: (request) => {
-          this.#pushes.afterPush(request);
-          this.#served.get(request)?.();
-        },
-      }),
+      git: async (req, res) => (await lfs.handle(req, res, this.url)) || git(req, res),
       errorBody: (status) => (status === 404 ? { error: "404 Not Found" } : status === 401 ? { message: "401 Unauthorized" } : { message: `${status} ${statusText(status)}` }),
       apiHeaders: () => ({ "x-request-id": randomToken("", 26), "x-runtime": "0.010000" }),
       onRequest: (req, requestPath) => this.#countPush(req, requestPath),
+      apiLatencyMs,
     });
     const web = await this.#server.listen();
     this.#state = new GitLabState({ web, api: `${web}/api/v4`, host: web.replace(/^http:\/\//, "") });
     this.addToken(this.token, { scopes: ["api"], name: "mirror-bot" });
     projectRoutes(router, this.#state, this.#root);
     hookRoutes(router, this.#state);
-    statusRoutes(router, this.#state);
+    this.#pipelines = new Pipelines(this.#state, () => this.url);
+    statusRoutes(router, this.#state, this.#pipelines);
+    pipelineRoutes(router, this.#state, this.#pipelines);
     protectedBranchRoutes(router, this.#state);
   }
 
@@ -120,6 +149,13 @@ export class FakeGitLab {
   }
   get apiUrl(): string {
     return `${this.url}/api/v4`;
+  }
+  /** How long every REST answer waits, in ms (see FakeServer.apiLatencyMs); settable at any time. */
+  get apiLatencyMs(): number {
+    return this.#server.apiLatencyMs;
+  }
+  set apiLatencyMs(ms: number) {
+    this.#server.apiLatencyMs = ms;
   }
   get requests(): LoggedRequest[] {
     return this.#server.requests;
@@ -256,6 +292,50 @@ export class FakeGitLab {
     await hold!.released;
   }
 
+  /** Every LFS batch request's body, in order. */
+  get lfsBatches(): LoggedBatch[] {
+    return this.#lfs.batches;
+  }
+
+  /** Where the fake keeps LFS objects: `<lfsStore>/<project path>/<aa>/<bb>/<oid>`. */
+  get lfsStore(): string {
+    return `${this.#root}-lfs`;
+  }
+
+  /** Turn LFS off for a project (`enabled: false`) or give it a size limit for what one push adds. */
+  setLfs(projectPath: string, settings: Partial<LfsSettings>): void {
+    const key = this.#project(projectPath).pathWithNamespace.toLowerCase();
+    this.#lfsSettings.set(key, { ...this.#lfsSettingsOf(key), ...settings });
+  }
+
+  /** The file of an LFS object of the project (it may not exist). */
+  lfsObjectPath(projectPath: string, oid: string): string {
+    return lfsObjectPath(this.lfsStore, this.#project(projectPath).pathWithNamespace, oid);
+  }
+
+  /** Store an LFS object in the project as if it had been uploaded (streamed, e.g. generated content). */
+  writeLfsObject(projectPath: string, content: AsyncIterable<Buffer> | NodeJS.ReadableStream): Promise<{ oid: string; size: number }> {
+    return writeLfsObject(this.lfsStore, this.#project(projectPath).pathWithNamespace, content);
+  }
+
+  #lfsSettingsOf(repoPath: string): LfsSettings {
+    return this.#lfsSettings.get(repoPath.toLowerCase()) ?? { enabled: true };
+  }
+
+  #lfsCheckEnv(repoPath: string): Record<string, string> {
+    const project = this.#state.findProject(repoPath);
+    if (!project || !this.#lfsSettingsOf(project.pathWithNamespace).enabled) return {}; // GitLab checks only projects with LFS on
+    return { [GITLAB_LFS_CHECK_ENV]: path.join(this.lfsStore, project.pathWithNamespace.toLowerCase()) };
+  }
+
+  /** The same rules as git's: read with read_repository (or a public project), write with write_repository. */
+  #authorizeLfs(repoPath: string, operation: "download" | "upload", password: string | undefined): LfsAccess {
+    const project = this.#state.findProject(repoPath);
+    if (!project) return "not-found";
+    if (gitAllowed(this.#state, password, operation === "upload" ? "receive-pack" : "upload-pack", project.visibility === "public")) return "ok";
+    return password === undefined || typeof checkToken(this.#state, password) === "string" ? "unauthorized" : "forbidden";
+  }
+
   /** Branches and tags of the project's bare repository: ref name → sha. */
   refs(projectPath: string): Promise<Map<string, string>> {
     return listRefs(this.#project(projectPath).bareDir);
@@ -285,9 +365,51 @@ export class FakeGitLab {
     return deliverGitLabWebhook(url, eventName, payload, { token: this.webhookSecret, instanceUrl: this.url, ...options });
   }
 
-  /** Wait until every hook delivery caused by earlier pushes has been answered. */
-  settled(): Promise<void> {
-    return this.#pushes.settled();
+  /** Wait until every hook delivery caused by earlier pushes, pipelines and statuses has been answered. */
+  async settled(): Promise<void> {
+    await this.#pushes.settled();
+    await this.#pipelines?.settled();
+  }
+
+  /**
+   * A pipeline for a commit, as GitLab makes one for a push of a project with a `.gitlab-ci.yml`
+   * (`jobs` stand for that file): created, its first stage pending, Pipeline and Job hooks sent.
+   */
+  createPipeline(projectPath: string, options: { sha: string; ref: string; jobs: JobSpec[]; name?: string; source?: string }): PipelineRecord {
+    return this.#pipelines.create(this.#project(projectPath), options);
+  }
+
+  /** Runs a pipeline's waiting jobs to these outcomes (default success), stage by stage; resolves once its hooks were answered. */
+  runPipeline(projectPath: string, pipelineId: number, outcomes: Record<string, "success" | "failed"> = {}): Promise<void> {
+    return this.#pipelines.run(this.#project(projectPath), this.pipeline(projectPath, pipelineId), outcomes);
+  }
+
+  pipeline(projectPath: string, pipelineId: number): PipelineRecord {
+    const found = this.#project(projectPath).pipelines.find((p) => p.id === pipelineId);
+    if (!found) throw new Error(`no pipeline ${pipelineId} in ${projectPath}`);
+    return found;
+  }
+
+  pipelines(projectPath: string): PipelineRecord[] {
+    return this.#project(projectPath).pipelines;
+  }
+
+  /** A "Pipeline Hook" payload of the pipeline as it is now (to deliver late, twice, or out of order). */
+  pipelineHookPayload(projectPath: string, pipelineId: number): Record<string, unknown> {
+    return this.#pipelines.pipelineHook(this.#project(projectPath), this.pipeline(projectPath, pipelineId));
+  }
+
+  /** A "Job Hook" payload of the pipeline's latest job with this name, as it is now. */
+  jobHookPayload(projectPath: string, pipelineId: number, jobName: string): Record<string, unknown> {
+    const pipeline = this.pipeline(projectPath, pipelineId);
+    const job = pipeline.jobs.filter((j) => j.name === jobName && !j.retried).pop();
+    if (!job) throw new Error(`no job ${jobName} in pipeline ${pipelineId}`);
+    return this.#pipelines.jobHook(this.#project(projectPath), pipeline, job);
+  }
+
+  /** Pipeline and Job hooks sent, in order. */
+  get pipelineDeliveries(): PipelineHookDelivery[] {
+    return this.#pipelines.deliveries;
   }
 
   /** Push to the GitLab project directly as a developer (e.g. to make the mirror drift). */

@@ -42,12 +42,16 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startSandbox(opts: { root?: string } = {}): Promise<Sandbox> {
+/**
+ * `apiLatencyMs`: every REST answer of both fakes waits this long (benchmarks; default 0).
+ * `historyDir`: where seeded histories are kept, to be reused by later runs (default: in the root).
+ */
+export async function startSandbox(opts: { root?: string; apiLatencyMs?: number; historyDir?: string } = {}): Promise<Sandbox> {
   const ownsRoot = !opts.root;
   const root = opts.root ?? (await mkdtemp(path.join(os.tmpdir(), "mirror-sandbox-")));
   const [github, gitlab, port] = await Promise.all([
-    FakeGitHub.start({ root: path.join(root, "github"), workRoot: path.join(root, "work", "github") }),
-    FakeGitLab.start({ root: path.join(root, "gitlab"), workRoot: path.join(root, "work", "gitlab") }),
+    FakeGitHub.start({ root: path.join(root, "github"), workRoot: path.join(root, "work", "github"), apiLatencyMs: opts.apiLatencyMs, historyDir: opts.historyDir }),
+    FakeGitLab.start({ root: path.join(root, "gitlab"), workRoot: path.join(root, "work", "gitlab"), apiLatencyMs: opts.apiLatencyMs }),
     freePort(),
   ]);
 

@@ -8,10 +8,15 @@ import { handleCheckRunRerequested, handleCheckSuiteRerequested } from "./handle
 import { fanOutPush, fromProbot, handlePush } from "./handlers/push.js";
 import { createGitHubWebhookRoute, DEFAULT_WEBHOOK_PATH } from "./handlers/github-webhook-route.js";
 import { createGitLabWebhookHandler } from "./handlers/gitlab-push.js";
+import { handlePipelineCancel, handlePipelineRerun, handlePipelineSuiteRerun } from "./handlers/pipeline-buttons.js";
+import { PipelineReporter } from "./pipelines/pipeline-reporter.js";
+import { registerCheckResultHandlers } from "./handlers/github-checks.js";
+import { createCheckResultMirror } from "./checks-to-gitlab/mirror-check-result.js";
+import { ownAppId } from "./github/commit-statuses.js";
 import { createWorkerDeps } from "./worker/deps.js";
 import { createAgreedStore, type AgreedStore } from "./records/agreed-store.js";
 import type { MirrorRequest, MirrorResult } from "./mirror/types.js";
-import type { JobQueue } from "./queue/job-queue.js";
+import { isDrop, mergeJobs, type MirrorQueue } from "./worker/mirror-job.js";
 import { MemoryJobQueue } from "./queue/memory-queue.js";
 import { registerSecret } from "./secrets.js";
 import { createStatusStore, type ClosableStatusStore } from "./status/create-status-store.js";
@@ -33,7 +38,7 @@ import { handleInstallationChanged, invalidateConfigOnPush } from "./handlers/co
 
 export interface AppDeps {
   env: AppEnv;
-  queue: JobQueue;
+  queue: MirrorQueue;
   gitlab: GitLabClient;
   mirrorRefs(request: MirrorRequest): Promise<MirrorResult>;
   background: BackgroundTasks;
@@ -58,11 +63,11 @@ export interface AppDeps {
  * BullMQ and ioredis are loaded only then: they double start-up time and add to the process's
  * memory, which every git process the app starts pays for again.
  */
-export async function createQueue(env: AppEnv, log?: Logger): Promise<JobQueue> {
-  if (!env.redisUrl) return new MemoryJobQueue(env.concurrency, { pacing: env.intakePacing, ...(log && { log }) });
+export async function createQueue(env: AppEnv, log?: Logger): Promise<MirrorQueue> {
+  if (!env.redisUrl) return new MemoryJobQueue(mergeJobs, env.concurrency, { pacing: env.intakePacing, ...(log && { log }) });
   registerSecret(new URL(env.redisUrl).password, "long-lived");
   const { RedisJobQueue } = await import("./queue/redis-queue.js");
-  return RedisJobQueue.connect({ url: env.redisUrl, concurrency: env.concurrency, lockTtlMs: env.queueLeaseMs, pacing: env.intakePacing, log });
+  return RedisJobQueue.connect({ merge: mergeJobs, url: env.redisUrl, concurrency: env.concurrency, lockTtlMs: env.queueLeaseMs, pacing: env.intakePacing, log });
 }
 
 /** Local only by default; with REDIS_URL its copy is shared, so GitLab pushes route on every replica. */
@@ -117,6 +122,8 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
     const getOctokit = (installationId: number) => installationOctokit(app, installationId);
     const configs = (deps.configs ??= new ConfigCache({ versions: deps.versions, getOctokit, log: app.log }));
     configs.start();
+    // GitLab pipelines as check runs: GitLab's pipeline and job events, the buttons, reconciliation.
+    const pipelines = new PipelineReporter({ gitlab: deps.gitlab, getOctokit, log: app.log });
     const sync = (deps.sync ??= createSyncServices({
       env: deps.env,
       log: app.log,
@@ -124,6 +131,7 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
       gitlab: deps.gitlab,
       queue: deps.queue,
       index: deps.index,
+      pipelines,
     }));
     // The same factory as the CLI's: access policy, hooks, bounce log and agreement records on every path.
     const worker = createWorkerDeps({
@@ -158,12 +166,13 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
         queue: deps.queue,
         log: app.log,
         metrics: status?.metrics,
+        pipelines,
       }),
     );
     // Each job's background tasks (its reports) log their failures with its repository.
     const forJob = (job: { owner: string; repo: string }) => ({ ...worker, background: deps.background.scoped({ repo: `${job.owner}/${job.repo}` }) });
     deps.queue.start((job) =>
-      job.drop ? dropRepository(job, { env: deps.env, index: deps.index, agreed: deps.agreed, status: status?.store, log: app.log }) : runMirrorJob(job, forJob(job)),
+      isDrop(job) ? dropRepository(job, { env: deps.env, index: deps.index, agreed: deps.agreed, status: status?.store, log: app.log }) : runMirrorJob(job, forJob(job)),
     );
     // Learn every installation's mirrors at start (for routing GitLab events and reconciling).
     deps.background.run(
@@ -191,5 +200,16 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
     app.on(["installation", "installation_repositories"], handleInstallationChanged(deps.versions));
     app.on("check_run.rerequested", handleCheckRunRerequested(deps.queue, status?.metrics));
     app.on("check_suite.rerequested", handleCheckSuiteRerequested(deps.queue, status?.metrics));
+    const buttons = { pipelines, background: deps.background, allowedGitLabUrl: deps.env.gitlabUrl };
+    app.on("check_run.rerequested", handlePipelineRerun(buttons));
+    app.on("check_run.requested_action", handlePipelineCancel(buttons));
+    app.on("check_suite.rerequested", handlePipelineSuiteRerun(buttons));
+    // GitHub → GitLab CI results: check runs and commit statuses as `github/<name>` GitLab statuses (checks-to-gitlab/).
+    registerCheckResultHandlers(app, {
+      appId: ownAppId(() => app.auth()),
+      mirror: createCheckResultMirror({ env: deps.env, index: deps.index, gitlab: deps.gitlab, getOctokit: (id) => app.auth(id), log: app.log, sleep: deps.sleep }),
+      background: deps.background,
+      metrics: status?.metrics,
+    });
   };
 }

@@ -53,6 +53,8 @@ const EnvSchema = z.object({
   MIRROR_RETRY_BASE_MS: positiveInt(1000),
   /** Days a backup ref (refs/mirror-backup/*) is kept before reconciliation prunes it; 0: no backups. */
   MIRROR_BACKUP_DAYS: z.coerce.number().int().min(0).default(30),
+  /** Bound of each repository's Git LFS object cache; a larger object streams through uncached (docs/lfs.md). */
+  MIRROR_LFS_CACHE_MB: z.coerce.number().int().min(0).default(2048),
   /** How many repositories are mirrored at the same time (jobs of one repository never overlap). */
   MIRROR_CONCURRENCY: positiveInt(4),
   /** Jobs wait while deliveries arrive closer together than this (queue/intake-pacer.ts); 0: pacing off. */
@@ -121,6 +123,8 @@ export type AppEnv = {
   backupDays: number;
   retryBaseMs: number;
   concurrency: number;
+  /** MIRROR_LFS_CACHE_MB; absent: 2048. */
+  lfsCacheMb?: number;
   /** MIRROR_INTAKE_QUIET_MS / MIRROR_INTAKE_MAX_HOLD_MS; absent: jobs are never held back. */
   intakePacing?: IntakePacing;
   redisUrl: string | undefined;
@@ -167,6 +171,7 @@ export function parseEnv(env: Record<string, string | undefined> = process.env):
     backupDays: e.MIRROR_BACKUP_DAYS,
     retryBaseMs: e.MIRROR_RETRY_BASE_MS,
     concurrency: e.MIRROR_CONCURRENCY,
+    lfsCacheMb: e.MIRROR_LFS_CACHE_MB,
     // 0 in either turns pacing off: no job is ever held (as documented).
     ...(e.MIRROR_INTAKE_QUIET_MS > 0 && e.MIRROR_INTAKE_MAX_HOLD_MS > 0 && { intakePacing: { quietMs: e.MIRROR_INTAKE_QUIET_MS, maxHoldMs: e.MIRROR_INTAKE_MAX_HOLD_MS } }),
     redisUrl: e.REDIS_URL || undefined,

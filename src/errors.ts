@@ -16,6 +16,7 @@ export type ErrorCode =
   | "workflows_permission" // GitHub refused a push touching .github/workflows
   | "protected_branch" // a protected branch or push rule refused the push
   | "auth_failed" // git could not authenticate
+  | "lfs_objects_missing" // GitLab's LFS integrity check refused a push whose pointers name objects it lacks
   | "lease_lost" // the target moved while we were pushing; retried by the next run
   | "invalid_ref" // a ref name that is not safe to hand to git
   | "transient" // network, 5xx, 429: worth another try

@@ -8,7 +8,7 @@ import { HttpError, paginate, type ApiRequest, type Router } from "../http/route
 import { DOCS_URL, isoSeconds } from "./app-auth.js";
 import type { GitHubContext } from "./context.js";
 import { checkRunObject } from "./objects.js";
-import { invalid, notFound, type Annotation, type CheckRunAction, type CheckRunRecord, type GitHubState, type RepoRecord } from "./state.js";
+import { invalid, notFound, type Annotation, type CheckRunAction, type CheckRunRecord, type ForeignApp, type GitHubState, type RepoRecord } from "./state.js";
 
 const STATUSES = ["queued", "in_progress", "completed", "waiting", "requested", "pending"];
 const CONCLUSIONS = ["action_required", "cancelled", "failure", "neutral", "success", "skipped", "stale", "timed_out"];
@@ -115,6 +115,48 @@ async function ensureCommit(state: GitHubState, repo: RepoRecord, sha: string): 
   return resolved;
 }
 
+/** A new check run, validated as GitHub validates it; by this app, or by `app` (another CI). */
+export async function createCheckRun(state: GitHubState, repo: RepoRecord, body: Body, app?: ForeignApp): Promise<CheckRunRecord> {
+  if (typeof body.name !== "string" || !body.name) throw invalid(`"name" wasn't supplied.`);
+  if (typeof body.head_sha !== "string" || !body.head_sha) throw invalid(`"head_sha" wasn't supplied.`);
+  const output = checkOutput(body.output, true);
+  const annotations = checkAnnotations(output?.annotations);
+  const headSha = await ensureCommit(state, repo, body.head_sha);
+  const now = isoSeconds();
+  const id = state.nextCheckRunId();
+  const run: CheckRunRecord = {
+    id,
+    repo: repo.fullName,
+    name: body.name,
+    head_sha: headSha,
+    status: "queued",
+    conclusion: null,
+    started_at: now,
+    completed_at: null,
+    details_url: null,
+    external_id: null,
+    output: { title: null, summary: null, text: null },
+    annotations: [],
+    actions: [],
+    check_suite_id: 10_000_000 + repo.id,
+    created_at: now,
+    updated_at: now,
+    ...(app ? { app } : {}),
+  };
+  apply(run, body, output, annotations);
+  state.checkRuns.set(id, run);
+  return run;
+}
+
+/** An update (PATCH), validated on a copy so a 422 leaves the stored run untouched, as on GitHub. */
+export function updateCheckRun(run: CheckRunRecord, body: Body): void {
+  const output = checkOutput(body.output, false);
+  const annotations = checkAnnotations(output?.annotations);
+  const next: CheckRunRecord = structuredClone(run);
+  apply(next, body, output, annotations);
+  Object.assign(run, next);
+}
+
 export function checkRunRoutes(router: Router, ctx: GitHubContext): void {
   const { state } = ctx;
   const findRun = (req: ApiRequest, repo: RepoRecord): CheckRunRecord => {
@@ -126,46 +168,13 @@ export function checkRunRoutes(router: Router, ctx: GitHubContext): void {
   router
     .on("POST", "/repos/:owner/:repo/check-runs", async (req) => {
       ctx.actor(req);
-      const repo = state.repo(req.params.owner!, req.params.repo!);
-      const { body } = req;
-      if (typeof body.name !== "string" || !body.name) throw invalid(`"name" wasn't supplied.`);
-      if (typeof body.head_sha !== "string" || !body.head_sha) throw invalid(`"head_sha" wasn't supplied.`);
-      const output = checkOutput(body.output, true);
-      const annotations = checkAnnotations(output?.annotations);
-      const headSha = await ensureCommit(state, repo, body.head_sha);
-      const now = isoSeconds();
-      const id = state.nextCheckRunId();
-      const run: CheckRunRecord = {
-        id,
-        repo: repo.fullName,
-        name: body.name,
-        head_sha: headSha,
-        status: "queued",
-        conclusion: null,
-        started_at: now,
-        completed_at: null,
-        details_url: null,
-        external_id: null,
-        output: { title: null, summary: null, text: null },
-        annotations: [],
-        actions: [],
-        check_suite_id: 10_000_000 + repo.id,
-        created_at: now,
-        updated_at: now,
-      };
-      apply(run, body, output, annotations);
-      state.checkRuns.set(id, run);
+      const run = await createCheckRun(state, state.repo(req.params.owner!, req.params.repo!), req.body);
       return { status: 201, body: checkRunObject(state, run) };
     })
     .on("PATCH", "/repos/:owner/:repo/check-runs/:id", (req) => {
       ctx.actor(req);
       const run = findRun(req, state.repo(req.params.owner!, req.params.repo!));
-      const output = checkOutput(req.body.output, false);
-      const annotations = checkAnnotations(output?.annotations);
-      // Validate on a copy so a 422 leaves the stored run untouched, as on GitHub.
-      const next: CheckRunRecord = structuredClone(run);
-      apply(next, req.body, output, annotations);
-      Object.assign(run, next);
+      updateCheckRun(run, req.body);
       return { status: 200, body: checkRunObject(state, run) };
     })
     .on("GET", "/repos/:owner/:repo/check-runs/:id", (req) => {

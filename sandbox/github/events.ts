@@ -6,8 +6,8 @@
 import { ZERO_SHA } from "../git.js";
 import { isoSeconds } from "./app-auth.js";
 import { DEVELOPER_LOGIN } from "./context.js";
-import { checkRunObject, installationObject, nodeId, repositoryObject, userObject, webhookExample } from "./objects.js";
-import type { CheckRunRecord, GitHubState, KnownCommit, RepoRecord } from "./state.js";
+import { checkRunObject, commitStatusObject, installationObject, nodeId, repositoryObject, userObject, webhookExample } from "./objects.js";
+import type { CheckRunRecord, CommitStatusRecord, GitHubState, KnownCommit, RepoRecord } from "./state.js";
 
 type Json = Record<string, unknown>;
 
@@ -176,5 +176,92 @@ export function buildCheckRunEvent(state: GitHubState, repo: RepoRecord, action:
   if ("organization" in payload) payload.organization = userObject(state, repo.owner, "Organization");
   if (action === "requested_action") payload.requested_action = { identifier: requestedActionIdentifier ?? "" };
   else delete payload.requested_action;
+  return payload;
+}
+
+/** `check_suite` (rerequested: **Re-run all checks**) for the suite of a check run's commit. */
+export function buildCheckSuiteEvent(state: GitHubState, repo: RepoRecord, action: string, run: CheckRunRecord): Json {
+  const payload = webhookExample(
+    "check_suite",
+    (e) => e.action === action && "installation" in e,
+    (e) => e.action === action,
+  );
+  const runJson = checkRunObject(state, run);
+  Object.assign(payload, {
+    action,
+    check_suite: {
+      ...(payload.check_suite as Json),
+      id: run.check_suite_id,
+      head_branch: repo.defaultBranch,
+      head_sha: run.head_sha,
+      status: "completed",
+      conclusion: run.conclusion,
+      url: `${state.urls.api}/repos/${repo.fullName}/check-suites/${run.check_suite_id}`,
+      before: ZERO_SHA,
+      after: run.head_sha,
+      pull_requests: [],
+      app: runJson.app,
+      latest_check_runs_count: 1,
+      check_runs_url: `${state.urls.api}/repos/${repo.fullName}/check-suites/${run.check_suite_id}/check-runs`,
+    },
+    repository: repositoryObject(state, repo, "event"),
+    sender: userObject(state, DEVELOPER_LOGIN),
+    installation: installation(state),
+  });
+  if ("organization" in payload) payload.organization = userObject(state, repo.owner, "Organization");
+  return payload;
+}
+
+/**
+ * `status`: a commit status was created. The payload carries the status's fields at the top level,
+ * the commit, and the branches whose tip it is (up to 10), as GitHub sends them.
+ */
+export function buildStatusEvent(state: GitHubState, repo: RepoRecord, status: CommitStatusRecord, branches: Array<{ name: string; sha: string }>): Json {
+  const payload = webhookExample("status", (e) => "installation" in e);
+  const known = state.commits.get(status.sha);
+  const fields = commitStatusObject(state, status, false);
+  const commit = payload.commit as Json;
+  const author = { name: known?.author.name ?? "Sandbox Developer", email: known?.author.email ?? "developer@sandbox.test", date: known?.timestamp ?? status.created_at };
+  Object.assign(payload, {
+    id: status.id,
+    sha: status.sha,
+    name: repo.fullName,
+    target_url: status.target_url,
+    avatar_url: fields.avatar_url,
+    context: status.context,
+    description: status.description,
+    state: status.state,
+    commit: {
+      ...commit,
+      sha: status.sha,
+      node_id: nodeId("Commit", Number.parseInt(status.sha.slice(0, 8), 16)),
+      commit: {
+        ...(commit.commit as Json),
+        author,
+        committer: author,
+        message: known?.message ?? "",
+        tree: { sha: known?.tree_id ?? "", url: `${state.urls.api}/repos/${repo.fullName}/git/trees/${known?.tree_id ?? ""}` },
+        url: `${state.urls.api}/repos/${repo.fullName}/git/commits/${status.sha}`,
+        verification: { verified: false, reason: "unsigned", signature: null, payload: null },
+      },
+      url: `${state.urls.api}/repos/${repo.fullName}/commits/${status.sha}`,
+      html_url: `${state.urls.web}/${repo.fullName}/commit/${status.sha}`,
+      comments_url: `${state.urls.api}/repos/${repo.fullName}/commits/${status.sha}/comments`,
+      author: userObject(state, DEVELOPER_LOGIN),
+      committer: userObject(state, DEVELOPER_LOGIN),
+      parents: (known?.parents ?? []).map((sha) => ({
+        sha,
+        url: `${state.urls.api}/repos/${repo.fullName}/commits/${sha}`,
+        html_url: `${state.urls.web}/${repo.fullName}/commit/${sha}`,
+      })),
+    },
+    branches: branches.slice(0, 10).map((b) => ({ name: b.name, commit: { sha: b.sha, url: `${state.urls.api}/repos/${repo.fullName}/commits/${b.sha}` }, protected: false })),
+    created_at: status.created_at,
+    updated_at: status.updated_at,
+    repository: repositoryObject(state, repo, "event"),
+    sender: userObject(state, status.creator, status.creator.endsWith("[bot]") ? "Bot" : "User"),
+    installation: installation(state),
+  });
+  if ("organization" in payload) payload.organization = userObject(state, repo.owner, "Organization");
   return payload;
 }

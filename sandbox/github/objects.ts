@@ -5,7 +5,7 @@
  */
 import { createRequire } from "node:module";
 import { isoSeconds } from "./app-auth.js";
-import type { CheckRunRecord, CommentRecord, GitHubState, IssueRecord, RepoRecord } from "./state.js";
+import type { CheckRunRecord, CommentRecord, CommitStatusRecord, ForeignApp, GitHubState, IssueRecord, RepoRecord } from "./state.js";
 
 type Json = Record<string, unknown>;
 
@@ -124,8 +124,8 @@ export function repositoryObject(state: GitHubState, repo: RepoRecord, style: "r
   };
 }
 
-export const APP_PERMISSIONS = { contents: "write", checks: "write", metadata: "read", issues: "write" };
-export const APP_EVENTS = ["push", "check_run", "installation", "installation_repositories"];
+export const APP_PERMISSIONS = { contents: "write", checks: "write", metadata: "read", issues: "write", statuses: "read" };
+export const APP_EVENTS = ["push", "check_run", "installation", "installation_repositories", "status"];
 
 export function appObject(state: GitHubState): Json {
   const created = isoSeconds(Date.UTC(2024, 0, 1));
@@ -144,6 +144,40 @@ export function appObject(state: GitHubState): Json {
     permissions: APP_PERMISSIONS,
     events: APP_EVENTS,
     installations_count: 1,
+  };
+}
+
+/** Another app (GitHub Actions, a third-party CI) as check runs and events show it. */
+export function foreignAppObject(state: GitHubState, app: ForeignApp): Json {
+  return {
+    ...appObject(state),
+    id: app.id,
+    slug: app.slug,
+    client_id: `Iv1.${app.id.toString(16).padStart(16, "0")}`,
+    node_id: nodeId("App", app.id),
+    name: app.name,
+    description: "",
+    owner: userObject(state, "github", "Organization"),
+    permissions: {},
+    events: [],
+  };
+}
+
+/** A commit status as the statuses API lists it (`creator` too; the combined status leaves it out). */
+export function commitStatusObject(state: GitHubState, status: CommitStatusRecord, withCreator = true): Json {
+  const creator = state.ownerId(status.creator);
+  return {
+    url: `${state.urls.api}/repos/${status.repo}/statuses/${status.sha}`,
+    avatar_url: `${state.urls.web}/avatars/u/${creator}`,
+    id: status.id,
+    node_id: nodeId("StatusContext", status.id),
+    state: status.state,
+    description: status.description,
+    target_url: status.target_url,
+    context: status.context,
+    created_at: status.created_at,
+    updated_at: status.updated_at,
+    ...(withCreator ? { creator: userObject(state, status.creator, status.creator.endsWith("[bot]") ? "Bot" : "User") } : {}),
   };
 }
 
@@ -196,7 +230,7 @@ export function checkRunObject(state: GitHubState, run: CheckRunRecord): Json {
       annotations_url: `${api}/repos/${run.repo}/check-runs/${run.id}/annotations`,
     },
     check_suite: { id: run.check_suite_id },
-    app: appObject(state),
+    app: run.app ? foreignAppObject(state, run.app) : appObject(state),
     pull_requests: [],
   };
 }

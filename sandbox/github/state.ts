@@ -61,6 +61,30 @@ export interface CheckRunRecord {
   check_suite_id: number;
   created_at: string;
   updated_at: string;
+  /** The app that made it, when not this app (another CI: `FakeGitHub.createForeignCheckRun`). */
+  app?: ForeignApp;
+}
+
+/** Another GitHub App that writes check runs, such as GitHub Actions. */
+export interface ForeignApp {
+  id: number;
+  slug: string;
+  name: string;
+}
+
+/** A commit status (`POST /repos/{owner}/{repo}/statuses/{sha}`). */
+export interface CommitStatusRecord {
+  id: number;
+  /** Full name of the repository. */
+  repo: string;
+  sha: string;
+  state: "error" | "failure" | "pending" | "success";
+  context: string;
+  description: string | null;
+  target_url: string | null;
+  creator: string;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface CommentRecord {
@@ -103,6 +127,8 @@ export interface KnownCommit {
 export class GitHubState {
   readonly repos = new Map<string, RepoRecord>();
   readonly checkRuns = new Map<number, CheckRunRecord>();
+  /** Every commit status posted, oldest first (GitHub keeps them all; the newest per context counts). */
+  readonly commitStatuses: CommitStatusRecord[] = [];
   readonly issues = new Map<string, IssueRecord[]>();
   readonly commits = new Map<string, KnownCommit>();
   /** Commits known to exist per repository (saves a git call per check run). */
@@ -110,6 +136,7 @@ export class GitHubState {
   #nextRepoId = 7_000_001;
   #nextCheckRunId = 9_000_001;
   #nextIssueId = 8_000_001;
+  #nextStatusId = 6_800_000_001;
   #ownerIds = new Map<string, number>();
   /** Repositories taken out of the installation (full names, lower case): its tokens no longer see them. */
   readonly removedFromInstallation = new Set<string>();
@@ -135,6 +162,9 @@ export class GitHubState {
   }
   nextIssueId(): number {
     return this.#nextIssueId++;
+  }
+  nextStatusId(): number {
+    return this.#nextStatusId++;
   }
 
   /** Stable ids for account logins, so the same owner always has the same id. */

@@ -23,6 +23,8 @@ function applyHookParams(req: ApiRequest, hook: HookRecord): void {
   hook.push_events = flag(req, "push_events", hook.push_events);
   hook.tag_push_events = flag(req, "tag_push_events", hook.tag_push_events);
   hook.enable_ssl_verification = flag(req, "enable_ssl_verification", hook.enable_ssl_verification);
+  hook.pipeline_events = flag(req, "pipeline_events", hook.pipeline_events);
+  hook.job_events = flag(req, "job_events", hook.job_events);
   const filter = param(req, "push_events_branch_filter");
   if (typeof filter === "string") hook.push_events_branch_filter = filter;
 }
@@ -57,6 +59,8 @@ export function hookRoutes(router: Router, state: GitLabState): void {
         tag_push_events: false,
         enable_ssl_verification: true,
         push_events_branch_filter: "",
+        pipeline_events: false,
+        job_events: false,
         created_at: new Date().toISOString(),
       };
       applyHookParams(req, hook);

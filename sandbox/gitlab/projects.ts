@@ -1,11 +1,13 @@
 /**
  * Creating projects and namespaces, and the bare repository behind each project. Every project
  * gets a pre-receive hook that enforces GitLab's protected-branch rules with GitLab's own
- * messages, so the app's error classification is tested against the real wording.
+ * messages, so the app's error classification is tested against the real wording, and then
+ * GitLab's LFS integrity check (lfs-server.ts).
  */
 import { chmod, readdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { initBare } from "../git.js";
+import { GITLAB_LFS_CHECK_SH } from "../lfs-server.js";
 import { HttpError } from "../http/router.js";
 import type { GitLabState, NamespaceRecord, ProjectRecord } from "./state.js";
 import { USER } from "./state.js";
@@ -17,7 +19,9 @@ const PRE_RECEIVE = `#!/bin/sh
 zero=0000000000000000000000000000000000000000
 rules="\${GIT_DIR:-.}/${PROTECTED_FILE}"
 default_ref=$(git symbolic-ref -q HEAD)
+revs=""
 while read -r old new ref; do
+  [ "$new" = "$zero" ] || revs="$revs $new"
   if [ "$new" = "$zero" ] && [ "$ref" = "$default_ref" ]; then
     echo "GitLab: The default branch of a project cannot be deleted." >&2
     exit 1
@@ -39,6 +43,7 @@ while read -r old new ref; do
     esac
   done < "$rules"
 done
+${GITLAB_LFS_CHECK_SH}
 exit 0
 `;
 
@@ -94,6 +99,7 @@ export async function createProjectRepo(
     hooks: [],
     statuses: [],
     protectedBranches: [],
+    pipelines: [],
   };
   // Reserve the path before the async work, so concurrent creates of one path conflict.
   state.projects.set(pathWithNamespace.toLowerCase(), project);

@@ -28,7 +28,52 @@ export interface HookRecord {
   tag_push_events: boolean;
   enable_ssl_verification: boolean;
   push_events_branch_filter: string;
+  pipeline_events: boolean;
+  job_events: boolean;
   created_at: string;
+}
+
+/** GitLab's CI statuses for jobs and pipelines (the ones the sandbox uses). */
+export type CiStatus = "created" | "pending" | "running" | "success" | "failed" | "canceled" | "skipped" | "manual";
+
+export interface JobRecord {
+  id: number;
+  name: string;
+  stage: string;
+  status: CiStatus;
+  allowFailure: boolean;
+  when: "on_success" | "manual";
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  failureReason: string | null;
+  /** The raw log (ANSI colours and section markers included, as a runner writes it). */
+  log: string;
+  /** Replaced by a retry (the jobs API leaves it out unless include_retried). */
+  retried: boolean;
+  /** Made by a commit status posted through the API (stage "external"), not by CI. */
+  external: boolean;
+  /** The run time it reports (JobSpec.durationS). */
+  durationS?: number;
+}
+
+export interface PipelineRecord {
+  id: number;
+  iid: number;
+  sha: string;
+  beforeSha: string;
+  ref: string;
+  tag: boolean;
+  /** push, web, merge_request_event, external (a commit status made it), ... */
+  source: string;
+  name: string | null;
+  status: CiStatus;
+  stages: string[];
+  jobs: JobRecord[];
+  createdAt: string;
+  updatedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
 }
 
 export type StatusState = "pending" | "running" | "success" | "failed" | "canceled" | "skipped";
@@ -67,6 +112,7 @@ export interface ProjectRecord {
   hooks: HookRecord[];
   statuses: StatusRecord[];
   protectedBranches: ProtectedBranch[];
+  pipelines: PipelineRecord[];
 }
 
 export interface TokenRecord {
@@ -88,11 +134,11 @@ export class GitLabState {
   readonly tokens = new Map<string, TokenRecord>();
   /** Old paths of moved projects (lower-cased) → the project: GitLab's API follows them (redirect routes). */
   readonly redirects = new Map<string, ProjectRecord>();
-  #ids = { namespace: 100, project: 2000, hook: 300, status: 50_000, pipeline: 70_000, token: 10, protected: 900 };
+  #ids = { namespace: 100, project: 2000, hook: 300, status: 50_000, pipeline: 70_000, token: 10, protected: 900, job: 90_000 };
 
   constructor(readonly urls: GitLabUrls) {}
 
-  nextId(kind: "namespace" | "project" | "hook" | "status" | "pipeline" | "token" | "protected"): number {
+  nextId(kind: "namespace" | "project" | "hook" | "status" | "pipeline" | "token" | "protected" | "job"): number {
     return ++this.#ids[kind];
   }
 

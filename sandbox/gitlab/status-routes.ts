@@ -1,5 +1,5 @@
 /**
- * Commit statuses. GitLab backs each status with a CI job and refuses transitions the job's
+ * Commit statuses. Each becomes an external job of a pipeline (pipelines.ts attachStatus). GitLab backs each status with a CI job and refuses transitions the job's
  * state machine does not allow: posting "running" twice answers 400 "Cannot transition status
  * via :run from :running". The fake keeps that rule, because real apps trip over it.
  */
@@ -8,6 +8,7 @@ import { HttpError, paginate, type Router } from "../http/router.js";
 import { requireToken } from "./auth.js";
 import { statusObject } from "./objects.js";
 import { param } from "./project-routes.js";
+import type { Pipelines } from "./pipelines.js";
 import type { GitLabState, ProjectRecord, StatusRecord, StatusState } from "./state.js";
 
 const STATES: StatusState[] = ["pending", "running", "success", "failed", "canceled", "skipped"];
@@ -26,7 +27,7 @@ async function commitOf(project: ProjectRecord, ref: string, verified: Set<strin
   return sha;
 }
 
-export function statusRoutes(router: Router, state: GitLabState): void {
+export function statusRoutes(router: Router, state: GitLabState, pipelines: Pipelines): void {
   const verified = new Set<string>();
 
   router
@@ -52,7 +53,8 @@ export function statusRoutes(router: Router, state: GitLabState): void {
         }
         status = open;
       } else {
-        const pipeline = project.statuses.find((s) => s.sha === sha && s.ref === ref)?.pipeline_id ?? state.nextId("pipeline");
+        // GitLab's trap: the status joins the commit's latest pipeline for the ref, or gets a pipeline of its own.
+        const pipeline = pipelines.latestFor(project, sha, ref)?.id ?? state.nextId("pipeline");
         status = {
           id: state.nextId("status"),
           sha,
@@ -78,6 +80,7 @@ export function statusRoutes(router: Router, state: GitLabState): void {
       if (typeof description === "string") status.description = description;
       const coverage = param(req, "coverage");
       if (coverage !== undefined) status.coverage = Number(coverage);
+      pipelines.attachStatus(project, status);
       return { status: 201, body: statusObject(state, status) };
     })
     .on("GET", "/projects/:id/repository/commits/:sha/statuses", async (req) => {

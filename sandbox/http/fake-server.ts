@@ -3,6 +3,8 @@
  * secret scans), applies injected faults first, hands `*.git/...` paths to real git smart HTTP
  * and everything under the API prefix to a Router. Service-specific looks (error bodies,
  * headers) come in as options, so fake-github and fake-gitlab hold only their own behaviour.
+ * API answers can be held back by a fixed latency (apiLatencyMs), as the real services answer
+ * from a data centre; git smart HTTP is never slowed.
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -44,6 +46,8 @@ export interface FakeServerOptions {
   apiHeaders?: () => Record<string, string>;
   /** Seen before faults and routing (e.g. to count git pushes). */
   onRequest?: (req: IncomingMessage, path: string) => void;
+  /** Initial apiLatencyMs (default 0: tests get immediate answers). */
+  apiLatencyMs?: number;
 }
 
 const MAX_BODY = 32 * 1024 * 1024;
@@ -57,11 +61,18 @@ export class FakeServer {
    * fake lacks, not an app bug: check here first when the app gets an unexpected 404.
    */
   readonly unmatched: string[] = [];
+  /**
+   * How long every API answer (routes, faults, unknown routes) waits before it is sent, in ms. A
+   * request to github.com or gitlab.com takes 100–300 ms; loopback takes none, which would hide
+   * every round trip on the app's hot path. Git smart HTTP is not delayed.
+   */
+  apiLatencyMs: number;
   readonly #faults: Array<Fault & { remaining: number }> = [];
   readonly #server: http.Server;
   #url = "";
 
   constructor(private readonly options: FakeServerOptions) {
+    this.apiLatencyMs = options.apiLatencyMs ?? 0;
     this.#server = http.createServer((req, res) => {
       this.#handle(req, res).catch((error: Error) => {
         this.errors.push(error);
@@ -127,6 +138,7 @@ export class FakeServer {
     if (fault) {
       if (!isApi) await drain(req);
       const payload = fault.body ?? this.options.errorBody(fault.status);
+      if (isApi) await this.#latency();
       send(res, { status: fault.status, body: payload, headers: { ...this.options.apiHeaders?.(), ...fault.headers } });
       return;
     }
@@ -136,7 +148,13 @@ export class FakeServer {
       send(res, { status: 404, body: this.options.errorBody(404) });
       return;
     }
-    send(res, await this.#api(method, path.slice(this.options.apiPrefix.length), req.headers, body));
+    const answer = await this.#api(method, path.slice(this.options.apiPrefix.length), req.headers, body);
+    await this.#latency();
+    send(res, answer);
+  }
+
+  #latency(): Promise<void> {
+    return this.apiLatencyMs > 0 ? new Promise((resolve) => setTimeout(resolve, this.apiLatencyMs)) : Promise.resolve();
   }
 
   async #api(method: string, pathAndQuery: string, headers: IncomingHttpHeaders, raw: string): Promise<ApiResponse> {
@@ -200,10 +218,12 @@ export function send(res: ServerResponse, { status, body, headers = {} }: ApiRes
     res.writeHead(status, headers).end();
     return;
   }
-  const text = JSON.stringify(body);
+  // A route answering plain text (GitLab's job logs) says so in its content-type.
+  const raw = typeof body === "string" && headers["content-type"]?.startsWith("text/");
+  const text = raw ? (body as string) : JSON.stringify(body);
   res.writeHead(status, {
-    ...headers,
     "content-type": "application/json; charset=utf-8",
+    ...headers,
     "content-length": Buffer.byteLength(text),
   });
   res.end(text);

@@ -3,6 +3,7 @@
  * agreement records live, and how all of them are removed when the repository leaves.
  *
  *   <root>/<owner>/<repo>.git                          GitHub → GitLab cache (the GitHub side)
+ *   <root>/<owner>/<repo>.git/lfs/objects              its Git LFS objects (lfs/lfs-cache.ts; each cache has its own)
  *   <root>/<owner>/<repo>.gitlab-<project id>.git      GitLab → GitHub cache (the GitLab side)
  *   <root>/<owner>/<repo>.gitlab-<project id>.synced.json   the mirror's agreement record (file store)
  */

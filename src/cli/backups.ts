@@ -6,7 +6,7 @@
 import { getRepository, installationToken } from "../github/repository.js";
 import { listBackups, deleteBackups, restoreBackup, type RemoteSide } from "../mirror/remote-backups.js";
 import { CONFIG_FILE, loadConfig } from "../worker/config-check.js";
-import type { CliContext } from "./main.js";
+import type { CliContext } from "./context.js";
 
 interface NamedSide extends RemoteSide {
   /** e.g. "GitHub octo/repo" or "GitLab group/project". */

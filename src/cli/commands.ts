@@ -2,13 +2,14 @@
 import type { MirrorRequest, MirrorResult } from "../mirror/types.js";
 import { MemoryStatusStore } from "../status/memory-store.js";
 import { createFollowUp } from "../sync/follow-up.js";
-import { findDrift, syncJob } from "../sync/reconcile.js";
+import { findDrift } from "../sync/reconcile.js";
+import { syncJob } from "../worker/mirror-job.js";
 import { BackgroundTasks } from "../worker/background.js";
 import { CONFIG_FILE, loadConfig } from "../worker/config-check.js";
 import { runMirrorJob } from "../worker/run-mirror-job.js";
 import { createWorkerDeps } from "../worker/deps.js";
 import { createAgreedStore } from "../records/agreed-store.js";
-import type { CliContext } from "./main.js";
+import type { CliContext } from "./context.js";
 
 const short = (sha: string | null) => (sha ? sha.slice(0, 7) : "-");
 

@@ -8,12 +8,12 @@ import { Transform } from "node:stream";
 import { pino, type Logger } from "pino";
 import { createProbot } from "probot";
 import { parseEnv, registerEnvSecrets, type AppEnv } from "../env.js";
-import type { GitHubClient } from "../github/types.js";
-import { createGitLabClient, type GitLabClient } from "../gitlab/client.js";
+import { createGitLabClient } from "../gitlab/client.js";
 import { mirrorRefs } from "../mirror/mirror-refs.js";
 import { redact } from "../secrets.js";
 import { runBackupsDelete, runBackupsList, runRestore } from "./backups.js";
 import { runStatus, runSync } from "./commands.js";
+import type { CliContext } from "./context.js";
 
 const USAGE = `usage: mirror-bot sync <owner>/<repo>                  mirror now, report on GitHub, print what changed
        mirror-bot status <owner>/<repo>                compare both sides (ls-remote), change nothing
@@ -33,17 +33,6 @@ export function parseArgs(argv: string[]): { command: Command; owner: string; re
   else if (first === "restore" && rest.length === 2) [command, target] = [{ name: "restore", ref: rest[1]! }, rest[0]];
   const match = /^([\w.-]+)\/([\w.-]+)$/.exec(target ?? "");
   return command && match ? { command, owner: match[1]!, repo: match[2]! } : undefined;
-}
-
-export interface CliContext {
-  env: AppEnv;
-  log: Logger;
-  octokit: GitHubClient;
-  installationId: number;
-  gitlab: GitLabClient;
-  owner: string;
-  repo: string;
-  print(line: string): void;
 }
 
 function stderrLogger(level: string): Logger {

@@ -4,7 +4,7 @@
  * field, says what is allowed and shows what was found.
  */
 import { z } from "zod";
-import { globProblem } from "./match-refs.js";
+import { globProblem } from "./ref-globs.js";
 
 const DIRECTIONS = ["push", "pull", "both"] as const;
 const NOTIFY = ["issue", "none"] as const;
@@ -56,8 +56,19 @@ export const MirrorConfigSchema = z
     notify: z.enum(NOTIFY).default("issue"),
     /** Create the GitLab project (in the named namespace, never more visible than GitHub's) when it is missing. */
     create: z.boolean().default(false),
+    /** Report the GitLab project's pipelines as check runs on the GitHub commit; unset: on for push and both. */
+    pipelines: z.boolean().optional(),
+    /** GitHub check runs and commit statuses as `github/<name>` GitLab commit statuses; unset: on for pull and both (checksOn). */
+    checks: z.boolean().optional(),
+    /** Copy the Git LFS objects the pushed commits point to (docs/lfs.md); false: pointers only. */
+    lfs: z.boolean().default(true),
   })
   .strict();
+
+/** Whether a mirror reports GitLab pipelines on GitHub (`pipelines:`, by default on for push and both). */
+export function pipelinesOn(mirror: Pick<MirrorConfig, "pipelines" | "direction">): boolean {
+  return mirror.pipelines ?? mirror.direction !== "pull";
+}
 
 export const MirrorFileSchema = z
   .object({ mirrors: z.array(MirrorConfigSchema) })
@@ -83,6 +94,11 @@ export const MirrorFileSchema = z
 
 export type MirrorFile = z.output<typeof MirrorFileSchema>;
 export type MirrorConfig = z.output<typeof MirrorConfigSchema>;
+
+/** Whether a mirror shows GitHub's checks on GitLab: `checks:`, else on for pull and both (GitLab's CI runs for push mirrors). */
+export function checksOn(mirror: Pick<MirrorConfig, "checks" | "direction">): boolean {
+  return mirror.checks ?? mirror.direction !== "push";
+}
 
 /** A failure before it is placed in the file; `target`: point at the key itself or at its value. */
 export type SchemaIssue = { path: (string | number)[]; message: string; target: "key" | "value" };

@@ -70,6 +70,11 @@ export async function startCheckRun(
   return data.id;
 }
 
+/** Replaces the output of a run still in progress (its status is left alone). */
+export async function updateCheckRunOutput(octokit: GitHubClient, { owner, repo }: RepoRef, id: number, output: CheckRunOutput): Promise<void> {
+  await octokit.rest.checks.update({ owner, repo, check_run_id: id, output: safeOutput(output) });
+}
+
 export async function completeCheckRun(
   octokit: GitHubClient,
   { owner, repo }: RepoRef,
@@ -141,4 +146,96 @@ export async function createCompletedCheckRun(
     });
   }
   return data.id;
+}
+
+/** A check run's state as the checks API answers it (the fields mirror-bot reads). */
+export interface CheckRunInfo {
+  id: number;
+  name: string;
+  status: string;
+  conclusion: string | null;
+  external_id: string | null;
+  started_at: string | null;
+  html_url?: string | null;
+}
+
+/** Every check run with this name on a commit, all runs (not only the latest). */
+export async function listCheckRunsNamed(octokit: GitHubClient, { owner, repo }: RepoRef, ref: string, name: string): Promise<CheckRunInfo[]> {
+  const runs = await octokit.paginate(octokit.rest.checks.listForRef, { owner, repo, ref, check_name: name, filter: "all", per_page: 100 });
+  return runs.map((r) => ({
+    id: r.id,
+    name: r.name,
+    status: r.status,
+    conclusion: r.conclusion ?? null,
+    external_id: r.external_id ?? null,
+    started_at: r.started_at ?? null,
+    html_url: r.html_url ?? null,
+  }));
+}
+
+export type CheckRunWrite = {
+  status: "queued" | "in_progress" | "completed";
+  conclusion?: Conclusion;
+  output: CheckRunOutput;
+  detailsUrl?: string;
+  /** Replaces the buttons; [] removes them. */
+  actions?: CheckRunAction[];
+};
+
+/** Creates a check run in any state (queued, in progress or completed), in one request. */
+export async function createCheckRun(
+  octokit: GitHubClient,
+  { owner, repo }: RepoRef,
+  { name, headSha, externalId, ...write }: CheckRunWrite & { name: string; headSha: string; externalId: string },
+): Promise<number> {
+  const { data } = await octokit.rest.checks.create({
+    owner,
+    repo,
+    name,
+    head_sha: headSha,
+    external_id: externalId,
+    started_at: new Date().toISOString(),
+    ...checkRunFields(write),
+  });
+  return data.id;
+}
+
+export async function updateCheckRun(octokit: GitHubClient, { owner, repo }: RepoRef, id: number, write: CheckRunWrite): Promise<void> {
+  await octokit.rest.checks.update({ owner, repo, check_run_id: id, ...checkRunFields(write) });
+}
+
+function checkRunFields({ status, conclusion, output, detailsUrl, actions }: CheckRunWrite) {
+  const now = new Date().toISOString();
+  const safe = safeOutput(output);
+  return {
+    status,
+    ...(status === "completed" ? { conclusion: conclusion ?? "neutral", completed_at: now } : {}),
+    ...(detailsUrl ? { details_url: detailsUrl } : {}),
+    output: { ...safe, annotations: (safe.annotations ?? []).slice(0, ANNOTATIONS_PER_REQUEST) },
+    ...(actions ? { actions } : {}),
+  };
+}
+
+/**
+ * What a 403 or 422 answer to a check run write means, for the log: the permission the app lacks,
+ * or what GitHub refused. Null for other failures.
+ */
+export function checkRunRefusal(error: unknown): string | null {
+  const status = (error as { status?: number }).status;
+  const message = (error as { response?: { data?: { message?: string } } }).response?.data?.message ?? (error as Error).message ?? "";
+  if (status === 403) return `GitHub refused to write a check run (403: ${message}): the app needs the "Checks: Read and write" permission, accepted by the installation`;
+  if (status === 422) return `GitHub refused the check run (422: ${message}): the commit may be unknown to GitHub, or the app lacks the "Checks: Read and write" permission`;
+  return null;
+}
+
+/** Puts a note at the top of a check run's summary, whatever its state (a completed run keeps its conclusion). */
+export async function addCheckRunNote(
+  octokit: GitHubClient,
+  { owner, repo }: RepoRef,
+  id: number,
+  current: { title: string; summary: string; text?: string | null },
+  note: string,
+): Promise<void> {
+  const summary = `> ${note.replace(/\n/g, "\n> ")}\n\n${current.summary}`;
+  await octokit.rest.checks.update({ owner, repo, check_run_id: id, output: safeOutput({ title: current.title, summary, ...(current.text ? { text: current.text } : {}) }) });
 }

@@ -22,10 +22,20 @@ export interface GitLabClient {
   showProject(idOrPath: string | number, options?: { fresh?: boolean }): Promise<GitLabProject>;
   /** Forgets a cached project (after a sync against it failed). */
   forgetProject(idOrPath: string | number): void;
-  /** A commit status (a CI job to GitLab); description and link are redacted, the description clipped. */
-  setCommitStatus(projectId: number, sha: string, status: GitLabCommitStatus): Promise<void>;
-  /** Creates the project hook for `url`, or updates the one already there: never a duplicate. */
-  ensureProjectHook(projectId: number, hook: { url: string; token: string }): Promise<"created" | "updated">;
+  /**
+   * A commit status (a CI job to GitLab); description and link are redacted, the description clipped.
+   * Answers what GitLab did: `set`; `no-commit` (GitLab lacks the commit, or it is on no branch);
+   * `refused` (the job's state machine does not allow that move, e.g. running → pending: a 400 that
+   * only means "keep what is there"). A 403 (the token lacks the Developer role) throws gitlab_forbidden.
+   */
+  setCommitStatus(projectId: number, sha: string, status: GitLabCommitStatus): Promise<CommitStatusWrite>;
+  /** The newest status with this name on the commit (GET .../commits/:sha/statuses?name=), null if none; `no-commit` when GitLab lacks the commit. */
+  latestCommitStatus(projectId: number, sha: string, name: string): Promise<GitLabCommitStatusRecord | null | "no-commit">;
+  /**
+   * Creates the project hook for `url`, or updates the one already there: never a duplicate. An
+   * update only adds events (another mirror of the project may need the ones it has).
+   */
+  ensureProjectHook(projectId: number, hook: { url: string; token: string; events?: HookEvents }): Promise<"created" | "updated">;
   /** Deletes the project's hooks with this URL (DELETE /projects/:id/hooks/:hook_id); answers how many. */
   removeProjectHooks(project: number | string, url: string): Promise<number>;
   /** Creates `namespace/path` (the namespace must exist) with this visibility (`create: true`). */
@@ -34,6 +44,58 @@ export interface GitLabClient {
   tokenInfo(): Promise<GitLabTokenInfo>;
   /** The project's protected branch rules (GET /projects/:id/protected_branches), cached briefly. */
   protectedBranches?(projectId: number): Promise<GitLabProtectedBranch[]>;
+  /** GET /projects/:id/pipelines/:pipeline_id. */
+  pipeline(projectId: number | string, pipelineId: number): Promise<GitLabPipeline>;
+  /** The pipeline's current jobs, retried ones left out (GET /projects/:id/pipelines/:pipeline_id/jobs, every page). */
+  pipelineJobs(projectId: number | string, pipelineId: number): Promise<GitLabJob[]>;
+  /** A job's log as plain text (GET /projects/:id/jobs/:job_id/trace). */
+  jobLog(projectId: number | string, jobId: number): Promise<string>;
+  /** Pipelines of a commit, or updated since a time (GET /projects/:id/pipelines), newest first, at most 100. */
+  pipelines(projectId: number | string, filter: { sha?: string; updatedAfter?: Date }): Promise<GitLabPipeline[]>;
+  /** POST /projects/:id/pipelines/:pipeline_id/retry: its failed and canceled jobs run again, under the same id. */
+  retryPipeline(projectId: number | string, pipelineId: number): Promise<GitLabPipeline>;
+  /** POST /projects/:id/pipelines/:pipeline_id/cancel. */
+  cancelPipeline(projectId: number | string, pipelineId: number): Promise<GitLabPipeline>;
+}
+
+/** What a project hook subscribes to; absent: push and tag push events only. */
+export interface HookEvents {
+  /** Push and Tag Push events (pull and both mirrors). */
+  push: boolean;
+  /** Pipeline and Job events (mirrors reporting pipelines). */
+  pipelines: boolean;
+}
+
+/** The fields mirror-bot uses from GitLab's pipeline object. */
+export interface GitLabPipeline {
+  id: number;
+  projectId: number;
+  sha: string;
+  ref: string;
+  /** created, waiting_for_resource, preparing, pending, running, success, failed, canceled, skipped, manual, scheduled. */
+  status: string;
+  /** push, merge_request_event, web, schedule, external, ... */
+  source: string;
+  /** The pipeline's `workflow: name:`, when it has one. */
+  name: string | null;
+  webUrl: string;
+  createdAt: string;
+  updatedAt: string | null;
+}
+
+/** The fields mirror-bot uses from GitLab's job object. */
+export interface GitLabJob {
+  id: number;
+  name: string;
+  stage: string;
+  status: string;
+  allowFailure: boolean;
+  webUrl: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Seconds. */
+  duration: number | null;
+  failureReason: string | null;
 }
 
 export interface GitLabProtectedBranch {
@@ -73,7 +135,20 @@ export interface GitLabCommitStatus {
   ref?: string;
 }
 
+export type CommitStatusWrite = { outcome: "set" } | { outcome: "no-commit" | "refused"; message: string };
+
+export interface GitLabCommitStatusRecord {
+  id: number;
+  state: string;
+  name: string;
+  targetUrl: string | null;
+}
+
 const MAX_STATUS_DESCRIPTION = 255;
+/** GitLab's 404s that mean "this commit", not "this project": the status API needs a commit on a branch. */
+const COMMIT_MISSING = /^404 (Commit|References for commit) Not Found/;
+/** The 400 GitLab answers when a status's job cannot make that move (running → pending, running → running). */
+const TRANSITION_REFUSED = /Cannot transition status/;
 
 const NEEDED_SCOPES = "`api` and `write_repository`";
 
@@ -162,25 +237,106 @@ export function createGitLabClient({ url, token, retry }: { url: string; token: 
           ...(status.targetUrl ? { targetUrl: redact(status.targetUrl) } : {}),
           ...(status.ref ? { ref: status.ref } : {}),
         });
+        return { outcome: "set" };
       } catch (error) {
-        throw toGitLabError(error, `the commit status of ${sha.slice(0, 7)} in project ${projectId}`, url);
+        const message = descriptionOf(error);
+        if (statusOf(error) === 404 && COMMIT_MISSING.test(message)) return { outcome: "no-commit", message };
+        if (statusOf(error) === 400 && TRANSITION_REFUSED.test(message)) return { outcome: "refused", message };
+        throw statusWriteError(error, `the commit status of ${sha.slice(0, 7)} in project ${projectId}`, url);
+      }
+    },
+    async latestCommitStatus(projectId, sha, name) {
+      if (!token) throw missingToken(url);
+      try {
+        const statuses = await api.Commits.allStatuses(projectId, sha, { name });
+        const newest = statuses.filter((s) => s.name === name).sort((a, b) => b.id - a.id)[0];
+        return newest ? { id: newest.id, state: String(newest.status), name: newest.name, targetUrl: (newest.target_url as string | null | undefined) ?? null } : null;
+      } catch (error) {
+        if (statusOf(error) === 404 && COMMIT_MISSING.test(descriptionOf(error))) return "no-commit";
+        throw toGitLabError(error, `the commit statuses of ${sha.slice(0, 7)} in project ${projectId}`, url);
       }
     },
     async ensureProjectHook(projectId, hook) {
       if (!token) throw missingToken(url);
       registerSecret(hook.token, "long-lived");
-      const options = { pushEvents: true, tagPushEvents: true, enableSslVerification: hook.url.startsWith("https:"), token: hook.token };
+      const events = hook.events ?? { push: true, pipelines: false };
+      const options = (had: { push_events?: unknown; tag_push_events?: unknown; pipeline_events?: unknown; job_events?: unknown } = {}) => ({
+        pushEvents: events.push || had.push_events === true,
+        tagPushEvents: events.push || had.tag_push_events === true,
+        pipelineEvents: events.pipelines || had.pipeline_events === true,
+        jobEvents: events.pipelines || had.job_events === true,
+        enableSslVerification: hook.url.startsWith("https:"),
+        token: hook.token,
+      });
       try {
         const hooks = await api.ProjectHooks.all(projectId, { perPage: 100 });
         const existing = hooks.find((h) => h.url === hook.url);
         if (existing) {
-          await api.ProjectHooks.edit(projectId, existing.id, hook.url, options);
+          await api.ProjectHooks.edit(projectId, existing.id, hook.url, options(existing as Record<string, unknown>));
           return "updated";
         }
-        await api.ProjectHooks.add(projectId, hook.url, options);
+        await api.ProjectHooks.add(projectId, hook.url, options());
         return "created";
       } catch (error) {
         throw toGitLabError(error, `the webhooks of project ${projectId}`, url);
+      }
+    },
+    async pipeline(projectId, pipelineId) {
+      if (!token) throw missingToken(url);
+      try {
+        return pipelineInfo(projectId, (await api.Pipelines.show(projectId, pipelineId)) as unknown as RawPipeline);
+      } catch (error) {
+        throw toGitLabError(error, `pipeline ${pipelineId} of project ${projectId}`, url);
+      }
+    },
+    async pipelineJobs(projectId, pipelineId) {
+      if (!token) throw missingToken(url);
+      try {
+        const jobs = (await api.Jobs.all(projectId, { pipelineId, perPage: 100 })) as unknown as RawJob[];
+        return jobs.map(jobInfo);
+      } catch (error) {
+        throw toGitLabError(error, `the jobs of pipeline ${pipelineId} of project ${projectId}`, url);
+      }
+    },
+    async jobLog(projectId, jobId) {
+      if (!token) throw missingToken(url);
+      try {
+        const log: unknown = await api.Jobs.showLog(projectId, jobId);
+        return typeof log === "string" ? log : log instanceof Blob ? await log.text() : String(log ?? "");
+      } catch (error) {
+        throw toGitLabError(error, `the log of job ${jobId} of project ${projectId}`, url);
+      }
+    },
+    async pipelines(projectId, { sha, updatedAfter }) {
+      if (!token) throw missingToken(url);
+      try {
+        const list = (await api.Pipelines.all(projectId, {
+          ...(sha ? { sha } : {}),
+          ...(updatedAfter ? { updatedAfter: updatedAfter.toISOString() } : {}),
+          orderBy: "updated_at",
+          sort: "desc",
+          perPage: 100,
+          maxPages: 1,
+        })) as unknown as RawPipeline[];
+        return list.map((p) => pipelineInfo(projectId, p));
+      } catch (error) {
+        throw toGitLabError(error, `the pipelines of project ${projectId}`, url);
+      }
+    },
+    async retryPipeline(projectId, pipelineId) {
+      if (!token) throw missingToken(url);
+      try {
+        return pipelineInfo(projectId, (await api.Pipelines.retry(projectId, pipelineId)) as unknown as RawPipeline);
+      } catch (error) {
+        throw toGitLabError(error, `pipeline ${pipelineId} of project ${projectId}`, url);
+      }
+    },
+    async cancelPipeline(projectId, pipelineId) {
+      if (!token) throw missingToken(url);
+      try {
+        return pipelineInfo(projectId, (await api.Pipelines.cancel(projectId, pipelineId)) as unknown as RawPipeline);
+      } catch (error) {
+        throw toGitLabError(error, `pipeline ${pipelineId} of project ${projectId}`, url);
       }
     },
     async removeProjectHooks(project, hookUrl) {
@@ -215,6 +371,62 @@ function projectInfo(project: {
   };
 }
 
+interface RawPipeline {
+  id: number;
+  project_id?: number;
+  sha: string;
+  ref: string;
+  status: string;
+  source?: string;
+  name?: string | null;
+  web_url: string;
+  created_at: string;
+  updated_at?: string | null;
+}
+
+function pipelineInfo(projectId: number | string, p: RawPipeline): GitLabPipeline {
+  return {
+    id: p.id,
+    projectId: p.project_id ?? Number(projectId),
+    sha: p.sha,
+    ref: p.ref,
+    status: p.status,
+    source: p.source ?? "push",
+    name: p.name ?? null,
+    webUrl: p.web_url,
+    createdAt: p.created_at,
+    updatedAt: p.updated_at ?? null,
+  };
+}
+
+interface RawJob {
+  id: number;
+  name: string;
+  stage: string;
+  status: string;
+  allow_failure?: boolean;
+  web_url: string;
+  started_at?: string | null;
+  finished_at?: string | null;
+  duration?: number | null;
+  failure_reason?: string | null;
+}
+
+function jobInfo(j: RawJob): GitLabJob {
+  return {
+    id: j.id,
+    name: j.name,
+    stage: j.stage,
+    status: j.status,
+    allowFailure: j.allow_failure === true,
+    webUrl: j.web_url,
+    startedAt: j.started_at ?? null,
+    finishedAt: j.finished_at ?? null,
+    duration: typeof j.duration === "number" ? j.duration : null,
+    failureReason: j.failure_reason ?? null,
+  };
+}
+
 function missingToken(url: string): MirrorError {
   return new MirrorError("gitlab_unauthorized", `mirror-bot has no GitLab token for ${url}`, {
     advice: `The app's operator must set \`GITLAB_TOKEN\` to a token with the ${NEEDED_SCOPES} scopes.`,
@@ -224,6 +436,23 @@ function missingToken(url: string): MirrorError {
 function statusOf(error: unknown): number | undefined {
   const cause = (error as { cause?: { response?: { status?: number } } }).cause;
   return cause?.response?.status;
+}
+
+function descriptionOf(error: unknown): string {
+  const cause = (error as { cause?: { description?: unknown } }).cause;
+  return typeof cause?.description === "string" ? cause.description : "";
+}
+
+/**
+ * A status write's failure. 409 is GitLab's "Another update to this commit status is in
+ * progress" (it could not take the commit's lock): nothing was written, so it is worth another try.
+ */
+function statusWriteError(error: unknown, what: string, url: string): MirrorError {
+  if (statusOf(error) !== 409) return toGitLabError(error, what, url);
+  return new MirrorError("transient", `GitLab at ${url} was busy updating ${what} (409)`, {
+    advice: "This is usually temporary; mirror-bot retries on its own.",
+    cause: error,
+  });
 }
 
 function retryAfterOf(error: unknown): number | undefined {

@@ -3,7 +3,9 @@
  * that knows GitLab's push payloads. `X-Gitlab-Token` is compared in constant time with
  * GITLAB_WEBHOOK_SECRET (anything else: 401, nothing read); Push Hook and Tag Push Hook enqueue one
  * job per GitHub repository that pulls from the project (per the index; the worker confirms
- * against the config it reads); every other event is acknowledged and ignored. It answers at once:
+ * against the config it reads); Pipeline Hook and Job Hook refresh the pipeline's check run on every
+ * GitHub repository reporting the project's pipelines (pipelines/pipeline-reporter.ts, in the
+ * background); every other event is acknowledged and ignored. It answers at once:
  * when the index knows no repository for the project, it answers "checking" and, in the
  * background, rescans the configs (project-links.ts) before it enqueues or drops the push (GitLab
  * gives a hook 10 s and disables hooks that keep failing, so the rescan must not hold the answer).
@@ -14,13 +16,15 @@ import type { Logger } from "pino";
 import { GITLAB_WEBHOOK_PATH } from "../gitlab/hooks.js";
 import type { IndexedRepository } from "../index/mirror-index.js";
 import type { ProjectLinks } from "../index/project-links.js";
-import type { JobQueue } from "../queue/job-queue.js";
+import { isAppJob } from "../pipelines/pipeline-status.js";
+import type { PipelineReporter } from "../pipelines/pipeline-reporter.js";
 import type { Metrics } from "../status/types.js";
 import type { BackgroundTasks } from "../worker/background.js";
-import { jobKey, type MirrorJob } from "../worker/mirror-job.js";
+import { gitlabPushJob, type MirrorQueue } from "../worker/mirror-job.js";
 import { readBody } from "./read-body.js";
 
 const HANDLED_EVENTS = new Set(["Push Hook", "Tag Push Hook"]);
+const PIPELINE_EVENTS = new Set(["Pipeline Hook", "Job Hook"]);
 const MAX_BODY_BYTES = 25 * 1024 * 1024; // GitLab's own limit for webhook payloads
 const ZERO_SHA = /^0+$/;
 const SHA = /^[0-9a-f]{40,64}$/;
@@ -28,10 +32,12 @@ const SHA = /^[0-9a-f]{40,64}$/;
 export interface GitLabWebhookOptions {
   /** GITLAB_WEBHOOK_SECRET; without it every delivery is refused. */
   secret: string | undefined;
-  links: Pick<ProjectLinks, "known" | "afterMiss">;
+  links: Pick<ProjectLinks, "known" | "afterMiss" | "reportingPipelines">;
+  /** Pipeline and Job events (absent: they are acknowledged and ignored). */
+  pipelines?: Pick<PipelineReporter, "refresh">;
   /** Where a miss's rescan runs, so shutdown waits for it. */
   background: Pick<BackgroundTasks, "run">;
-  queue: Pick<JobQueue, "enqueue">;
+  queue: Pick<MirrorQueue, "enqueue">;
   log: Pick<Logger, "info" | "warn" | "debug">;
   metrics?: Metrics;
 }
@@ -80,6 +86,10 @@ export function createGitLabWebhookHandler(options: GitLabWebhookOptions): GitLa
       send(res, 400, { message: "Body is not JSON" });
       return true;
     }
+    if (PIPELINE_EVENTS.has(event) && options.pipelines) {
+      send(res, 200, { outcome: await reportPipeline(event, payload as PipelinePayload, uuid, options, options.pipelines) });
+      return true;
+    }
     if (!HANDLED_EVENTS.has(event)) {
       options.log.debug({ event, delivery: uuid }, "GitLab event ignored");
       options.metrics?.webhookReceived({ event: "gitlab", outcome: "ignored" });
@@ -119,6 +129,53 @@ async function enqueueFor(payload: PushPayload, uuid: string, options: GitLabWeb
   return "checking";
 }
 
+interface PipelinePayload {
+  object_kind?: unknown;
+  /** Job Hook. */
+  project_id?: unknown;
+  pipeline_id?: unknown;
+  build_name?: unknown;
+  ref?: unknown;
+  project?: { id?: unknown; path_with_namespace?: unknown; web_url?: unknown };
+  /** Pipeline Hook. */
+  object_attributes?: { id?: unknown; ref?: unknown; source?: unknown };
+  builds?: unknown;
+}
+
+/** A Pipeline Hook or Job Hook: the pipeline's check run is refreshed from GitLab in the background, for every repository reporting it. */
+async function reportPipeline(event: string, payload: PipelinePayload, uuid: string, options: GitLabWebhookOptions, pipelines: Pick<PipelineReporter, "refresh">): Promise<string> {
+  const { links, log, metrics, background } = options;
+  const isJob = event === "Job Hook";
+  const projectId = num(isJob ? payload.project_id : payload.project?.id) ?? num(payload.project_id);
+  const pipelineId = num(isJob ? payload.pipeline_id : payload.object_attributes?.id);
+  const projectPath = typeof payload.project?.path_with_namespace === "string" ? payload.project.path_with_namespace : undefined;
+  const projectWebUrl = typeof payload.project?.web_url === "string" ? payload.project.web_url : undefined;
+  const ref = String((isJob ? payload.ref : payload.object_attributes?.ref) ?? "");
+  const ignore = (why: string) => {
+    log.debug({ event, project: projectPath ?? projectId, pipeline: pipelineId, delivery: uuid }, `GitLab ${event} ignored: ${why}`);
+    metrics?.webhookReceived({ event: "gitlab", outcome: "ignored" });
+    return "ignored";
+  };
+  if (projectId === undefined || pipelineId === undefined) return ignore("no project or pipeline id");
+  if (isJob && typeof payload.build_name === "string" && isAppJob(payload.build_name)) return ignore(`${payload.build_name} is the app's own commit status`);
+  // The pipeline GitLab made for the app's own commit statuses has no CI job (`builds`) of its own: nothing to ask GitLab about.
+  if (!isJob && Array.isArray(payload.builds) && payload.builds.every((b) => isAppJob(String((b as { name?: unknown }).name ?? ""))))
+    return ignore("no CI job of its own (only the app's commit statuses)");
+  if (payload.object_attributes?.source === "merge_request_event" || ref.startsWith("refs/merge-requests/")) return ignore("a merge request pipeline (GitHub has no such commit)");
+  const linked = await links.reportingPipelines({ id: projectId, path: projectPath });
+  if (linked.length === 0) return ignore("no repository reports this project's pipelines");
+  for (const entry of linked) {
+    const repo = { installationId: entry.installationId, owner: entry.owner, repo: entry.repo };
+    background.run(pipelines.refresh(repo, { projectId, projectPath, projectWebUrl, pipelineId }), {
+      what: `report pipeline ${pipelineId} of ${projectPath ?? projectId} on ${entry.owner}/${entry.repo}`,
+    });
+  }
+  metrics?.webhookReceived({ event: "gitlab", outcome: "enqueued" });
+  return "reporting";
+}
+
+const num = (value: unknown) => (typeof value === "number" && Number.isSafeInteger(value) ? value : undefined);
+
 interface GitLabPush {
   projectId: number;
   projectPath: string | undefined;
@@ -134,20 +191,9 @@ async function enqueueJobs(push: GitLabPush, linked: IndexedRepository[], { queu
   const deleted = ZERO_SHA.test(after) || !SHA.test(after);
   const outcomes: string[] = [];
   for (const entry of linked) {
-    const job: MirrorJob = {
-      key: jobKey(entry.owner, entry.repo),
-      installationId: entry.installationId,
-      owner: entry.owner,
-      repo: entry.repo,
-      // One GitLab event can feed several repositories: each job needs its own delivery id.
-      deliveryIds: [`gitlab:${uuid}:${entry.owner}/${entry.repo}`.toLowerCase()],
-      reportTargets: [],
-      validateConfigAt: [],
-      enqueuedAt: Date.now(),
-      trigger: "gitlab-push",
-      ...(deleted ? {} : { gitlabTargets: [{ projectId, ref, sha: after }] }),
-      ...(before ? { befores: [{ side: "gitlab" as const, projectId, ref, sha: before }] } : {}),
-    };
+    // One GitLab event can feed several repositories: each job needs its own delivery id.
+    const deliveryId = `gitlab:${uuid}:${entry.owner}/${entry.repo}`.toLowerCase();
+    const job = gitlabPushJob(entry, deliveryId, { projectId, ref, sha: deleted ? null : after, before: before ?? null });
     const outcome = await queue.enqueue(job);
     metrics?.webhookReceived({ event: "gitlab", outcome });
     log.info({ project: projectPath ?? projectId, ref, delivery: uuid, repo: `${entry.owner}/${entry.repo}`, outcome }, `GitLab push ${outcome}`);

@@ -6,12 +6,10 @@ import type { Context } from "probot";
 import type { GitHubClient } from "../github/types.js";
 import { scanInstallation } from "../index/scan-installations.js";
 import type { MirrorIndex } from "../index/mirror-index.js";
-import type { JobQueue } from "../queue/job-queue.js";
-import { syncJob } from "../sync/reconcile.js";
-import { jobKey, type MirrorJob } from "../worker/mirror-job.js";
+import { dropJob, jobKey, syncJob, type MirrorQueue } from "../worker/mirror-job.js";
 
 export interface InstallationDeps {
-  queue: JobQueue;
+  queue: MirrorQueue;
   index: MirrorIndex;
   allowedGitLabUrl: string;
   /** Called for each repository removed (e.g. the scheduler forgets its retries). */
@@ -25,21 +23,6 @@ const split = (r: Repo) => {
   return { owner, repo };
 };
 
-export function dropJob(installationId: number, owner: string, repo: string, deliveryId: string): MirrorJob {
-  return {
-    key: jobKey(owner, repo),
-    installationId,
-    owner,
-    repo,
-    deliveryIds: [deliveryId],
-    reportTargets: [],
-    validateConfigAt: [],
-    enqueuedAt: Date.now(),
-    drop: true,
-    trigger: "uninstall",
-  };
-}
-
 /** Scans the new repositories (all of a new installation) and syncs those that mirror. */
 async function firstSync(context: Context, deps: InstallationDeps, installationId: number, only?: Repo[]) {
   const scanned = await scanInstallation(context.octokit as GitHubClient, installationId, deps.index, deps.allowedGitLabUrl, context.log, only?.map(split));
@@ -51,7 +34,7 @@ async function drop(context: Context, deps: InstallationDeps, installationId: nu
   for (const { owner, repo } of repos) {
     await deps.index.remove(owner, repo);
     deps.forget?.(owner, repo);
-    await deps.queue.enqueue(dropJob(installationId, owner, repo, `${context.id}:${owner}/${repo}`));
+    await deps.queue.enqueue(dropJob({ installationId, owner, repo }, `${context.id}:${owner}/${repo}`));
   }
 }
 

@@ -6,10 +6,9 @@
  */
 import type { Logger } from "pino";
 import type { Context } from "probot";
-import type { JobQueue } from "../queue/job-queue.js";
 import type { Metrics } from "../status/types.js";
 import { CONFIG_FILE } from "../worker/config-check.js";
-import { jobKey, type MirrorJob } from "../worker/mirror-job.js";
+import { githubPushJob, type MirrorQueue } from "../worker/mirror-job.js";
 
 const ZERO_SHA = /^0+$/;
 const SHA = /^[0-9a-f]{40,64}$/;
@@ -44,7 +43,7 @@ export function fromProbot(onPush: PushHandler) {
   return (context: Context<"push">): Promise<void> => onPush({ id: context.id, payload: context.payload, log: context.log });
 }
 
-export function handlePush(queue: JobQueue, metrics?: Metrics) {
+export function handlePush(queue: MirrorQueue, metrics?: Metrics) {
   return async (context: PushDelivery): Promise<void> => {
     const { payload } = context;
     const installationId = payload.installation?.id;
@@ -55,16 +54,11 @@ export function handlePush(queue: JobQueue, metrics?: Metrics) {
     const owner = payload.repository.owner?.login ?? payload.repository.owner?.name ?? "";
     const repo = payload.repository.name;
     const deleted = payload.deleted || ZERO_SHA.test(payload.after);
-    const job: MirrorJob = {
-      key: jobKey(owner, repo),
-      installationId,
-      owner,
-      repo,
-      deliveryIds: [context.id],
-      reportTargets: deleted ? [] : [{ ref: payload.ref, sha: payload.after }],
-      validateConfigAt: !deleted && pushTouchesConfig(payload.commits ?? []) ? [payload.after] : [],
-      ...(SHA.test(payload.before) && !ZERO_SHA.test(payload.before) ? { befores: [{ side: "github" as const, ref: payload.ref, sha: payload.before }] } : {}),
-      enqueuedAt: Date.now(),
+    const job = githubPushJob({ installationId, owner, repo }, context.id, {
+      ref: payload.ref,
+      sha: deleted ? null : payload.after,
+      before: SHA.test(payload.before) && !ZERO_SHA.test(payload.before) ? payload.before : null,
+      configChanged: pushTouchesConfig(payload.commits ?? []),
       repository: {
         defaultBranch: payload.repository.default_branch ?? payload.repository.master_branch ?? "main",
         cloneUrl: payload.repository.clone_url,
@@ -72,7 +66,7 @@ export function handlePush(queue: JobQueue, metrics?: Metrics) {
         private: payload.repository.private,
         visibility: (payload.repository.visibility as "public" | "private" | "internal" | undefined) ?? (payload.repository.private ? "private" : "public"),
       },
-    };
+    });
     const outcome = await queue.enqueue(job);
     metrics?.webhookReceived({ event: "push", outcome });
     context.log.debug({ outcome, ref: payload.ref, delivery: context.id }, `push ${outcome}`);

@@ -11,7 +11,7 @@
  * config has no mirror any more, or when the repository leaves the installation (remove, prune,
  * removeInstallation).
  */
-import type { MirrorConfig } from "../config/schema.js";
+import { pipelinesOn, type MirrorConfig } from "../config/schema.js";
 
 export interface IndexedRepository {
   installationId: number;
@@ -20,11 +20,11 @@ export interface IndexedRepository {
   mirrors: MirrorConfig[];
 }
 
-/** What a config change did to the GitLab projects pulled from (keys: projectKey). */
+/** What a config change did to the GitLab projects whose hook it needs (pulled from, or reporting pipelines; keys: projectKey). */
 export interface LinkChange {
-  /** Projects the repository now pulls from and did not before. */
+  /** Projects the repository now needs the hook of and did not before. */
   linked: string[];
-  /** Projects the repository pulled from before and no longer does. */
+  /** Projects the repository needed the hook of before and no longer does. */
   unlinked: string[];
 }
 
@@ -40,11 +40,16 @@ export interface SharedIndex {
 
 export const repoKey = (owner: string, repo: string) => `${owner}/${repo}`.toLowerCase();
 export const projectKey = (project: string | number) => String(project).toLowerCase();
-const PULLING: Array<MirrorConfig["direction"]> = ["pull", "both"];
+/** Mirrors that need the app's GitLab project hook: those that pull, and those that report pipelines. */
+export const usesHook = (mirror: MirrorConfig) => mirror.direction !== "push" || pipelinesOn(mirror);
 
-/** Projects (projectKey) an entry's mirrors name in one of `directions`. */
-export function projectsOf(entry: IndexedRepository | null | undefined, directions: Array<MirrorConfig["direction"]> = ["push", "pull", "both"]): string[] {
-  return [...new Set((entry?.mirrors ?? []).filter((m) => directions.includes(m.direction)).map((m) => projectKey(m.gitlab)))];
+/** Projects (projectKey) an entry's mirrors name in one of `directions` (or that pass `which`). */
+export function projectsOf(
+  entry: IndexedRepository | null | undefined,
+  directions: Array<MirrorConfig["direction"]> | ((mirror: MirrorConfig) => boolean) = ["push", "pull", "both"],
+): string[] {
+  const which = typeof directions === "function" ? directions : (m: MirrorConfig) => directions.includes(m.direction);
+  return [...new Set((entry?.mirrors ?? []).filter(which).map((m) => projectKey(m.gitlab)))];
 }
 
 export class MirrorIndex {
@@ -52,7 +57,7 @@ export class MirrorIndex {
 
   constructor(private readonly shared?: SharedIndex) {}
 
-  /** Records a repository's mirrors (an empty list removes it); answers which pulled-from projects it gained and lost. */
+  /** Records a repository's mirrors (an empty list removes it); answers which projects needing the hook (usesHook) it gained and lost. */
   async set(entry: IndexedRepository): Promise<LinkChange> {
     const key = repoKey(entry.owner, entry.repo);
     const kept = entry.mirrors.length > 0 ? entry : null;
@@ -61,8 +66,8 @@ export class MirrorIndex {
     else this.repos.delete(key);
     // The shared copy knows what any replica read last; the local one only what this process did.
     const previous = this.shared ? await this.shared.swap(key, kept) : local;
-    const before = new Set(projectsOf(previous, PULLING));
-    const after = new Set(projectsOf(kept, PULLING));
+    const before = new Set(projectsOf(previous, usesHook));
+    const after = new Set(projectsOf(kept, usesHook));
     return { linked: [...after].filter((p) => !before.has(p)), unlinked: [...before].filter((p) => !after.has(p)) };
   }
 
@@ -98,11 +103,12 @@ export class MirrorIndex {
     return [...this.repos.values()];
   }
 
-  /** Repositories with a mirror naming this GitLab project (by path or numeric id) in one of `directions`; shared when there is a shared copy. */
-  async byGitLabProject(identifiers: Array<string | number>, directions: Array<MirrorConfig["direction"]>): Promise<IndexedRepository[]> {
+  /** Repositories with a mirror naming this GitLab project (by path or numeric id) in one of `directions` (or passing `which`); shared when there is a shared copy. */
+  async byGitLabProject(identifiers: Array<string | number>, directions: Array<MirrorConfig["direction"]> | ((mirror: MirrorConfig) => boolean)): Promise<IndexedRepository[]> {
     const wanted = identifiers.map(projectKey);
+    const which = typeof directions === "function" ? directions : (m: MirrorConfig) => directions.includes(m.direction);
     const candidates = this.shared ? await this.shared.byProjects(wanted) : this.all();
-    return candidates.filter((entry) => entry.mirrors.some((m) => wanted.includes(projectKey(m.gitlab)) && directions.includes(m.direction)));
+    return candidates.filter((entry) => entry.mirrors.some((m) => wanted.includes(projectKey(m.gitlab)) && which(m)));
   }
 
   async close(): Promise<void> {

@@ -12,6 +12,7 @@
  */
 import type { Logger } from "pino";
 import type { HookRegistrar } from "../gitlab/hooks.js";
+import { pipelinesOn } from "../config/schema.js";
 import { projectKey, type IndexedRepository, type LinkChange, type MirrorIndex } from "./mirror-index.js";
 
 export const MIN_RESCAN_MS = 10_000;
@@ -59,6 +60,11 @@ export class ProjectLinks {
     return this.options.index.byGitLabProject(this.identifiers(project), ["pull", "both"]);
   }
 
+  /** Repositories reporting this project's pipelines (`pipelines:`), as the index knows them now. */
+  reportingPipelines(project: ProjectRef): Promise<IndexedRepository[]> {
+    return this.options.index.byGitLabProject(this.identifiers(project), pipelinesOn);
+  }
+
   /** After a miss: rescans (unless done for this project within the window), looks again, and deletes the app's hooks if nothing pulls from it. */
   async afterMiss(project: ProjectRef): Promise<Routing> {
     const rescan = await this.rescanFor(projectKey((project.path ?? project.id)!));
@@ -66,6 +72,8 @@ export class ProjectLinks {
     const linked = await this.known(project);
     if (linked.length > 0) return { linked };
     if (!rescan.complete) return { linked: [], reason: "no repository pulls from it, as far as a rescan could read (some configs were unreadable)" };
+    // The hook also carries pipeline events for the mirrors reporting them: it stays for those.
+    if ((await this.reportingPipelines(project)).length > 0) return { linked: [], reason: "no repository pulls from it (it is kept for the pipelines a mirror reports)" };
     return { linked: [], reason: `no repository pulls from it (rescanned every installation's configs)${await this.removeHooks((project.id ?? project.path)!)}` };
   }
 

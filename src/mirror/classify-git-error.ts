@@ -4,6 +4,7 @@
  * Patterns are the messages real servers send (GitHub, GitLab) and real git prints (LC_ALL=C).
  */
 import { GitPluginError } from "simple-git";
+import { PROGRESS_LINE } from "./git-progress.js";
 import { MirrorError, type ErrorCode } from "../errors.js";
 import { redact } from "../secrets.js";
 
@@ -31,6 +32,13 @@ const RULES: Rule[] = [
     pattern: /refusing to allow a GitHub App to create or update workflow|refusing to allow an OAuth App to create or update workflow|without `workflows?` (scope|permission)/i,
     message: (c) => `${c.remote} refused to ${c.verb}${c.refs} because it touches .github/workflows`,
     advice: () => "Grant the app the **Workflows** (read and write) permission, or exclude the refs that change `.github/workflows`.",
+  },
+  {
+    code: "lfs_objects_missing",
+    pattern: /LFS objects are missing/i,
+    message: (c) => `${c.remote} refused to ${c.verb}${c.refs}: LFS objects are missing (its Git LFS integrity check)`,
+    advice: (c) =>
+      `The pushed commits hold Git LFS pointers whose objects ${c.remote} does not have, and ${c.remote} refuses such a push. mirror-bot copies them first unless \`lfs: false\` is set; see docs/lfs.md.`,
   },
   {
     code: "protected_branch",
@@ -125,12 +133,15 @@ function summarizeRefs(refs: string[]): string {
   return refs.length > 3 ? `${shown} and ${refs.length - 3} more` : shown;
 }
 
-/** git's most telling line: the first fatal/error/remote message, trimmed to one short line. */
+/**
+ * git's most telling line: the first fatal/error/remote message, trimmed to one short line.
+ * Progress lines (`--progress`, also relayed as `remote:`) never say why, and are skipped.
+ */
 function firstErrorLine(text: string): string {
   const lines = text
-    .split("\n")
+    .split(/[\r\n]/)
     .map((line) => line.trim())
-    .filter(Boolean);
+    .filter((line) => line && !PROGRESS_LINE.test(line));
   const line = lines.find((l) => /^(fatal|error|remote):/i.test(l)) ?? lines[0] ?? "no output";
   return line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }

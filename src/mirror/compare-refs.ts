@@ -7,9 +7,9 @@ import os from "node:os";
 import type { SimpleGit } from "simple-git";
 import { classifyGitError } from "./classify-git-error.js";
 import { createGit } from "./git.js";
-import { parseLsRemote, type AdvertisedRefs } from "./git-output.js";
+import { parseLsRemote } from "./git-output.js";
 import { isSafeRefName } from "./ref-names.js";
-import type { GitEndpoint, RefMap, RemoteName } from "./types.js";
+import type { AdvertisedRefs, GitEndpoint, RefMap, RemoteName } from "./types.js";
 import { BACKUP_NAMESPACE } from "./backups.js";
 
 export interface CompareRequest {

@@ -1,13 +1,7 @@
 /** PURE parsers for the machine-readable output of the git commands the engine runs. */
-import type { RefMap } from "./types.js";
+import type { AdvertisedRefs, RefMap } from "./types.js";
 
 const OBJECT_ID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/; // SHA-1 or SHA-256
-
-export interface AdvertisedRefs {
-  refs: RefMap;
-  /** For annotated tags: tag ref → the commit it points at (from `^{}` lines). */
-  peeled: RefMap;
-}
 
 /** `git ls-remote` output: `<oid>\t<ref>`, with `<ref>^{}` lines for what annotated tags point at. */
 export function parseLsRemote(output: string): AdvertisedRefs {

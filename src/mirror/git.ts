@@ -72,13 +72,18 @@ export function gitEnvironment(dir: string, credentials: GitEndpoint[]): Record<
   return env;
 }
 
-function authHeader({ username, password }: GitEndpoint): string {
+function authHeader(endpoint: GitEndpoint): string {
+  return `Authorization: ${basicAuthorization(endpoint)}`;
+}
+
+/** `Basic <base64>` for an endpoint, as git sends it (and Git LFS requests, src/lfs/). */
+export function basicAuthorization({ username, password }: GitEndpoint): string {
   const basic = Buffer.from(`${username}:${password}`).toString("base64");
   // Whoever obtained the password registered it for as long as it works (github/repository.ts,
   // the GitLab token at boot); one that was not is hidden for an hour from its last use here.
   registerSecret(password, { expiresAt: undefined });
   registerSecret(basic, { expiresAt: undefined });
-  return `Authorization: Basic ${basic}`;
+  return `Basic ${basic}`;
 }
 
 /** Only plain http(s) URLs without credentials, query or fragment may become a config key. */

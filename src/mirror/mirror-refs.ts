@@ -2,8 +2,10 @@
  * One sync of a GitHub repository to GitLab: refresh the cache from the source while listing the
  * target (concurrently: latency stays near the floor of one fetch plus one push), compare, ask git
  * the few history questions the plan needs, plan purely, then apply everything in one leased push.
+ * A new cache is cloned rather than fetched into: clone trusts the self-contained pack it indexed,
+ * where fetch walks every object of the history again to check connectivity.
  */
-import { access, mkdir } from "node:fs/promises";
+import { access, mkdir, readdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { SimpleGit } from "simple-git";
@@ -11,14 +13,16 @@ import { MirrorError } from "../errors.js";
 import { changedPathsQuery } from "./changed-paths.js";
 import { classifyGitError } from "./classify-git-error.js";
 import { createGit } from "./git.js";
-import { parseForEachRef, parseLsRemote, type AdvertisedRefs } from "./git-output.js";
+import { readProgress, type SyncProgress } from "./git-progress.js";
+import { parseForEachRef, parseLsRemote } from "./git-output.js";
 import { diffRefs, planRefUpdates } from "./plan-ref-updates.js";
 import { pushChanges } from "./push-changes.js";
 import { gatherRefFacts } from "./ref-facts.js";
 import { nextAgreedRefs } from "./agreed-refs.js";
 import { withBackups } from "./backups.js";
 import { readRefs } from "./read-refs.js";
-import type { FetchedSource, GitEndpoint, MirrorRequest, MirrorResult, PrelistedTarget, RefMap, RemoteName } from "./types.js";
+import { carryLfsObjects, DEFAULT_LFS_OPTIONS } from "./lfs-step.js";
+import type { AdvertisedRefs, FetchedSource, GitEndpoint, MirrorRequest, MirrorResult, PrelistedTarget, RefMap, RemoteName } from "./types.js";
 
 export type { GitEndpoint, MirrorRequest, MirrorResult, RefChange, RefRefusal } from "./types.js";
 
@@ -29,11 +33,15 @@ export type { GitEndpoint, MirrorRequest, MirrorResult, RefChange, RefRefusal } 
 const lastTargets = new Map<string, string>();
 
 export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
-  const git = await openCache(req);
+  const { git, fresh } = await openCache(req);
   const names = req.sides ?? { source: "GitHub", target: "GitLab" };
+  const progress = req.onProgress !== undefined;
+  if (req.onProgress) watchProgress(git, req.onProgress);
 
   const [fetched, listed, agreed] = await Promise.allSettled([
-    (req.prefetched ?? Promise.resolve(undefined)).then((done) => done ?? fetchSource(git, req.cacheDir, req.source.url, names.source)),
+    (req.prefetched ?? Promise.resolve(undefined)).then(
+      (done) => done ?? (fresh ? cloneSource(git, req.cacheDir, req.source.url, names.source, progress) : fetchSource(git, req.cacheDir, req.source.url, names.source, progress)),
+    ),
     listTargetOnce(git, req, names.target),
     req.agreed.load(),
   ]);
@@ -63,8 +71,33 @@ export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
     result.changes = result.changes.filter((c) => !skipped.has(c.ref));
     result.blocked = blocked;
   }
+  // Git LFS objects before the push: a ref whose objects could not be copied stays out of it.
+  if (result.changes.length > 0) {
+    const pushed = new Map(result.changes.map((c) => [c.ref, c.newSha]));
+    const lfs = await carryLfsObjects({
+      cacheDir: req.cacheDir,
+      changes: result.changes,
+      targetTips: [...target.refs.values()],
+      source: req.source,
+      target: req.target,
+      names,
+      options: req.lfs ?? DEFAULT_LFS_OPTIONS,
+      timeoutMs: req.timeoutMs,
+      everyRef: [...source].every(([ref, sha]) => pushed.get(ref) === sha),
+    });
+    if (lfs.summary) result.lfs = lfs.summary;
+    if (lfs.blocked.length > 0) {
+      const skipped = new Set(lfs.blocked.map((b) => b.ref));
+      result.changes = result.changes.filter((c) => !skipped.has(c.ref));
+      result.blocked = [...(result.blocked ?? []), ...lfs.blocked];
+    }
+  }
   if (req.backups) result.changes = await withBackups(git, result.changes, (req.backups.now ?? (() => new Date()))());
-  if (result.changes.length > 0) await pushChanges(git, req.target.url, result.changes, names.target);
+  if (result.changes.length > 0) {
+    await pushChanges(git, req.target.url, result.changes, names.target, { progress }).catch((error: unknown) => {
+      throw req.lfs?.enabled === false ? withLfsOffAdvice(error) : error;
+    });
+  }
   if (req.listInSync) {
     const inSync = nextAgreedRefs({ agreed: new Map(), source, target: target.refs, changes: result.changes, includeRef: req.includeRef });
     result.inSync = Object.fromEntries(inSync);
@@ -75,6 +108,16 @@ export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
   });
   lastTargets.set(req.cacheDir, req.target.url);
   return result;
+}
+
+/** GitLab refused pointers whose objects it lacks, and this mirror was told not to copy them. */
+function withLfsOffAdvice(error: unknown): unknown {
+  if (!(error instanceof MirrorError) || error.code !== "lfs_objects_missing") return error;
+  return new MirrorError(error.code, error.userMessage, {
+    cause: error,
+    advice:
+      "This mirror has `lfs: false`, so its Git LFS objects were not copied, and the target refuses pointers to objects it does not have. Remove `lfs: false` from `.mirror.yml` so mirror-bot copies them before pushing.",
+  });
 }
 
 const recordError = (cause: unknown, what: "read" | "record") =>
@@ -125,8 +168,11 @@ export async function prefetchSource(req: Pick<MirrorRequest, "cacheDir" | "sour
   return fetchSource(git, req.cacheDir, req.source.url, req.sides?.source ?? "GitHub");
 }
 
-/** The bare cache repository, created on first use. Only `git init --bare` writes its config. */
-async function openCache(req: MirrorRequest): Promise<SimpleGit> {
+/**
+ * The bare cache repository. `fresh`: there is none yet and its directory is empty, so the first
+ * fetch is a clone (cloneSource); otherwise it is created here if missing (`git init --bare`).
+ */
+async function openCache(req: MirrorRequest): Promise<{ git: SimpleGit; fresh: boolean }> {
   if (!path.isAbsolute(req.cacheDir)) throw new MirrorError("internal", "mirror-bot was given a relative cache directory");
   await mkdir(req.cacheDir, { recursive: true });
   const git = createGit(req.cacheDir, { timeoutMs: req.timeoutMs, credentials: [req.source, req.target] });
@@ -134,12 +180,45 @@ async function openCache(req: MirrorRequest): Promise<SimpleGit> {
     () => true,
     () => false,
   );
-  if (!exists) {
-    await git.raw(["init", "--bare"]).catch((error) => {
-      throw classifyGitError(error, { operation: "local" });
-    });
+  if (exists) return { git, fresh: false };
+  if ((await readdir(req.cacheDir)).length === 0) return { git, fresh: true };
+  await git.raw(["init", "--bare"]).catch((error) => {
+    throw classifyGitError(error, { operation: "local" });
+  });
+  return { git, fresh: false };
+}
+
+/**
+ * The first copy of the source: `git clone --bare` takes the same branches and tags as fetchSource
+ * but indexes the pack as self-contained and connected, so no second walk of every object follows
+ * (on a large history that walk is a tenth of the whole sync). The URL clone writes into the config
+ * is removed: only the sync names remotes, per command. A failed clone leaves the directory empty.
+ */
+async function cloneSource(git: SimpleGit, cacheDir: string, url: string, remote: RemoteName, progress: boolean): Promise<FetchedSource> {
+  try {
+    await git.raw(["clone", "--bare", ...(progress ? ["--progress"] : ["--quiet"]), url, cacheDir]);
+    await git.raw(["config", "--remove-section", "remote.origin"]);
+  } catch (error) {
+    throw classifyGitError(error, { operation: "fetch", remote });
   }
-  return git;
+  return { before: new Map(), after: await cacheRefs(git, cacheDir), fastForwardOnly: true };
+}
+
+/** Streams the `--progress` lines of this cache's fetch, clone and push into `onProgress` (git-progress.ts). */
+function watchProgress(git: SimpleGit, onProgress: (progress: SyncProgress) => void): void {
+  let progress: SyncProgress = {};
+  git.outputHandler((_command, _stdout, stderr, args) => {
+    if (!["fetch", "clone", "push"].includes(args[0] ?? "")) return;
+    let partial = ""; // a line may arrive in two chunks
+    stderr.on("data", (chunk: Buffer) => {
+      const lines = (partial + chunk.toString("utf8")).split(/[\r\n]/);
+      partial = lines.pop() ?? "";
+      const next = readProgress(progress, lines.join("\n"));
+      if (next === progress) return;
+      progress = next;
+      onProgress(progress);
+    });
+  });
 }
 
 /**
@@ -149,11 +228,21 @@ async function openCache(req: MirrorRequest): Promise<SimpleGit> {
  * ancestor of its new one, and the plan need not ask git. A force-pushed branch or a moved tag is
  * refused by that fetch, and a forced one follows.
  */
-async function fetchSource(git: SimpleGit, cacheDir: string, url: string, remote: RemoteName): Promise<FetchedSource> {
+async function fetchSource(git: SimpleGit, cacheDir: string, url: string, remote: RemoteName, progress = false): Promise<FetchedSource> {
   const before = await cacheRefs(git, cacheDir);
   // --verbose, not --quiet: simple-git waits an extra 50 ms for a process that prints nothing.
   const fetch = (force: "+" | "") =>
-    git.raw(["fetch", "--prune", "--no-tags", "--no-write-fetch-head", "--verbose", url, `${force}refs/heads/*:refs/heads/*`, `${force}refs/tags/*:refs/tags/*`]);
+    git.raw([
+      "fetch",
+      "--prune",
+      "--no-tags",
+      "--no-write-fetch-head",
+      "--verbose",
+      ...(progress ? ["--progress"] : []),
+      url,
+      `${force}refs/heads/*:refs/heads/*`,
+      `${force}refs/tags/*:refs/tags/*`,
+    ]);
   let fastForwardOnly: boolean;
   try {
     fastForwardOnly = await fetch("").then(

@@ -6,7 +6,7 @@
  */
 import { access } from "node:fs/promises";
 import { createGit } from "./git.js";
-import type { AdvertisedRefs } from "./git-output.js";
+import type { AdvertisedRefs } from "./types.js";
 import { diffRefs, type RefFacts } from "./plan-ref-updates.js";
 import { previewRefUpdates, type RefPreview } from "./preview-ref-updates.js";
 import { gatherRefFacts } from "./ref-facts.js";

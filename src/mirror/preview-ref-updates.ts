@@ -46,7 +46,12 @@ export function previewRefUpdates(input: PlanInput, blockedBy: (changes: RefChan
   for (const change of plan.changes) {
     const block = blocked.get(change.ref);
     if (block) {
-      const what = block.rule === "workflows" ? `needs the \`workflows\` permission (${block.path})` : `protected by \`${block.protectedBy}\``;
+      const what =
+        block.rule === "workflows"
+          ? `needs the \`workflows\` permission (${block.path})`
+          : block.rule === "lfs"
+            ? "its Git LFS objects could not be copied"
+            : `protected by \`${block.protectedBy}\``;
       entries.push({ ref: change.ref, group: "refuse", why: what });
     } else entries.push({ ref: change.ref, group: groupOf(change), ...whyOf(change) });
   }

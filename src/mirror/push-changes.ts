@@ -14,24 +14,25 @@ import type { RefChange, RemoteName } from "./types.js";
 // a repository with tens of thousands of tags is split into several atomic pushes instead.
 const MAX_ARGV_BYTES = 512 * 1024;
 
-export function pushArgs(url: string, changes: RefChange[]): string[] {
+/** `progress`: git reports objects written on stderr (`--progress`), for a long sync's check run. */
+export function pushArgs(url: string, changes: RefChange[], { progress = false }: { progress?: boolean } = {}): string[] {
   const leases = changes.flatMap((c) => [`--force-with-lease=${c.ref}:${c.oldSha ?? ""}`, ...(c.backupRef ? [`--force-with-lease=${c.backupRef}:`] : [])]);
   const refspecs = changes.flatMap((c) => {
     const update = c.newSha === null ? `:${c.ref}` : `${c.action === "force-update" ? "+" : ""}${c.newSha}:${c.ref}`;
     // The replaced tip, kept beside it in the same atomic push: both land or neither does.
     return c.backupRef && c.oldSha ? [update, `${c.oldSha}:${c.backupRef}`] : [update];
   });
-  return ["push", "--atomic", "--porcelain", "--no-verify", ...leases, url, ...refspecs];
+  return ["push", "--atomic", "--porcelain", "--no-verify", ...(progress ? ["--progress"] : []), ...leases, url, ...refspecs];
 }
 
-export async function pushChanges(git: SimpleGit, url: string, changes: RefChange[], remote: RemoteName = "GitLab"): Promise<void> {
-  for (const batch of batches(changes)) await pushBatch(git, url, batch, remote);
+export async function pushChanges(git: SimpleGit, url: string, changes: RefChange[], remote: RemoteName = "GitLab", options: { progress?: boolean } = {}): Promise<void> {
+  for (const batch of batches(changes)) await pushBatch(git, url, batch, remote, options);
 }
 
-async function pushBatch(git: SimpleGit, url: string, changes: RefChange[], remote: RemoteName): Promise<void> {
+async function pushBatch(git: SimpleGit, url: string, changes: RefChange[], remote: RemoteName, options: { progress?: boolean }): Promise<void> {
   let output: string;
   try {
-    output = await git.raw(pushArgs(url, changes));
+    output = await git.raw(pushArgs(url, changes, options));
   } catch (error) {
     throw classifyGitError(error, { operation: "push", remote, refs: culprits(error, changes) });
   }

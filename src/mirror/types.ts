@@ -1,5 +1,5 @@
 /** The mirror engine's public contract: what a sync needs and what it reports. */
-import type { AdvertisedRefs } from "./git-output.js";
+import type { SyncProgress } from "./git-progress.js";
 
 /** An http(s) remote. The password (a token) never appears in a URL, argv or config file. */
 export interface GitEndpoint {
@@ -56,6 +56,12 @@ export interface MirrorRequest {
    */
   screenChanges?: (changes: RefChange[], cache: { changedPaths: (change: RefChange) => Promise<string[]> }) => Promise<BlockedRef[]>;
   /**
+   * Called as git reports objects received from the source and sent to the target (its
+   * `--progress` lines, git-progress.ts), for a long sync's in-progress check run. Without it, git
+   * is not asked for progress.
+   */
+  onProgress?: (progress: SyncProgress) => void;
+  /**
    * The source fetch into the cache, already started by the caller (see `prefetchSource`) so it
    * overlaps with resolving the target; the sync waits for it instead of fetching again
    * (undefined: there was no cache to refresh, so the sync fetches itself).
@@ -66,7 +72,38 @@ export interface MirrorRequest {
    * mirror-refs.ts); used only if it is the same URL. Undefined: the sync lists the target itself.
    */
   prelisted?: Promise<PrelistedTarget | undefined>;
+  /**
+   * Git LFS (src/lfs/): the objects the pushed commits' pointers name are copied from the source's
+   * LFS server to the target's before the push. Absent: on, with the default cache bound.
+   */
+  lfs?: LfsOptions;
 }
+
+export interface LfsOptions {
+  /** `lfs: false` in `.mirror.yml`: pointers are pushed as they are, and the result says so. */
+  enabled: boolean;
+  /** MIRROR_LFS_CACHE_MB in bytes: the cache's bound; a larger object streams through uncached. */
+  cacheBytes: number;
+  /** Bytes copied so far, for long transfers (called at most about once a second). */
+  onProgress?: (progress: LfsProgress) => void;
+}
+
+export interface LfsProgress {
+  objects: number;
+  totalObjects: number;
+  bytes: number;
+  totalBytes: number;
+}
+
+/** A Git LFS pointer found in the pushed commits: the object it names and a path it is at. */
+export interface LfsPointer {
+  oid: string;
+  size: number;
+  path: string;
+}
+
+/** Why a ref's LFS objects could not be copied (the ref is then left out of the push). */
+export type LfsCause = "missing-on-source" | "target-limit" | "lfs-disabled";
 
 /** The cache's refs around a fetch from the source, and whether every ref only moved forward. */
 export interface FetchedSource {
@@ -124,6 +161,16 @@ export interface MirrorResult {
   inSync?: Record<string, string>;
   /** With `screenChanges`: planned changes not pushed because the target would refuse them. */
   blocked?: BlockedRef[];
+  /** Git LFS work of this sync; absent when the pushed commits hold no LFS pointer. */
+  lfs?: LfsSummary;
+}
+
+export interface LfsSummary {
+  /** Objects uploaded to the target (those it already had are not counted). */
+  copied: number;
+  bytes: number;
+  /** `lfs: false`: pointers pushed whose objects were not copied. */
+  notCopied?: number;
 }
 
 /** A planned change left out of the push because the target would refuse it. */
@@ -141,7 +188,23 @@ export type BlockedRef = RefChange &
         /** The first workflow file it changes, e.g. `.github/workflows/ci.yml`. */
         path: string;
       }
+    | {
+        /** Git LFS objects the change's commits point to could not be copied to the target. */
+        rule: "lfs";
+        cause: LfsCause;
+        /** The objects (all of them; reports show the first 10). */
+        objects: LfsPointer[];
+        /** The service's own words, when it gave any (e.g. GitLab's size limit message). */
+        serviceMessage?: string;
+      }
   );
 
 /** ref name → object id. */
 export type RefMap = Map<string, string>;
+
+/** What `git ls-remote` advertises. */
+export interface AdvertisedRefs {
+  refs: RefMap;
+  /** For annotated tags: tag ref → the commit it points at (from `^{}` lines). */
+  peeled: RefMap;
+}

@@ -7,16 +7,31 @@
  * - a delivery id already seen is not enqueued twice;
  * - `close()` stops taking jobs and waits for the running ones.
  */
-import type { MirrorJob } from "../worker/mirror-job.js";
+
+/**
+ * What the queue needs of a job; the rest is opaque to it. The owner of the job type passes a
+ * merge function, so the queue never learns what a job means.
+ */
+export interface QueuedJob {
+  /** Serialization key: jobs with the same key never run concurrently. */
+  key: string;
+  /** Deliveries folded into the job: an id seen before is a duplicate. */
+  deliveryIds: string[];
+  /** When the job (its first delivery) arrived, in ms since the epoch: intake pacing bounds the hold from it. */
+  enqueuedAt: number;
+}
+
+/** Folds a newer job for the same key into the one waiting; must keep both jobs' work. */
+export type MergeJobs<J extends QueuedJob> = (older: J, newer: J) => J;
 
 export type EnqueueOutcome = "queued" | "coalesced" | "duplicate" | "closed";
 
-export type JobHandler = (job: MirrorJob) => Promise<void>;
+export type JobHandler<J extends QueuedJob> = (job: J) => Promise<void>;
 
-export interface JobQueue {
-  enqueue(job: MirrorJob): Promise<EnqueueOutcome>;
+export interface JobQueue<J extends QueuedJob> {
+  enqueue(job: J): Promise<EnqueueOutcome>;
   /** Starts the workers; `handler` must not throw (it reports its own failures). */
-  start(handler: JobHandler): void;
+  start(handler: JobHandler<J>): void;
   /** Jobs waiting plus jobs running. */
   size(): Promise<number>;
   /** Resolves when nothing is waiting or running (for tests and graceful shutdown). */

@@ -4,17 +4,16 @@
  * With `pacing`, jobs are held back while a burst of deliveries arrives (intake-pacer.ts).
  */
 import type { Logger } from "pino";
-import { mergeJobs, type MirrorJob } from "../worker/mirror-job.js";
 import { IntakePacer, type IntakePacing } from "./intake-pacer.js";
-import type { EnqueueOutcome, JobHandler, JobQueue } from "./job-queue.js";
+import type { EnqueueOutcome, JobHandler, JobQueue, MergeJobs, QueuedJob } from "./job-queue.js";
 
 const REMEMBERED_DELIVERIES = 10_000;
 
-export class MemoryJobQueue implements JobQueue {
-  private readonly waiting = new Map<string, MirrorJob>(); // insertion order = FIFO across keys
+export class MemoryJobQueue<J extends QueuedJob> implements JobQueue<J> {
+  private readonly waiting = new Map<string, J>(); // insertion order = FIFO across keys
   private readonly running = new Set<string>();
   private readonly seenDeliveries = new Set<string>();
-  private handler: JobHandler | null = null;
+  private handler: JobHandler<J> | null = null;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
   private readonly pacer: IntakePacer | null;
@@ -22,6 +21,7 @@ export class MemoryJobQueue implements JobQueue {
   private readonly log: Pick<Logger, "error"> | undefined;
 
   constructor(
+    private readonly merge: MergeJobs<J>,
     private readonly concurrency = 4,
     options: { pacing?: IntakePacing; log?: Pick<Logger, "error"> } = {},
   ) {
@@ -29,19 +29,19 @@ export class MemoryJobQueue implements JobQueue {
     this.log = options.log;
   }
 
-  async enqueue(job: MirrorJob): Promise<EnqueueOutcome> {
+  async enqueue(job: J): Promise<EnqueueOutcome> {
     if (this.closed) return "closed";
     const fresh = job.deliveryIds.filter((id) => !this.seenDeliveries.has(id));
     if (job.deliveryIds.length > 0 && fresh.length === 0) return "duplicate";
     for (const id of fresh) this.remember(id);
     this.pacer?.arrived();
     const pending = this.waiting.get(job.key);
-    this.waiting.set(job.key, pending ? mergeJobs(pending, job) : job);
+    this.waiting.set(job.key, pending ? this.merge(pending, job) : job);
     this.pump();
     return pending ? "coalesced" : "queued";
   }
 
-  start(handler: JobHandler): void {
+  start(handler: JobHandler<J>): void {
     this.handler = handler;
     this.pump();
   }
@@ -94,7 +94,7 @@ export class MemoryJobQueue implements JobQueue {
     }
   }
 
-  private async run(key: string, job: MirrorJob): Promise<void> {
+  private async run(key: string, job: J): Promise<void> {
     try {
       await this.handler!(job);
     } catch (error) {

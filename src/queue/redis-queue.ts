@@ -11,7 +11,7 @@
  * even then. The job that was running when a replica died is kept in Redis and run again, merged
  * with anything newer.
  *
- * Stored in Redis, with P = the `prefix` option (default "mirror-bot"); "repo" is MirrorJob.key:
+ * Stored in Redis, with P = the `prefix` option (default "mirror-bot"); "repo" is the job's key:
  * | key              | type   | holds                                                      | kept                                  |
  * | ---------------- | ------ | ---------------------------------------------------------- | ------------------------------------- |
  * | P:pending        | hash   | repo → jobs waiting, as JSON lines (merged when taken)     | until a replica takes them            |
@@ -24,7 +24,7 @@
  * BullMQ also keeps a few bookkeeping keys under P:bull:mirror: (meta, id counter, an events stream
  * capped at 1,000 entries).
  * P:events is a pub/sub channel (nothing stored) that tells idle() to look again.
- * Job payloads are MirrorJob JSON: repository names, commit shas, delivery ids; no tokens.
+ * Job payloads are the jobs' JSON (for the app: repository names, commit shas, delivery ids; no tokens).
  * Needs one Redis server (not Redis Cluster). Two runs of one repository can still overlap if a
  * replica stalls (event loop blocked) for longer than lockTtlMs: a lease cannot fence a process
  * that does not know it lost it. The mirror's pushes with leases keep that safe.
@@ -33,13 +33,14 @@ import { randomUUID } from "node:crypto";
 import { DelayedError, Queue, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { mergeJobs, type MirrorJob } from "../worker/mirror-job.js";
 import { IntakePacer, type IntakePacing } from "./intake-pacer.js";
-import type { EnqueueOutcome, JobHandler, JobQueue } from "./job-queue.js";
+import type { EnqueueOutcome, JobHandler, JobQueue, MergeJobs, QueuedJob } from "./job-queue.js";
 import { QueueScripts, redisKeys, type RedisKeys } from "./redis-scripts.js";
 
-export interface RedisJobQueueOptions {
+export interface RedisJobQueueOptions<J extends QueuedJob> {
   url: string;
+  /** Folds the jobs of a batch into one, oldest first (the job owner's rule; the queue stores opaque JSON). */
+  merge: MergeJobs<J>;
   /** Repositories run at the same time by this replica. */
   concurrency?: number;
   /** Namespace of every key, so several apps (or tests) can share one Redis. */
@@ -67,7 +68,7 @@ const MAX_STALLED_RUNS = 2;
 /** idle() re-reads the counts this often even without a notification (e.g. after a reconnect). */
 const IDLE_RECHECK_MS = 1000;
 
-export class RedisJobQueue implements JobQueue {
+export class RedisJobQueue<J extends QueuedJob> implements JobQueue<J> {
   private readonly keys: RedisKeys;
   private readonly redis: Redis;
   private readonly scripts: QueueScripts;
@@ -77,13 +78,13 @@ export class RedisJobQueue implements JobQueue {
   private readonly dedupTtlSeconds: number;
   private readonly log: Pick<Logger, "warn" | "error"> | undefined;
   private worker: Worker<ScheduledKey> | null = null;
-  private handler: JobHandler | null = null;
+  private handler: JobHandler<J> | null = null;
   private closing: Promise<void> | null = null;
   private readonly enqueues = new Set<Promise<unknown>>();
   private readonly changes: StateChanges;
   private readonly pacer: IntakePacer | null;
 
-  constructor(private readonly options: RedisJobQueueOptions) {
+  constructor(private readonly options: RedisJobQueueOptions<J>) {
     this.keys = redisKeys(options.prefix ?? "mirror-bot");
     this.concurrency = options.concurrency ?? 4;
     this.lockTtlMs = options.lockTtlMs ?? 30_000;
@@ -104,8 +105,8 @@ export class RedisJobQueue implements JobQueue {
   }
 
   /** Connects and checks that Redis answers, so a wrong REDIS_URL stops the app at boot. */
-  static async connect(options: RedisJobQueueOptions): Promise<RedisJobQueue> {
-    const queue = new RedisJobQueue(options);
+  static async connect<J extends QueuedJob>(options: RedisJobQueueOptions<J>): Promise<RedisJobQueue<J>> {
+    const queue = new RedisJobQueue<J>(options);
     try {
       await Promise.all([queue.redis.ping(), queue.bull.waitUntilReady()]);
     } catch (error) {
@@ -116,7 +117,7 @@ export class RedisJobQueue implements JobQueue {
     return queue;
   }
 
-  async enqueue(job: MirrorJob): Promise<EnqueueOutcome> {
+  async enqueue(job: J): Promise<EnqueueOutcome> {
     if (this.closing) return "closed";
     this.pacer?.arrived();
     const pending = this.schedule(job);
@@ -128,7 +129,7 @@ export class RedisJobQueue implements JobQueue {
     }
   }
 
-  start(handler: JobHandler): void {
+  start(handler: JobHandler<J>): void {
     if (this.closing || this.worker) return;
     this.handler = handler;
     this.worker = new Worker<ScheduledKey>(QUEUE_NAME, (job, token) => this.process(job, token), {
@@ -175,7 +176,7 @@ export class RedisJobQueue implements JobQueue {
     return (await this.size()) === 0;
   }
 
-  private async schedule(job: MirrorJob): Promise<EnqueueOutcome> {
+  private async schedule(job: J): Promise<EnqueueOutcome> {
     const reply = await this.scripts.enqueue(job.key, JSON.stringify(job), job.deliveryIds, this.dedupTtlSeconds);
     if (reply.outcome === "duplicate") return reply.outcome;
     // Adding an id that exists is a no-op: the key's BullMQ job is either still there, or gone after
@@ -244,8 +245,8 @@ export class RedisJobQueue implements JobQueue {
   private async runHandler(batch: string): Promise<void> {
     const job = batch
       .split("\n")
-      .map((line) => JSON.parse(line) as MirrorJob)
-      .reduce((older, newer) => mergeJobs(older, newer));
+      .map((line) => JSON.parse(line) as J)
+      .reduce((older, newer) => this.options.merge(older, newer));
     try {
       await this.handler!(job);
     } catch (error) {

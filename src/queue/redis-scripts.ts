@@ -2,7 +2,7 @@
  * The Redis side of RedisJobQueue: key names and the Lua scripts that change a key's state in one
  * atomic step (dedup + append, take a batch, finish and release). See redis-queue.ts for the model.
  * Pending jobs are stored as newline-separated JSON (JSON.stringify never emits a raw newline) and
- * folded with mergeJobs when taken, so the merge rules live in TypeScript only.
+ * folded with the job owner's merge function when taken, so the merge rules live in TypeScript only.
  */
 import type { Redis } from "ioredis";
 

@@ -1,7 +1,7 @@
 /** The wording and formatting both directions' reports share (render-mirror-report.ts, render-pull-report.ts). */
 import type { MirrorError } from "../errors.js";
 import type { RefChange, RemoteName } from "../mirror/types.js";
-import type { RenderedReport } from "./render-mirror-report.js";
+import type { RenderedReport } from "./rendered-report.js";
 
 export const short = (sha: string | null | undefined) => (sha ? sha.slice(0, 7) : "—");
 export const shortRef = (ref: string) => ref.replace(/^refs\/(heads|tags)\//, "");

@@ -7,7 +7,7 @@
  * else `success`.
  */
 import type { Conclusion, CheckRunOutput } from "../github/check-runs.js";
-import type { MirrorConfig } from "../config/schema.js";
+import { checksOn, type MirrorConfig } from "../config/schema.js";
 import type { MirrorPreview } from "../mirror/preview-mirror.js";
 import type { PreviewEntry, PreviewGroup } from "../mirror/preview-ref-updates.js";
 import { plural, shortRef } from "./format.js";
@@ -34,7 +34,7 @@ export interface HalfPlan {
 }
 
 export interface MirrorPlan {
-  mirror: Pick<MirrorConfig, "gitlab" | "direction" | "prune" | "force">;
+  mirror: Pick<MirrorConfig, "gitlab" | "direction" | "prune" | "force" | "checks">;
   project: ProjectState;
   /** The operator's access policy; absent when the project is unknown. */
   policy?: Verdict;
@@ -220,7 +220,7 @@ function summary({ repos, template }: PlanInput): string {
 function mirrorSummary(plan: MirrorPlan): string[] {
   const { mirror, project } = plan;
   const arrow = mirror.direction === "push" ? "GitHub → GitLab" : mirror.direction === "pull" ? "GitLab → GitHub" : "GitHub ↔ GitLab";
-  const lines = [`**\`${mirror.gitlab}\`** (${mirror.direction}: ${arrow}; prune ${mirror.prune}, force ${mirror.force})`];
+  const lines = [`**\`${mirror.gitlab}\`** (${mirror.direction}: ${arrow}; prune ${mirror.prune}, force ${mirror.force}, GitHub checks on GitLab ${checksOn(mirror)})`];
   lines.push(`- Project: ${projectWords(project)}`);
   if (plan.policy) lines.push(`- Access policy: ${plan.policy.ok ? "allowed" : `❌ ${plan.policy.message}.${plan.policy.advice ? ` ${plan.policy.advice}` : ""}`}`);
   if (plan.token)

@@ -5,7 +5,8 @@
  */
 import type { MirrorError } from "../errors.js";
 import type { BlockedRef, RefChange, RefRefusal, MirrorResult } from "../mirror/types.js";
-import type { CheckRunOutput, Conclusion } from "../github/check-runs.js";
+import type { RenderedReport } from "./rendered-report.js";
+import { isLfsBlocked, lfsBlockedAdvice, lfsBlockedTitle, lfsNotCopiedWarning, lfsTitlePart } from "./lfs-report.js";
 import { backupAdvice, changeWords, failureReport, optional, projectLink, retried, seconds, short, shortRef } from "./format.js";
 
 export interface MirrorReportInput {
@@ -20,12 +21,6 @@ export interface MirrorReportInput {
   attempts: number;
   /** owner/repo on GitHub, for the restore command of a backup. */
   repoFullName?: string;
-}
-
-export interface RenderedReport {
-  projectPath: string;
-  conclusion: Conclusion;
-  output: CheckRunOutput;
 }
 
 export function checkRunName(projectPath: string): string {
@@ -88,7 +83,10 @@ function refusalAdvice(refusal: RefRefusal, projectPath: string, webUrl?: string
   }
 }
 
+const PUSH_SIDES = { source: "GitHub", target: "GitLab" } as const;
+
 function blockedTitle(blocked: BlockedRef): string {
+  if (isLfsBlocked(blocked)) return lfsBlockedTitle(blocked, PUSH_SIDES);
   const name = shortRef(blocked.ref);
   return blocked.rule === "delete" ? `${name} is protected on GitLab: not deleted` : `${name} is protected on GitLab against force pushes: not overwritten`;
 }
@@ -96,6 +94,7 @@ function blockedTitle(blocked: BlockedRef): string {
 const PROTECTED_SETTINGS = "**Settings → Repository → Protected branches**";
 
 function blockedAdvice(blocked: BlockedRef, webUrl?: string): string {
+  if (isLfsBlocked(blocked)) return lfsBlockedAdvice(blocked, PUSH_SIDES);
   const name = shortRef(blocked.ref);
   if (blocked.rule === "workflows") return `**\`${name}\`** changes \`${blocked.path}\`; not pushed.`; // pull direction only
   const rule = blocked.protectedBy === name ? "" : ` (rule \`${blocked.protectedBy}\`)`;
@@ -122,12 +121,16 @@ export function renderMirrorReport(input: MirrorReportInput): RenderedReport {
   const changed = `${result.changes.length} ref${result.changes.length === 1 ? "" : "s"}`;
 
   const blocked = result.blocked ?? [];
+  const lfsOnes = blocked.filter(isLfsBlocked);
+  const protectedOnes = blocked.filter((b) => !isLfsBlocked(b));
+  const lfsWarning = lfsNotCopiedWarning(result.lfs, "GitLab");
   if (result.refusals.length > 0 || blocked.length > 0) {
     const titles = [...result.refusals.map(refusalTitle), ...blocked.map(blockedTitle)];
     const title = titles.length === 1 ? titles[0]! : `${titles.length} refs refused on GitLab: ${titles[0]}, …`;
     const why = [
       ...(result.refusals.length > 0 ? [`${result.refusals.length} ref(s) refused to protect commits that exist only on GitLab`] : []),
-      ...(blocked.length > 0 ? [`${blocked.length} ref(s) skipped because GitLab protects the branch`] : []),
+      ...(protectedOnes.length > 0 ? [`${protectedOnes.length} ref(s) skipped because GitLab protects the branch`] : []),
+      ...(lfsOnes.length > 0 ? [`${lfsOnes.length} ref(s) skipped because their Git LFS objects could not be copied`] : []),
     ];
     return {
       projectPath: input.projectPath,
@@ -135,17 +138,21 @@ export function renderMirrorReport(input: MirrorReportInput): RenderedReport {
       output: {
         title,
         summary: [
-          `Mirroring to ${link}: ${why.join("; ")}; ${changed} updated (${seconds(input.durationMs)}).`,
+          `Mirroring to ${link}: ${why.join("; ")}; ${changed}${lfsTitlePart(result.lfs)} updated (${seconds(input.durationMs)}).`,
           ...result.refusals.map((r) => refusalAdvice(r, input.projectPath, input.projectWebUrl)),
           ...blocked.map((b) => blockedAdvice(b, input.projectWebUrl)),
           ...optional(backupAdvice(result.changes, input.repoFullName)),
+          ...optional(lfsWarning),
         ].join("\n\n"),
         ...(table ? { text: `### Updated\n\n${table}` } : {}),
       },
     };
   }
 
-  const title = result.changes.length === 0 ? `GitLab is up to date (${input.projectPath})` : `Mirrored ${changed} to GitLab in ${seconds(input.durationMs)}`;
+  const title =
+    result.changes.length === 0
+      ? `GitLab is up to date (${input.projectPath})`
+      : `Mirrored ${changed}${lfsTitlePart(result.lfs)} to GitLab in ${seconds(input.durationMs)}${lfsWarning ? " (LFS objects not copied: lfs: false)" : ""}`;
   return {
     projectPath: input.projectPath,
     conclusion: "success",
@@ -157,6 +164,7 @@ export function renderMirrorReport(input: MirrorReportInput): RenderedReport {
           : [
               `Mirrored to ${link} in ${seconds(input.durationMs)}${retried(input.attempts)}; ${result.unchangedCount} other ref(s) already matched.`,
               ...optional(backupAdvice(result.changes, input.repoFullName)),
+              ...optional(lfsWarning),
             ].join("\n\n"),
       ...(table ? { text: table } : {}),
     },

@@ -5,9 +5,10 @@
  */
 import type { MirrorError } from "../errors.js";
 import type { CheckRunOutput } from "../github/check-runs.js";
+import { isLfsBlocked, lfsBlockedAdvice, lfsBlockedTitle, lfsNotCopiedWarning, lfsTitlePart } from "./lfs-report.js";
 import { WORKFLOWS_FIX, workflowsBlockedTitle } from "../diagnostics/workflows-permission.js";
 import type { BlockedRef, RefRefusal, MirrorResult } from "../mirror/types.js";
-import type { RenderedReport } from "./render-mirror-report.js";
+import type { RenderedReport } from "./rendered-report.js";
 import { backupAdvice, changeWords, failureReport, optional, plural, projectLink, retried, seconds, short, shortRef } from "./format.js";
 
 export const GITLAB_STATUS_NAME = "github-mirror";
@@ -68,11 +69,15 @@ function refusalAdvice(refusal: RefRefusal, input: PullReportInput): string {
 }
 
 /** Pre-flight findings (src/diagnostics/): only workflow changes without the permission go this way. */
+const PULL_SIDES = { source: "GitLab", target: "GitHub" } as const;
+
 function blockedTitle(blocked: BlockedRef): string {
+  if (isLfsBlocked(blocked)) return lfsBlockedTitle(blocked, PULL_SIDES);
   return blocked.rule === "workflows" ? workflowsBlockedTitle(blocked.ref) : `${shortRef(blocked.ref)} is protected on GitHub: not pushed`;
 }
 
 function blockedAdvice(blocked: BlockedRef): string {
+  if (isLfsBlocked(blocked)) return lfsBlockedAdvice(blocked, PULL_SIDES);
   const name = shortRef(blocked.ref);
   if (blocked.rule !== "workflows") return `**\`${name}\`** is protected on GitHub; it was not pushed.`;
   return [
@@ -95,12 +100,13 @@ export function renderPullReport(input: PullReportInput): RenderedReport {
       ].join("\n")
     : "";
   const blocked = result.blocked ?? [];
+  const lfsWarning = lfsNotCopiedWarning(result.lfs, "GitHub");
   if (blocked.length > 0 && result.refusals.length === 0) {
     const first = blocked[0]!;
     const output: CheckRunOutput = {
       title: blocked.length === 1 ? blockedTitle(first) : `${blocked.length} refs not pushed to GitHub: ${blockedTitle(first)}, …`,
       summary: [
-        `Mirroring ${project} to GitHub: ${plural(blocked.length, "ref")} left out because GitHub refuses them; ${plural(result.changes.length, "other ref")} updated.`,
+        `Mirroring ${project} to GitHub: ${plural(blocked.length, "ref")} left out because ${blocked.every(isLfsBlocked) ? "their Git LFS objects could not be copied" : "GitHub refuses them"}; ${plural(result.changes.length, "other ref")}${lfsTitlePart(result.lfs)} updated.`,
         ...blocked.map((b) => blockedAdvice(b)),
         ...optional(backupAdvice(result.changes, repoFullName(input.repoHtmlUrl))),
       ].join("\n\n"),
@@ -128,13 +134,14 @@ export function renderPullReport(input: PullReportInput): RenderedReport {
       title:
         result.changes.length === 0
           ? `GitHub is up to date with GitLab (${input.projectPath})`
-          : `Mirrored ${plural(result.changes.length, "ref")} from GitLab in ${seconds(input.durationMs)}`,
+          : `Mirrored ${plural(result.changes.length, "ref")}${lfsTitlePart(result.lfs)} from GitLab in ${seconds(input.durationMs)}${lfsWarning ? " (LFS objects not copied: lfs: false)" : ""}`,
       summary:
         result.changes.length === 0
           ? `Every mirrored branch and tag already matches ${project}. Nothing was pushed.`
           : [
               `Mirrored from ${project} to GitHub in ${seconds(input.durationMs)}${retried(input.attempts)}; ${result.unchangedCount} other ref(s) already matched.`,
               ...optional(backupAdvice(result.changes, repoFullName(input.repoHtmlUrl))),
+              ...optional(lfsWarning),
             ].join("\n\n"),
       ...(table ? { text: table } : {}),
     },
@@ -147,7 +154,10 @@ export function renderGitLabStatus(input: PullReportInput, target: { ref: string
   if (input.error) return { state: "failed", description: input.error.userMessage, targetUrl: input.repoHtmlUrl };
   const result = input.result!;
   const stopped = result.blocked?.find((b) => b.ref === target.ref);
-  if (stopped) return { state: "failed", description: `${blockedTitle(stopped)}: grant it, then Sync now`, targetUrl: input.repoHtmlUrl };
+  if (stopped) {
+    const fix = isLfsBlocked(stopped) ? "see the check run on GitHub" : "grant it, then Sync now";
+    return { state: "failed", description: `${blockedTitle(stopped)}: ${fix}`, targetUrl: input.repoHtmlUrl };
+  }
   const refusal = result.refusals.find((r) => r.ref === target.ref);
   if (refusal) {
     const detail = refusal.reason === "diverged" ? ` (GitLab ${short(refusal.sourceSha)}, GitHub ${short(refusal.targetSha)}); merge one into the other` : "";

@@ -12,7 +12,7 @@ import type { MirrorJob } from "../worker/mirror-job.js";
 import type { StatusStore } from "../status/types.js";
 
 export async function dropRepository(
-  job: MirrorJob,
+  job: Pick<MirrorJob, "owner" | "repo">,
   deps: { env: AppEnv; index?: MirrorIndex; agreed: AgreedStore; status?: Pick<StatusStore, "removeRepository">; log: Logger },
 ): Promise<void> {
   const repo = `${job.owner}/${job.repo}`;

@@ -12,9 +12,9 @@ import type { GitHubClient, RepoRef } from "../github/types.js";
 import { commitsOfRefs } from "../mirror/compare-refs.js";
 import type { MirrorResult } from "../mirror/types.js";
 import { applyNotification, notificationStep } from "../notify/failure-issue.js";
-import type { RenderedReport } from "../report/render-mirror-report.js";
+import type { RenderedReport } from "../report/rendered-report.js";
 import type { MirrorStatusRecord } from "../status/types.js";
-import type { MirrorJob } from "../worker/mirror-job.js";
+import { reportsChanges, type MirrorJob } from "../worker/mirror-job.js";
 import { reportChanges } from "./report-changes.js";
 import { describeDelay } from "./schedule.js";
 
@@ -79,7 +79,7 @@ export function createFollowUp(deps: FollowUpDeps): MirrorFollowUp {
     },
     async after(info) {
       const log = deps.log.child({ repo: `${info.job.owner}/${info.job.repo}`, target: info.target });
-      if (info.job.reportChanges) {
+      if (reportsChanges(info.job)) {
         const commits = info.result?.changes.length
           ? await commitsOfRefs(info.cacheDir, deps.gitTimeoutMs).catch((error) => {
               log.warn({ err: error }, "could not read the commits of the changed refs: reporting on the refs' own objects");

@@ -17,22 +17,22 @@ import type { IndexedRepository } from "../index/mirror-index.js";
 import { compareRefs, type RefComparison, type CompareRequest } from "../mirror/compare-refs.js";
 import { pruneBackups } from "../mirror/remote-backups.js";
 import type { GitEndpoint, RemoteName } from "../mirror/types.js";
-import type { EnqueueOutcome, JobQueue } from "../queue/job-queue.js";
-import { jobKey, type MirrorJob } from "../worker/mirror-job.js";
-
-export type SyncTrigger = "startup" | "interval" | "retry" | "config" | "install" | "sync-now" | "cli";
+import type { EnqueueOutcome } from "../queue/job-queue.js";
+import { syncJob, type MirrorQueue, type SyncTrigger } from "../worker/mirror-job.js";
 
 export interface ReconcileDeps {
   env: AppEnv;
   log: Logger;
   getOctokit(installationId: number): Promise<GitHubClient>;
   gitlab: GitLabClient;
-  queue: Pick<JobQueue, "enqueue">;
+  queue: Pick<MirrorQueue, "enqueue">;
   compare?: (req: CompareRequest) => Promise<RefComparison>;
   /** The clock backup retention is judged by (tests inject one). */
   now?: () => Date;
   /** Repository facts kept with their ETag, so an unchanged repository costs no rate limit (absent: plain reads). */
   repositories?: RepositoryCache;
+  /** Asks GitLab again about the repository's pipelines whose check runs are still open (pipelines/pipeline-reporter.ts). */
+  reconcilePipelines?: (entry: IndexedRepository) => Promise<void>;
 }
 
 export interface MirrorDrift {
@@ -47,22 +47,6 @@ export interface ReconcileResult {
   enqueued: EnqueueOutcome | null;
 }
 
-/** The job every sync without a pushed commit uses: full sync, report on what changed. */
-export function syncJob(entry: Pick<IndexedRepository, "installationId" | "owner" | "repo">, trigger: SyncTrigger, deliveryId?: string): MirrorJob {
-  return {
-    key: jobKey(entry.owner, entry.repo),
-    installationId: entry.installationId,
-    owner: entry.owner,
-    repo: entry.repo,
-    deliveryIds: deliveryId ? [deliveryId] : [],
-    reportTargets: [],
-    validateConfigAt: [],
-    enqueuedAt: Date.now(),
-    reportChanges: true,
-    trigger,
-  };
-}
-
 /** Compares every mirror of the repository; queues one sync when any differs. */
 export async function reconcileRepository(entry: IndexedRepository, trigger: SyncTrigger, deps: ReconcileDeps): Promise<ReconcileResult> {
   const days = deps.env.backupDays;
@@ -71,6 +55,8 @@ export async function reconcileRepository(entry: IndexedRepository, trigger: Syn
   // A retry of a failing mirror always syncs: only a completed sync can record its recovery.
   const differs = trigger === "retry" || drift.some((d) => d.differing.length > 0 || d.error);
   const log = deps.log.child({ repo: `${entry.owner}/${entry.repo}`, trigger });
+  // A pipeline check run left spinning by a lost webhook is fixed whether or not the refs differ.
+  await deps.reconcilePipelines?.(entry).catch((error) => log.warn({ err: error }, "reconcile: could not ask GitLab about the open pipeline check runs"));
   if (!differs) {
     log.debug("reconcile: in sync");
     return { drift, enqueued: null };

@@ -8,7 +8,8 @@ import { createCompletedCheckRun } from "../github/check-runs.js";
 import { defaultBranchHead } from "../github/repository.js";
 import type { GitHubClient, RepoRef } from "../github/types.js";
 import type { MirrorResult } from "../mirror/types.js";
-import { checkRunName, type RenderedReport } from "../report/render-mirror-report.js";
+import { checkRunName } from "../report/render-mirror-report.js";
+import type { RenderedReport } from "../report/rendered-report.js";
 
 /** A first sync can create thousands of tags; a handful of check runs says it as well. */
 export const MAX_CHANGE_REPORTS = 10;

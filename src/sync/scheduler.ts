@@ -6,7 +6,7 @@
  */
 import type { Logger } from "pino";
 import type { IndexedRepository, MirrorIndex } from "../index/mirror-index.js";
-import type { SyncTrigger } from "./reconcile.js";
+import type { SyncTrigger } from "../worker/mirror-job.js";
 import { isDueBetween, retryDelayMs } from "./schedule.js";
 
 export interface SchedulerOptions {

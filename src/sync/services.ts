@@ -13,8 +13,9 @@ import { handleInstallationCreated, handleInstallationDeleted, handleRepositorie
 import { handleOrgConfigPush } from "../handlers/org-config-push.js";
 import type { PushHandler } from "../handlers/push.js";
 import { handleRequestedAction } from "../handlers/requested-action.js";
-import type { MirrorIndex } from "../index/mirror-index.js";
-import type { JobQueue } from "../queue/job-queue.js";
+import type { IndexedRepository, MirrorIndex } from "../index/mirror-index.js";
+import type { PipelineReporter } from "../pipelines/pipeline-reporter.js";
+import type { MirrorQueue } from "../worker/mirror-job.js";
 import type { Metrics } from "../status/types.js";
 import { createFollowUp, type MirrorFollowUp } from "./follow-up.js";
 import { reconcileRepository } from "./reconcile.js";
@@ -38,17 +39,20 @@ export function createSyncServices(input: {
   log: Logger;
   getOctokit(installationId: number): Promise<GitHubClient>;
   gitlab: GitLabClient;
-  queue: JobQueue;
+  queue: MirrorQueue;
   index: MirrorIndex;
+  pipelines?: Pick<PipelineReporter, "reconcile">;
 }): SyncServices {
   const intervalMs = input.env.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS;
-  const reconcileDeps = { ...input, repositories: new RepositoryCache() };
+  const pipelines = input.pipelines;
+  const reconcilePipelines = pipelines && ((entry: IndexedRepository) => pipelines.reconcile(entry, entry.mirrors, intervalMs));
+  const repositories = new RepositoryCache();
   const scheduler = new ReconcileScheduler({
     intervalMs,
     index: input.index,
     log: input.log,
     concurrency: Math.max(2, input.env.concurrency),
-    reconcile: (entry, trigger) => reconcileRepository(entry, trigger, reconcileDeps),
+    reconcile: (entry, trigger) => reconcileRepository(entry, trigger, { ...input, repositories, ...(reconcilePipelines && { reconcilePipelines }) }),
   });
   return {
     scheduler,
@@ -68,7 +72,7 @@ export function createSyncServices(input: {
   };
 }
 
-export function registerSyncHandlers(app: Probot, sync: SyncServices, deps: { env: AppEnv; queue: JobQueue; index: MirrorIndex; metrics?: Metrics }): void {
+export function registerSyncHandlers(app: Probot, sync: SyncServices, deps: { env: AppEnv; queue: MirrorQueue; index: MirrorIndex; metrics?: Metrics }): void {
   const installation = {
     queue: deps.queue,
     index: deps.index,

@@ -17,7 +17,7 @@ import type { RepositoryInfo } from "../github/repository.js";
 import type { RepoRef } from "../github/types.js";
 import type { GitLabClient, GitLabProject, GitLabProtectedBranch } from "../gitlab/client.js";
 import { listRefs } from "../mirror/compare-refs.js";
-import type { AdvertisedRefs } from "../mirror/git-output.js";
+import type { AdvertisedRefs } from "../mirror/types.js";
 import { previewMirror } from "../mirror/preview-mirror.js";
 import type { GitEndpoint, RefMap } from "../mirror/types.js";
 import { checkAccess, type AccessPolicy } from "../policy/access-policy.js";

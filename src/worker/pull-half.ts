@@ -9,10 +9,12 @@ import { createRefFilter } from "../config/match-refs.js";
 import { canWriteWorkflows, screenWorkflowsPermission, type AppPermissions } from "../diagnostics/workflows-permission.js";
 import { createCompletedCheckRun } from "../github/check-runs.js";
 import { currentInstallationPermissions, defaultBranchHead, installationAuth, newInstallationToken } from "../github/repository.js";
-import { checkRunName, type RenderedReport } from "../report/render-mirror-report.js";
+import { checkRunName } from "../report/render-mirror-report.js";
+import type { RenderedReport } from "../report/rendered-report.js";
 import { GITLAB_STATUS_NAME, renderGitLabStatus, renderPullReport, type PullReportInput } from "../report/render-pull-report.js";
 import type { HalfContext, HalfDirection, HalfOutcome } from "./run-half.js";
-import { cacheDirFor, gitlabCredentials } from "./run-mirror-job.js";
+import { gitlabTargetsOf, reportTargetsOf } from "./mirror-job.js";
+import { cacheDirFor, gitlabCredentials, lfsOptions } from "./deps.js";
 import { isOwnBounce, pullCacheDir } from "./two-way.js";
 
 export const PULL_HALF: HalfDirection<undefined> = {
@@ -36,6 +38,7 @@ export const PULL_HALF: HalfDirection<undefined> = {
       timeoutMs: deps.env.gitTimeoutMs,
       sides: { source: "GitLab", target: "GitHub" },
       listInSync: true,
+      lfs: lfsOptions(deps.env, mirror),
     };
   },
 
@@ -91,7 +94,7 @@ async function publishPullReports(ctx: HalfContext, report: RenderedReport, done
   const reported = new Set<string>();
 
   // GitLab commits that were pushed: a status on GitLab, and a check run once the commit is on GitHub.
-  const gitlabTargets = (job.gitlabTargets ?? []).filter((t) => project && t.projectId === project.id && includeRef(t.ref));
+  const gitlabTargets = gitlabTargetsOf(job).filter((t) => project && t.projectId === project.id && includeRef(t.ref));
   for (const target of gitlabTargets) {
     if (isOwnBounce(deps.twoWay, "gitlab", job, mirror, target)) continue; // our push to GitLab, coming back
     const status = renderGitLabStatus(input, target);
@@ -108,7 +111,7 @@ async function publishPullReports(ctx: HalfContext, report: RenderedReport, done
   // GitHub commits that were pushed: the push half reports on them in `both`; a pull mirror only
   // says so when something is wrong (a commit made on GitHub blocks the mirror, or no webhook).
   const problem = report.conclusion === "failure" || (done.hook !== undefined && !done.hook.ok);
-  for (const target of job.reportTargets.filter((t) => includeRef(t.ref))) {
+  for (const target of reportTargetsOf(job).filter((t) => includeRef(t.ref))) {
     if (isOwnBounce(deps.twoWay, "github", job, mirror, target)) continue; // our push to GitHub, coming back
     if (mirror.direction === "pull" && problem && !reported.has(target.sha)) {
       reported.add(target.sha);

@@ -6,15 +6,18 @@
  */
 import { createRefFilter } from "../config/match-refs.js";
 import { screenProtectedBranches } from "../diagnostics/protected-branches.js";
-import { completeCheckRun, createCompletedCheckRun, startCheckRun } from "../github/check-runs.js";
+import { completeCheckRun, createCompletedCheckRun, startCheckRun, updateCheckRunOutput } from "../github/check-runs.js";
 import { defaultBranchHead, installationToken } from "../github/repository.js";
-import { checkRunName, renderMirrorReport, type RenderedReport } from "../report/render-mirror-report.js";
+import { describeProgress } from "../mirror/git-progress.js";
+import { checkRunName, renderMirrorReport } from "../report/render-mirror-report.js";
+import type { RenderedReport } from "../report/rendered-report.js";
 import { resolveProject } from "../sync/ensure-project.js";
 import { SYNC_NOW_ACTION } from "../sync/follow-up.js";
 import { DeferredCheckRun } from "./deferred-check-run.js";
-import type { ReportTarget } from "./mirror-job.js";
+import { gitlabTargetsOf, reportsChanges, reportTargetsOf, type ReportTarget } from "./mirror-job.js";
 import type { HalfContext, HalfDirection } from "./run-half.js";
-import { cacheDirFor, gitlabCredentials } from "./run-mirror-job.js";
+import { cacheDirFor, gitlabCredentials, lfsOptions } from "./deps.js";
+import { lfsProgressOnCheckRuns } from "./lfs-progress.js";
 import { isOwnBounce } from "./two-way.js";
 
 interface Begun {
@@ -29,13 +32,13 @@ export const PUSH_HALF: HalfDirection<Begun> = {
     const { job, deps, mirror } = ctx;
     const includeRef = createRefFilter(mirror);
     // Our own pull pushed this commit to GitHub and already reported on it (bounces.ts).
-    const targets = job.reportTargets.filter((t) => includeRef(t.ref) && !isOwnBounce(deps.twoWay, "github", job, mirror, t));
+    const targets = reportTargetsOf(job).filter((t) => includeRef(t.ref) && !isOwnBounce(deps.twoWay, "github", job, mirror, t));
     return { targets, checkRuns: targets.map((t) => deferCheckRun(ctx, t.sha)) };
   },
 
   project: ({ deps, mirror, repository, log }) => resolveProject(deps.gitlab, mirror, repository, log),
 
-  async request({ job, deps, log, octokit, repository, mirror, early }, project, attempt) {
+  async request({ job, deps, log, octokit, repository, mirror, early }, project, attempt, { checkRuns }) {
     return {
       cacheDir: cacheDirFor(deps.env, job),
       // The engine waits for the early fetch anyway: git goes on with the token it ended with (renewed
@@ -50,6 +53,12 @@ export const PUSH_HALF: HalfDirection<Begun> = {
       prelisted: attempt === 1 ? early?.listed : undefined,
       // Force pushes and deletions GitLab's protected branches would refuse are skipped and reported.
       screenChanges: (changes) => screenProtectedBranches(deps.gitlab, project.id, changes, log),
+      // A long mirror (a first sync of a large history) says how far it is on its in-progress runs.
+      onProgress: (progress) => {
+        const line = describeProgress(progress, { source: "GitHub", target: "GitLab" });
+        if (line) for (const run of checkRuns) run.progress(line);
+      },
+      lfs: { ...lfsOptions(deps.env, mirror), onProgress: lfsProgressOnCheckRuns(checkRuns, String(mirror.gitlab)) },
     };
   },
 
@@ -69,7 +78,7 @@ export const PUSH_HALF: HalfDirection<Begun> = {
     await Promise.all(checkRuns.map((run) => run.finish(report)));
     // Syncs that report on what they changed (reconciliation) place their failures themselves.
     // A GitLab push's job reports on GitLab (pull-half.ts), not on GitHub's default branch.
-    if (job.reportTargets.length === 0 && report.conclusion === "failure" && !job.reportChanges && !job.gitlabTargets?.length) {
+    if (reportTargetsOf(job).length === 0 && report.conclusion === "failure" && !reportsChanges(job) && gitlabTargetsOf(job).length === 0) {
       const head = await defaultBranchHead(octokit, repo, repository.defaultBranch).catch((error) => {
         log.warn({ err: error }, "could not read the default branch to report the failure on");
         return null;
@@ -94,8 +103,13 @@ function deferCheckRun({ job, log, octokit, repo, mirror }: HalfContext, headSha
     log.warn({ err: error, sha: headSha }, `could not ${what} check run`);
     return null;
   };
+  const title = `Mirroring to ${projectPath}…`;
   return new DeferredCheckRun<RenderedReport>({
-    start: () => startCheckRun(octokit, repo, { name, headSha, title: `Mirroring to ${projectPath}…`, externalId }).catch(warn("create")),
+    start: () => startCheckRun(octokit, repo, { name, headSha, title, externalId }).catch(warn("create")),
+    progress: (id, line) =>
+      updateCheckRunOutput(octokit, repo, id, { title, summary: `mirror-bot is mirroring this commit.\n\n${line}` })
+        .catch(warn("update"))
+        .then(() => undefined),
     complete: (id, report) =>
       completeCheckRun(octokit, repo, id, { ...report, actions: [SYNC_NOW_ACTION] })
         .catch(warn("complete"))

@@ -11,12 +11,12 @@ import type { GitHubClient, RepoRef } from "../github/types.js";
 import type { GitLabProject } from "../gitlab/client.js";
 import type { HookOutcome } from "../gitlab/hooks.js";
 import type { FetchedSource, MirrorRequest, MirrorResult, PrelistedTarget } from "../mirror/types.js";
-import type { RenderedReport } from "../report/render-mirror-report.js";
+import type { RenderedReport } from "../report/rendered-report.js";
 import type { MirrorStatusRecord } from "../status/types.js";
 import { withRetry, type RetryOutcome } from "../retry.js";
 import { toMirrorError, type ErrorCode } from "../errors.js";
 import type { MirrorJob, RepositorySnapshot } from "./mirror-job.js";
-import type { WorkerDeps } from "./run-mirror-job.js";
+import type { WorkerDeps } from "./deps.js";
 import { confirmBeforeDestructive, prepareMirror, recordOwnPushes, withHookProblem, type Half, type Prepared } from "./two-way.js";
 
 /** Git work started at the beginning of the job, for the first attempt of the first push half. */
@@ -55,8 +55,8 @@ export interface HalfDirection<B = unknown> {
   begin(ctx: HalfContext): B;
   /** The GitLab project (the push half creates it when `create: true`). */
   project(ctx: HalfContext): Promise<GitLabProject>;
-  /** The engine request: sides, credentials, pre-flight; the safety inputs are added by runHalf. */
-  request(ctx: HalfContext, project: GitLabProject, attempt: number): Promise<Omit<MirrorRequest, keyof Prepared["request"]>>;
+  /** The engine request: sides, credentials, pre-flight, progress; the safety inputs are added by runHalf. */
+  request(ctx: HalfContext, project: GitLabProject, attempt: number, begun: B): Promise<Omit<MirrorRequest, keyof Prepared["request"]>>;
   render(ctx: HalfContext, done: HalfOutcome): RenderedReport;
   /** Writes the reports; resolves to the GitHub commits that got a check run. */
   publish(ctx: HalfContext, report: RenderedReport, done: HalfOutcome, begun: B): Promise<string[]>;
@@ -87,7 +87,7 @@ export async function runHalf<B>(ctx: HalfContext, direction: HalfDirection<B>):
     project = await direction.project(ctx);
     const prepared = await prepareMirror(deps, direction.name, job, mirror, project, repository); // policy, hook, safety inputs
     hook = prepared.hook;
-    const request = await direction.request(ctx, project, attempt);
+    const request = await direction.request(ctx, project, attempt, begun);
     const planned = project;
     const screen = request.screenChanges;
     // A deletion or forced update is checked against the project as GitLab has it now (two-way.ts).
@@ -126,7 +126,7 @@ export async function runHalf<B>(ctx: HalfContext, direction: HalfDirection<B>):
   if (!outcome.ok) deps.gitlab.forgetProject(mirror.gitlab);
   if (outcome.ok) recordOwnPushes(deps.twoWay, direction.name === "push" ? "gitlab" : "github", job, mirror, outcome.value.changes);
   const done: HalfOutcome = { project, hook, outcome, durationMs: Date.now() - started };
-  const rendered = withHookProblem(direction.render(ctx, done), hook);
+  const rendered = withHookProblem(direction.render(ctx, done), hook, mirror);
 
   const previous = await deps.status?.get?.({ owner: job.owner, repo: job.repo, target }).catch((error) => {
     log.warn({ err: error, target }, "could not read the mirror's last status: its failure count starts again");

@@ -6,63 +6,20 @@
 import type { Logger } from "pino";
 import type { MirrorConfig } from "../config/schema.js";
 import { toMirrorError } from "../errors.js";
-import type { AppEnv } from "../env.js";
 import { createCompletedCheckRun } from "../github/check-runs.js";
 import { getRepository, installationToken } from "../github/repository.js";
 import { renewInstallationToken } from "../github/token-renewal.js";
 import type { GitHubClient, RepoRef } from "../github/types.js";
-import type { GitLabClient } from "../gitlab/client.js";
-import type { FetchedSource, MirrorRequest, MirrorResult, PrelistedTarget } from "../mirror/types.js";
-import type { Metrics, StatusStore } from "../status/types.js";
-import type { MirrorIndex } from "../index/mirror-index.js";
-import type { ProjectLinks } from "../index/project-links.js";
-import type { BackgroundTasks } from "./background.js";
 import { invalidConfigOutput, loadConfig, reportConfigValidation, CONFIG_FILE } from "./config-check.js";
-import type { MirrorJob } from "./mirror-job.js";
-import type { MirrorFollowUp } from "../sync/follow-up.js";
+import { cacheDirFor, gitlabCredentials, type WorkerDeps } from "./deps.js";
+import type { FetchedSource } from "../mirror/types.js";
+import { configCommitsOf, repositoryOf, reportTargetsOf, triggerOf, type MirrorJob } from "./mirror-job.js";
 import { runHalf, type EarlyGitWork } from "./run-half.js";
 import { PUSH_HALF } from "./push-half.js";
 import { PULL_HALF } from "./pull-half.js";
-import type { TwoWayDeps } from "./two-way.js";
-import { cacheLayout } from "../cache/layout.js";
-import type { AgreedStore } from "../records/agreed-store.js";
-import type { ConfigCache } from "./config-cache.js";
-
-export interface WorkerDeps {
-  env: AppEnv;
-  log: Logger;
-  getOctokit(installationId: number): Promise<GitHubClient>;
-  gitlab: GitLabClient;
-  mirrorRefs(request: MirrorRequest): Promise<MirrorResult>;
-  /** Starts the GitHub fetch into an existing cache early (src/mirror/mirror-refs.ts). */
-  prefetchSource?(request: Pick<MirrorRequest, "cacheDir" | "source" | "timeoutMs">): Promise<FetchedSource | undefined>;
-  /** Starts listing the GitLab project this cache was last mirrored to, early (src/mirror/mirror-refs.ts). */
-  prelistTarget?(request: { cacheDir: string; instanceUrl: string; credentials: { username: string; password: string }; timeoutMs: number }): Promise<PrelistedTarget | undefined>;
-  background: BackgroundTasks;
-  index?: MirrorIndex;
-  /** Hooks of the GitLab projects a config starts or stops pulling from (src/index/project-links.ts). */
-  links?: Pick<ProjectLinks, "recorded">;
-  status?: StatusStore;
-  metrics?: Metrics;
-  sleep?: (ms: number) => Promise<void>;
-  /** After each mirror run: retry note, check runs on what a sync changed, failure issue (src/sync/follow-up.ts). */
-  followUp?: MirrorFollowUp;
-  /** Access policy, GitLab hooks and bounce log (src/worker/two-way.ts): required, so no path skips the policy. */
-  twoWay: TwoWayDeps;
-  /** Each mirror's agreement record (src/records/): required, so no path forgets what both sides agreed. */
-  agreed: AgreedStore;
-  /** `.mirror.yml` of the default branches, kept between jobs (config-cache.ts). */
-  configs: ConfigCache;
-  /** The clock backup refs are stamped with (tests inject one). */
-  now?: () => Date;
-}
-
-export function cacheDirFor(env: AppEnv, job: Pick<MirrorJob, "owner" | "repo">): string {
-  return cacheLayout(env.cacheDir).pushCache(job);
-}
 
 export async function runMirrorJob(job: MirrorJob, deps: WorkerDeps): Promise<void> {
-  const log = deps.log.child({ repo: `${job.owner}/${job.repo}`, deliveries: job.deliveryIds });
+  const log = deps.log.child({ repo: `${job.owner}/${job.repo}`, deliveries: job.deliveryIds, trigger: triggerOf(job) });
   const started = Date.now();
   // Start and end of the repository's turn in the queue (its git work; reports may follow in the background).
   log.debug("mirror job started");
@@ -82,7 +39,8 @@ async function runJob(job: MirrorJob, deps: WorkerDeps, log: Logger): Promise<vo
   const octokit = await deps.getOctokit(job.installationId);
   // The fetch from GitHub starts now, overlapping with reading the config and resolving the
   // GitLab project; the first push mirror waits for it (and reports its failure, if any).
-  const early = job.repository && deps.prefetchSource ? prefetch(job, deps, octokit, job.repository.cloneUrl, log) : undefined;
+  const snapshot = repositoryOf(job);
+  const early = snapshot && deps.prefetchSource ? prefetch(job, deps, octokit, snapshot.cloneUrl, log) : undefined;
   const prefetched = early?.fetched;
   // Its failure is the first push half's to report (it fetches again and says why); logged here
   // for the jobs no push half waits for (pull-only mirrors, a missing or invalid config).
@@ -103,8 +61,6 @@ async function runJob(job: MirrorJob, deps: WorkerDeps, log: Logger): Promise<vo
     await Promise.all([prefetched?.catch(() => undefined), prelisted]);
   }
 }
-
-export const gitlabCredentials = (env: AppEnv) => ({ username: "oauth2", password: env.gitlabToken ?? "" });
 
 /**
  * The early fetch, with the cached installation token. If GitHub refuses it (revoked before its
@@ -133,13 +89,14 @@ async function runMirrors(job: MirrorJob, deps: WorkerDeps, log: Logger, octokit
   const repo: RepoRef = { owner: job.owner, repo: job.repo };
   const allowedUrl = deps.env.gitlabUrl;
 
-  for (const sha of job.validateConfigAt) {
+  const configCommits = configCommitsOf(job);
+  for (const sha of configCommits) {
     const planDeps = { env: deps.env, gitlab: deps.gitlab, agreed: deps.agreed, policy: deps.twoWay.policy, log };
     deps.background.run(reportConfigValidation(octokit, repo, sha, planDeps), { what: `validate ${CONFIG_FILE} on ${sha.slice(0, 7)}`, log });
   }
   // Config comes from the default branch only: a push cannot redirect mirroring until merged.
   const [repository, config] = await Promise.all([
-    job.repository ? Promise.resolve(job.repository) : getRepository(octokit, repo),
+    repositoryOf(job) ?? getRepository(octokit, repo),
     loadConfig(octokit, repo, undefined, allowedUrl, deps.configs.reader(octokit, job.installationId, { job: true })),
   ]);
 
@@ -150,7 +107,7 @@ async function runMirrors(job: MirrorJob, deps: WorkerDeps, log: Logger, octokit
   }
   if (config.kind === "invalid") {
     const output = invalidConfigOutput(config, ` on ${repository.defaultBranch}`);
-    for (const target of job.reportTargets.filter((t) => !job.validateConfigAt.includes(t.sha))) {
+    for (const target of reportTargetsOf(job).filter((t) => !configCommits.includes(t.sha))) {
       deps.background.run(createCompletedCheckRun(octokit, repo, { name: "GitLab mirror", headSha: target.sha, conclusion: "failure", output }), {
         what: `report the invalid ${CONFIG_FILE} on ${target.sha.slice(0, 7)}`,
         log,

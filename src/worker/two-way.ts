@@ -5,7 +5,7 @@
  * Also the bounce log's two sides (see bounces.ts). Shared by the push half (run-mirror-job.ts)
  * and the pull half (run-pull-mirror.ts).
  */
-import type { MirrorConfig } from "../config/schema.js";
+import { pipelinesOn, type MirrorConfig } from "../config/schema.js";
 import type { AppEnv } from "../env.js";
 import { MirrorError } from "../errors.js";
 import type { CheckRunOutput } from "../github/check-runs.js";
@@ -66,8 +66,11 @@ export async function prepareMirror(
     twoWay: mirror.direction === "both",
     ...(backupsOn(mirror, targetVisibility, deps.env) ? { backups: { now: deps.now } } : {}),
   };
-  if (mirror.direction === "push") return { request };
-  return { request, hook: await deps.twoWay.hooks.ensure(project) };
+  const events = { push: mirror.direction !== "push", pipelines: pipelinesOn(mirror) };
+  if (!events.push && !events.pipelines) return { request };
+  const hook = await deps.twoWay.hooks.ensure(project, events);
+  // A push mirror needs the hook only to report pipelines, and mirrors fine without it: its problem is said once.
+  return { request, ...(events.push || hook.ok || !hook.repeat ? { hook } : {}) };
 }
 
 /** Throws MirrorError("policy_denied") when the operator's policy forbids the mirror. */
@@ -126,14 +129,18 @@ export function recordOwnPushes(twoWay: TwoWayDeps, side: Side, job: MirrorJob, 
   twoWay.bounces.recordPushed(side, job.key, String(mirror.gitlab), changes);
 }
 
-/** A report, plus what the user must know when GitLab cannot tell mirror-bot about its pushes. */
-export function withHookProblem<R extends { output: CheckRunOutput }>(report: R, hook: HookOutcome | undefined): R {
+/**
+ * A report, plus what the user must know when GitLab cannot tell mirror-bot about its pushes or
+ * pipelines. A push mirror mirrors fine without the hook (only its pipelines go unreported), so
+ * its title stays the mirror's outcome and the summary says the rest.
+ */
+export function withHookProblem<R extends { output: CheckRunOutput }>(report: R, hook: HookOutcome | undefined, mirror: Pick<MirrorConfig, "direction">): R {
   if (!hook || hook.ok) return report;
   return {
     ...report,
     output: {
       ...report.output,
-      title: `${report.output.title} (GitLab webhook missing: see details)`,
+      ...(mirror.direction !== "push" ? { title: `${report.output.title} (GitLab webhook missing: see details)` } : {}),
       summary: `${report.output.summary}\n\n### ${hook.title}\n\n${hook.summary}`,
     },
   };

@@ -58,10 +58,21 @@ describe("npm run bench -- --smoke", () => {
     for (const value of [size.median.a, size.median.b, size.median.c, size.ratios.aOverB, size.ratios.cOverA, size.initialSync.ms, results.historyIndependence.ratio]) {
       expect(positive(value)).toBe(true);
     }
-    // Each (a) run is one job of the real app, and each leaves a successful check run.
-    expect(results.latency.jobs).toBe(size.runs.a.length + 1);
+    // Each (a) run and each first sync is one job of the real app, and each leaves a successful check run.
+    const firstSyncs = results.firstSync.reduce((n: number, s: any) => n + s.runs.a.length, 0);
+    expect(results.latency.jobs).toBe(size.runs.a.length + 1 + firstSyncs);
     expect(results.latency.checkRuns).toMatchObject({ completed: results.latency.jobs, failed: 0, timedOut: false });
     expect(positive(size.timelines.a.pushStarted)).toBe(true);
+  });
+
+  it("times first syncs of a whole history against clone --mirror + push --mirror, with API latency on", () => {
+    expect(results.settings.apiLatencyMs).toBe(150);
+    expect(run.stderr).toContain("fakes answer every REST call after 150 ms");
+    const [first] = results.firstSync;
+    expect(first.runs.a.length).toBeGreaterThan(0);
+    expect(first.runs.c).toHaveLength(first.runs.a.length);
+    for (const value of [first.median.a, first.median.c, first.aOverC]) expect(positive(value)).toBe(true);
+    expect(results.targets.map((t: any) => t.name)).toContain(`first sync / clone + push --mirror at ${first.commits} commits`);
   });
 
   it("mirrors every delivery of the burst, with every check run succeeding", () => {

@@ -10,7 +10,7 @@ import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { startApp, waitFor, type AppProcess } from "../../sandbox/index.js";
 import type { AppEnv } from "../../src/env.js";
-import { cacheDirFor } from "../../src/worker/run-mirror-job.js";
+import { cacheDirFor } from "../../src/worker/deps.js";
 import { startE2E, type E2E } from "../helpers/e2e.js";
 
 const MIRROR = (project: string) => `GitLab mirror (${project})`;

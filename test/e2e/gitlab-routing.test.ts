@@ -111,8 +111,8 @@ it("deletes the app's hook when the last config pulling from a project stops nam
   await waitFor(() => e2e.sandbox.gitlab.hooks(project).length === 1, { timeoutMs: BOUND_MS, what: "the app's hook registered" });
   await e2e.quiet();
 
-  // The config now only pushes to the project: nothing pulls from it, GitLab need not call.
-  await e2e.sandbox.github.commitAndPush(repo, { branch: "main", files: { ".mirror.yml": `mirrors:\n  - gitlab: ${project}\n    direction: push\n` } });
+  // The config now only pushes to the project, without reporting its pipelines: GitLab need not call.
+  await e2e.sandbox.github.commitAndPush(repo, { branch: "main", files: { ".mirror.yml": `mirrors:\n  - gitlab: ${project}\n    direction: push\n    pipelines: false\n` } });
   await waitFor(() => e2e.sandbox.gitlab.hooks(project).length === 0, { timeoutMs: BOUND_MS, what: "the app's hook deleted" });
   await e2e.quiet();
   expect(e2e.app.logs().some((l) => l.includes("GitLab project no longer pulled from by this repository") && l.includes(project.toLowerCase()))).toBe(true);

@@ -227,6 +227,23 @@ describe("mirroring GitHub pushes to GitLab", () => {
     expect(e2e.sandbox.github.checkRuns(repo).filter((r) => r.name === MIRROR(project))).toHaveLength(1);
     expect(e2e.sandbox.gitlab.pushCount(project) - before).toBe(1);
   });
+
+  it("copies the Git LFS objects a push points to before pushing, and counts them in the check run", async () => {
+    const { repo, project } = await e2e.linkedPair();
+    const { Readable } = await import("node:stream");
+    const object = await e2e.sandbox.github.writeLfsObject(repo, Readable.from([Buffer.alloc(12 * 1024, "texture ")]));
+    const pointer = `version https://git-lfs.github.com/spec/v1\noid sha256:${object.oid}\nsize ${object.size}\n`;
+    const push = await e2e.sandbox.github.commitAndPush(repo, {
+      branch: "main",
+      files: { "art/stone.bin": pointer, ".gitattributes": "*.bin filter=lfs diff=lfs merge=lfs -text\n" },
+    });
+    await e2e.deliverPush(repo, push);
+
+    const check = await e2e.waitForCheck(repo, push.after, MIRROR(project));
+    expect(check.conclusion).toBe("success");
+    expect(check.output.title).toMatch(/^Mirrored 1 ref and 1 LFS object \(12 KB\) to GitLab in \d+\.\d s$/);
+    expect((await readFile(e2e.sandbox.gitlab.lfsObjectPath(project, object.oid))).length).toBe(object.size);
+  });
 });
 
 describe("secrets", () => {
@@ -239,6 +256,7 @@ describe("secrets", () => {
       ["app logs", e2e.app.logs().join("\n")],
       ["git arguments", await readFile(argvLog, "utf8")],
       ["check runs", JSON.stringify(e2e.sandbox.github.allCheckRuns())],
+      ["LFS requests", JSON.stringify([...e2e.sandbox.github.lfsBatches, ...e2e.sandbox.gitlab.lfsBatches, ...e2e.sandbox.gitlab.requests.map((r) => r.path)])],
     ];
     const cacheDir = e2e.sandbox.appEnv().MIRROR_CACHE_DIR!;
     for (const file of await listFiles(cacheDir)) places.push([file, await readFile(file, "latin1")]);

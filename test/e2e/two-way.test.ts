@@ -335,6 +335,65 @@ describe("both directions (direction: both)", () => {
   });
 });
 
+describe("GitHub checks on GitLab (checks: on for pull and both)", () => {
+  it("a check run completing on a GitHub commit becomes the github/<name> status of the GitLab commit, through the app's webhook route", async () => {
+    const { repo, project, initial } = await pair({ direction: "both" });
+    await quiet();
+    const run = await e2e.sandbox.github.createForeignCheckRun(repo, {
+      name: "build",
+      head_sha: initial,
+      conclusion: "success",
+      output: { title: "All green", summary: "12 tests" },
+    });
+    const delivery = await e2e.sandbox.github.deliver(e2e.app.webhookUrl, "check_run", e2e.sandbox.github.checkRunEvent(repo, "completed", run.id));
+    expect(delivery.status).toBe(200);
+    const status = await waitFor(() => gitlabStatuses(project, initial).find((s) => s.name === "github/build"), { timeoutMs: 20_000, what: "the github/build status on GitLab" });
+    expect(status).toMatchObject({ status: "success", description: "GitHub: success - All green", target_url: `${e2e.sandbox.github.url}/${repo}/runs/${run.id}` });
+  });
+});
+
+describe("CI results both ways, loop-free (direction: both)", () => {
+  it("a failing GitHub check GitLab attaches to the pipeline as github/<name> does not turn the GitLab CI check run red, that check run is not carried back, and Cancel pipeline cancels on GitLab", async () => {
+    const { repo, project, initial } = await pair({ direction: "both" });
+    await quiet();
+    expect(e2e.sandbox.gitlab.hooks(project)).toMatchObject([{ push_events: true, pipeline_events: true, job_events: true }]);
+    const name = `GitLab CI (${project})`;
+    const pipeline = e2e.sandbox.gitlab.createPipeline(project, { sha: initial, ref: "refs/heads/main", jobs: [{ name: "unit" }] });
+    await waitFor(() => checkRunsOn(repo, initial).find((r) => r.name === name), { timeoutMs: 20_000, what: "the pipeline's check run" });
+
+    // GitHub Actions fails on the same commit: the app writes github/e2e on GitLab, which joins the pipeline.
+    const actions = await e2e.sandbox.github.createForeignCheckRun(repo, { name: "e2e", head_sha: initial, conclusion: "failure", output: { title: "1 failed", summary: "e2e" } });
+    await e2e.sandbox.github.deliver(e2e.app.webhookUrl, "check_run", e2e.sandbox.github.checkRunEvent(repo, "completed", actions.id));
+    await waitFor(() => gitlabStatuses(project, initial).find((s) => s.name === "github/e2e" && s.status === "failed"), { timeoutMs: 20_000, what: "github/e2e on GitLab" });
+    await e2e.sandbox.gitlab.runPipeline(project, pipeline.id);
+    expect(e2e.sandbox.gitlab.pipeline(project, pipeline.id).status).toBe("failed"); // GitLab's view: the external job failed it
+
+    const run = await waitFor(() => checkRunsOn(repo, initial).find((r) => r.name === name && r.status === "completed"), {
+      timeoutMs: 20_000,
+      what: "the pipeline's check run completed",
+    });
+    expect(run.conclusion).toBe("success");
+    expect(run.output.summary).not.toContain("github/e2e");
+    // GitHub tells the app about its own check run too: it is never written back to GitLab.
+    await e2e.sandbox.github.deliver(e2e.app.webhookUrl, "check_run", e2e.sandbox.github.checkRunEvent(repo, "completed", run.id));
+    await quiet();
+    expect(gitlabStatuses(project, initial).map((s) => s.name)).not.toContain(`github/${name}`);
+    expect(checkRunsOn(repo, initial).filter((r) => r.name === name)).toHaveLength(1);
+
+    // Cancel pipeline, pressed on GitHub while a pipeline runs: cancelled on GitLab and on the check run.
+    const nightly = e2e.sandbox.gitlab.createPipeline(project, { sha: initial, ref: "refs/heads/main", jobs: [{ name: "slow" }], name: "nightly" });
+    const open = await waitFor(() => checkRunsOn(repo, initial).find((r) => r.name === `${name}: nightly`), { timeoutMs: 20_000, what: "the nightly pipeline's check run" });
+    expect(open.actions.map((a) => a.label)).toEqual(["Cancel pipeline"]);
+    await e2e.sandbox.github.deliver(e2e.app.webhookUrl, "check_run", e2e.sandbox.github.checkRunEvent(repo, "requested_action", open.id, "cancel-pipeline"));
+    const cancelled = await waitFor(() => checkRunsOn(repo, initial).find((r) => r.id === open.id && r.status === "completed"), {
+      timeoutMs: 20_000,
+      what: "the cancelled check run",
+    });
+    expect(cancelled.conclusion).toBe("cancelled");
+    expect(e2e.sandbox.gitlab.pipeline(project, nightly.id).status).toBe("canceled");
+  });
+});
+
 describe("access policy", () => {
   it("refuses projects outside MIRROR_GITLAB_NAMESPACES, pushing and pulling, with a clear check run", async () => {
     for (const direction of ["push", "pull"] as const) {

@@ -3,19 +3,11 @@
  * Jobs are controlled by the test: each run waits on a gate the test opens, so there are no sleeps.
  */
 import type { JobQueue } from "../../src/queue/job-queue.js";
-import type { MirrorJob } from "../../src/worker/mirror-job.js";
+import { reportTargetsOf, rerunJob, type MirrorJob } from "../../src/worker/mirror-job.js";
 
 export function job(key: string, deliveryId: string, ref = "refs/heads/main", sha = deliveryId.padEnd(40, "0")): MirrorJob {
-  return {
-    key,
-    installationId: 1,
-    owner: key.split("/")[0]!,
-    repo: key.split("/")[1]!,
-    deliveryIds: [deliveryId],
-    reportTargets: [{ ref, sha }],
-    validateConfigAt: [],
-    enqueuedAt: Date.now(),
-  };
+  const [owner = "", repo = ""] = key.split("/");
+  return rerunJob({ installationId: 1, owner, repo }, deliveryId, { ref, sha });
 }
 
 interface Gate {
@@ -45,9 +37,9 @@ export function gatedHandler() {
   return { handler, started, nthStarted, maxPerKey: () => maxPerKey };
 }
 
-export function describeQueueContract(name: string, makeQueue: () => Promise<JobQueue> | JobQueue) {
+export function describeQueueContract(name: string, makeQueue: () => Promise<JobQueue<MirrorJob>> | JobQueue<MirrorJob>) {
   describe(`JobQueue contract: ${name}`, () => {
-    let queue: JobQueue;
+    let queue: JobQueue<MirrorJob>;
     beforeEach(async () => {
       queue = await makeQueue();
     });
@@ -78,7 +70,7 @@ export function describeQueueContract(name: string, makeQueue: () => Promise<Job
       const second = await gated.nthStarted(2);
       expect(second.job.deliveryIds).toEqual(["d2", "d3", "d4"]);
       // Newest tip per ref wins; the superseded main commit gets no separate run.
-      expect(second.job.reportTargets).toEqual([
+      expect(reportTargetsOf(second.job)).toEqual([
         { ref: "refs/heads/dev", sha: "3".repeat(40) },
         { ref: "refs/heads/main", sha: "4".repeat(40) },
       ]);

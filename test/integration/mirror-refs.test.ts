@@ -464,6 +464,30 @@ describe("mirrorRefs", () => {
     expect(await objectCount(s.cacheDir)).toBe(objects + 3); // one commit, its tree, one blob
   });
 
+  it("first sync clones the cache (no remote left in its config) and reports objects received and sent", async () => {
+    const s = await scenario();
+    for (let i = 0; i < 5; i++) await commit(s.work, `c${i}`);
+    await pushTo(s.work, s.sourceBare, "main");
+    const seen: Array<{ received?: { done: number; total: number }; sent?: { done: number; total: number } }> = [];
+
+    await s.sync({ onProgress: (progress) => seen.push(progress) });
+
+    expect(await refsOf(s.targetBare)).toEqual(await refsOf(s.sourceBare, "refs/heads", "refs/tags"));
+    expect(await readFile(path.join(s.cacheDir, "config"), "utf8")).not.toMatch(/remote|url/);
+    const objects = Number(await objectCount(s.sourceBare));
+    const last = seen.at(-1)!;
+    expect(last.received).toEqual({ done: objects, total: objects });
+    expect(last.sent).toEqual({ done: objects, total: objects });
+
+    // A later sync fetches into the cache as before, and says what it moved.
+    await commit(s.work, "next");
+    await pushTo(s.work, s.sourceBare, "main");
+    seen.length = 0;
+    await s.sync({ onProgress: (progress) => seen.push(progress) });
+    expect(await refsOf(s.targetBare)).toEqual(await refsOf(s.sourceBare, "refs/heads", "refs/tags"));
+    expect(seen.at(-1)?.sent).toEqual({ done: 3, total: 3 });
+  });
+
   it("stops a git process that outlives timeoutMs with a timeout error", async () => {
     const s = await scenario();
     await commit(s.work, "one");

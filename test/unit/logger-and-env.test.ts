@@ -7,7 +7,7 @@ import { pino } from "pino";
 import { createQueue } from "../../src/app.js";
 import { loadDotEnv, parseEnv } from "../../src/env.js";
 import { withQuietRequestLog } from "../../src/logger.js";
-import type { JobQueue } from "../../src/queue/job-queue.js";
+import type { MirrorQueue } from "../../src/worker/mirror-job.js";
 import { gatedHandler, job } from "../helpers/queue-contract.js";
 
 function recordingLogger(level: string) {
@@ -75,7 +75,7 @@ describe("intake pacing variables", () => {
   });
 
   describe("through the app's queue", () => {
-    let queue: JobQueue | undefined;
+    let queue: MirrorQueue | undefined;
     let gated: ReturnType<typeof gatedHandler>;
     beforeEach(() => {
       jest.useFakeTimers({ now: new Date("2026-12-04T20:00:00Z") });

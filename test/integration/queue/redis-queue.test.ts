@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import type { JobQueue } from "../../../src/queue/job-queue.js";
 import { RedisJobQueue, type RedisJobQueueOptions } from "../../../src/queue/redis-queue.js";
-import type { MirrorJob } from "../../../src/worker/mirror-job.js";
+import { mergeJobs, type MirrorJob } from "../../../src/worker/mirror-job.js";
 import { describeQueueContract, gatedHandler, job } from "../../helpers/queue-contract.js";
 import { closeAll } from "../../helpers/close-all.js";
 import { startRedis, type RedisServer } from "../../helpers/redis-server.js";
@@ -25,7 +25,7 @@ const BOUND_MS = 20_000;
 let server: RedisServer;
 let probe: Redis;
 let prefixes = 0;
-const opened: JobQueue[] = [];
+const opened: JobQueue<MirrorJob>[] = [];
 
 beforeAll(async () => {
   server = await startRedis();
@@ -47,8 +47,8 @@ function freshPrefix(): string {
   return `test${++prefixes}`;
 }
 
-async function replica(prefix: string, options: Partial<RedisJobQueueOptions> = {}): Promise<RedisJobQueue> {
-  const queue = await RedisJobQueue.connect({ url: server.url, prefix, lockTtlMs: LOCK_TTL_MS, ...options });
+async function replica(prefix: string, options: Partial<RedisJobQueueOptions<MirrorJob>> = {}): Promise<RedisJobQueue<MirrorJob>> {
+  const queue = await RedisJobQueue.connect({ merge: mergeJobs, url: server.url, prefix, lockTtlMs: LOCK_TTL_MS, ...options });
   opened.push(queue);
   return queue;
 }

@@ -8,9 +8,10 @@ import { register } from "node:module";
 
 register("./ts-hooks.mjs", import.meta.url);
 const { RedisJobQueue } = await import("../../../src/queue/redis-queue.ts");
+const { mergeJobs } = await import("../../../src/worker/mirror-job.ts");
 
 const [url, prefix, lockTtlMs] = process.argv.slice(2);
-const queue = await RedisJobQueue.connect({ url, prefix, lockTtlMs: Number(lockTtlMs), concurrency: 1 });
+const queue = await RedisJobQueue.connect({ merge: mergeJobs, url, prefix, lockTtlMs: Number(lockTtlMs), concurrency: 1 });
 queue.start((job) => {
   process.stdout.write(JSON.stringify({ started: job }) + "\n");
   return new Promise(() => {}); // busy until killed

@@ -1,4 +1,5 @@
-import { createRefFilter, globProblem } from "../../../src/config/match-refs.js";
+import { createRefFilter } from "../../../src/config/match-refs.js";
+import { globProblem } from "../../../src/config/ref-globs.js";
 import type { MirrorConfig } from "../../../src/config/schema.js";
 
 type Filter = Pick<MirrorConfig, "branches" | "tags">;

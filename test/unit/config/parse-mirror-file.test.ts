@@ -1,6 +1,6 @@
 import { parseMirrorFile, type ConfigProblem } from "../../../src/config/parse-mirror-file.js";
 
-const DEFAULTS = { direction: "push", branches: null, tags: true, prune: true, force: false, notify: "issue", create: false };
+const DEFAULTS = { direction: "push", branches: null, tags: true, prune: true, force: false, notify: "issue", create: false, lfs: true };
 
 describe("parseMirrorFile: valid files", () => {
   it.each([
@@ -20,6 +20,7 @@ describe("parseMirrorFile: valid files", () => {
         "    prune: false",
         "    force: true",
         "    notify: none",
+        "    lfs: false",
       ].join("\n"),
       [
         {
@@ -32,6 +33,7 @@ describe("parseMirrorFile: valid files", () => {
           force: true,
           notify: "none",
           create: false,
+          lfs: false,
         },
       ],
     ],

@@ -66,7 +66,7 @@ describe("validateMirrorFile: other fields", () => {
     expect(withMirror({ branches: null })).toEqual({
       ok: true,
       config: {
-        mirrors: [{ gitlab: "group/project", direction: "push", branches: null, tags: true, prune: true, force: false, notify: "issue", create: false }],
+        mirrors: [{ gitlab: "group/project", direction: "push", branches: null, tags: true, prune: true, force: false, notify: "issue", create: false, lfs: true }],
       },
     });
   });
@@ -78,7 +78,7 @@ describe("validateMirrorFile: other fields", () => {
         { path: ["mirrors", 0, "brnches"], message: 'unknown key "brnches" (did you mean "branches"?)', target: "key" },
         {
           path: ["mirrors", 0, "colour"],
-          message: 'unknown key "colour" (allowed: gitlab, url, direction, branches, tags, prune, force, backups, notify, create)',
+          message: 'unknown key "colour" (allowed: gitlab, url, direction, branches, tags, prune, force, backups, notify, create, pipelines, checks, lfs)',
           target: "key",
         },
       ],

@@ -5,7 +5,7 @@ import { Probot, ProbotOctokit } from "probot";
 import { createGitHubWebhookRoute, signatureMatches } from "../../../src/handlers/github-webhook-route.js";
 import { fanOutPush, fromProbot, handlePush, type PushDelivery } from "../../../src/handlers/push.js";
 import { MemoryJobQueue } from "../../../src/queue/memory-queue.js";
-import type { MirrorJob } from "../../../src/worker/mirror-job.js";
+import { mergeJobs, reportTargetsOf, type MirrorJob } from "../../../src/worker/mirror-job.js";
 import { deliverGitHubWebhook, postJson, signGitHubPayload } from "../../../sandbox/webhook-delivery.js";
 import { example } from "../../helpers/examples.js";
 
@@ -23,11 +23,11 @@ beforeEach(async () => {
   received = [];
   failNextReceive = null;
   errors.length = 0;
-  const queue = new MemoryJobQueue(1); // never started: jobs stay queued
+  const queue = new MemoryJobQueue<MirrorJob>(mergeJobs, 1); // never started: jobs stay queued
   const route = createGitHubWebhookRoute({
     path: "/api/github/webhooks",
     secret: SECRET,
-    onPush: handlePush({ ...queue, enqueue: async (job: MirrorJob) => (jobs.push(job), queue.enqueue(job)) } as MemoryJobQueue),
+    onPush: handlePush({ ...queue, enqueue: async (job: MirrorJob) => (jobs.push(job), queue.enqueue(job)) } as MemoryJobQueue<MirrorJob>),
     receive: async (event) => {
       if (failNextReceive) throw failNextReceive;
       received.push(event);
@@ -55,9 +55,9 @@ describe("GitHub webhook route", () => {
         owner: payload.repository.owner.login,
         repo: payload.repository.name,
         deliveryIds: ["d-1"],
-        reportTargets: [{ ref: payload.ref, sha: payload.after }],
       }),
     ]);
+    expect(reportTargetsOf(jobs[0]!)).toEqual([{ ref: payload.ref, sha: payload.after }]);
     expect(received).toEqual([]);
   });
 

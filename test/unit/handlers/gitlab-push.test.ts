@@ -8,7 +8,7 @@ import { MirrorIndex, type IndexedRepository } from "../../../src/index/mirror-i
 import { ProjectLinks } from "../../../src/index/project-links.js";
 import { BackgroundTasks } from "../../../src/worker/background.js";
 import { MemoryJobQueue } from "../../../src/queue/memory-queue.js";
-import type { MirrorJob } from "../../../src/worker/mirror-job.js";
+import { gitlabTargetsOf, mergeJobs, reportTargetsOf, type MirrorJob } from "../../../src/worker/mirror-job.js";
 import { deliverGitLabWebhook } from "../../../sandbox/webhook-delivery.js";
 
 const notCalled = async (): Promise<never> => {
@@ -42,7 +42,7 @@ const payload = (over: Record<string, unknown> = {}) => ({
 let server: http.Server;
 let url: string;
 let jobs: MirrorJob[];
-let queue: MemoryJobQueue;
+let queue: MemoryJobQueue<MirrorJob>;
 const logs: string[] = [];
 /** The rescan's view of GitHub: configs the index has not read yet, read by the next rescan. */
 let unread: IndexedRepository[];
@@ -59,7 +59,7 @@ beforeEach(async () => {
   removedHooks = [];
   clock = 1_000_000;
   background = new BackgroundTasks(pino({ level: "silent" }));
-  queue = new MemoryJobQueue(1);
+  queue = new MemoryJobQueue<MirrorJob>(mergeJobs, 1);
   const index = new MirrorIndex();
   await index.set({ installationId: 7, owner: "octo", repo: "pulls", mirrors: [mirror("group/proj", "pull")] });
   await index.set({ installationId: 7, owner: "octo", repo: "both", mirrors: [mirror(42, "both")] });
@@ -91,19 +91,19 @@ describe("GitLab webhook route", () => {
   it("enqueues one job per GitHub repository that pulls from the project, with the GitLab commit as report target", async () => {
     const answer = await deliverGitLabWebhook(url, "Push Hook", payload(), { token: SECRET, eventUuid: "uuid-1" });
     expect(answer.status).toBe(200);
-    expect(jobs.map((j) => [j.key, j.installationId, j.deliveryIds, j.gitlabTargets])).toEqual([
+    expect(jobs.map((j) => [j.key, j.installationId, j.deliveryIds, gitlabTargetsOf(j)])).toEqual([
       ["octo/pulls", 7, ["gitlab:uuid-1:octo/pulls"], [{ projectId: 42, ref: "refs/heads/main", sha: SHA }]],
       ["octo/both", 7, ["gitlab:uuid-1:octo/both"], [{ projectId: 42, ref: "refs/heads/main", sha: SHA }]],
     ]);
-    expect(jobs.every((j) => j.reportTargets.length === 0)).toBe(true);
+    expect(jobs.every((j) => reportTargetsOf(j).length === 0)).toBe(true);
   });
 
   it("handles tag pushes and deletions (a deletion syncs but has no commit to report on)", async () => {
     await deliverGitLabWebhook(url, "Tag Push Hook", payload({ ref: "refs/tags/v1" }), { token: SECRET });
     await deliverGitLabWebhook(url, "Push Hook", payload({ after: "0".repeat(40), ref: "refs/heads/gone" }), { token: SECRET });
     expect(jobs).toHaveLength(4);
-    expect(jobs[0]!.gitlabTargets).toEqual([{ projectId: 42, ref: "refs/tags/v1", sha: SHA }]);
-    expect(jobs[2]!.gitlabTargets).toBeUndefined();
+    expect(gitlabTargetsOf(jobs[0]!)).toEqual([{ projectId: 42, ref: "refs/tags/v1", sha: SHA }]);
+    expect(gitlabTargetsOf(jobs[2]!)).toEqual([]);
   });
 
   it.each([

@@ -5,7 +5,7 @@ import { Probot, ProbotOctokit } from "probot";
 import { handlePush, pushTouchesConfig } from "../../../src/handlers/push.js";
 import { handleCheckRunRerequested } from "../../../src/handlers/rerun.js";
 import type { EnqueueOutcome, JobQueue } from "../../../src/queue/job-queue.js";
-import type { MirrorJob } from "../../../src/worker/mirror-job.js";
+import { configCommitsOf, reportTargetsOf, repositoryOf, type MirrorJob } from "../../../src/worker/mirror-job.js";
 import { example } from "../../helpers/examples.js";
 
 const { privateKey } = generateKeyPairSync("rsa", {
@@ -14,7 +14,7 @@ const { privateKey } = generateKeyPairSync("rsa", {
   publicKeyEncoding: { type: "spki", format: "pem" },
 });
 
-class RecordingQueue implements JobQueue {
+class RecordingQueue implements JobQueue<MirrorJob> {
   jobs: MirrorJob[] = [];
   async enqueue(job: MirrorJob): Promise<EnqueueOutcome> {
     this.jobs.push(job);
@@ -65,10 +65,10 @@ describe("push handler", () => {
       key: `${payload.repository.owner.login}/${payload.repository.name}`.toLowerCase(),
       installationId: 42,
       deliveryIds: ["delivery-1"],
-      reportTargets: [{ ref: payload.ref, sha: payload.after }],
-      validateConfigAt: [],
-      repository: { cloneUrl: payload.repository.clone_url, defaultBranch: payload.repository.default_branch },
     });
+    expect(reportTargetsOf(job)).toEqual([{ ref: payload.ref, sha: payload.after }]);
+    expect(configCommitsOf(job)).toEqual([]);
+    expect(repositoryOf(job)).toMatchObject({ cloneUrl: payload.repository.clone_url, defaultBranch: payload.repository.default_branch });
   });
 
   it("reports nothing for a branch deletion but still mirrors it", async () => {
@@ -76,7 +76,7 @@ describe("push handler", () => {
     const payload = example("push");
     Object.assign(payload, { deleted: true, after: "0".repeat(40), installation: { id: 42 } });
     await probotWith(queue).receive({ id: "delivery-2", name: "push", payload } as any);
-    expect(queue.jobs[0]!.reportTargets).toEqual([]);
+    expect(reportTargetsOf(queue.jobs[0]!)).toEqual([]);
   });
 
   it("asks for validation when a commit adds or modifies .mirror.yml", async () => {
@@ -85,7 +85,7 @@ describe("push handler", () => {
     payload.installation = { id: 42 };
     payload.commits = [{ ...(payload.commits[0] ?? {}), added: [], modified: [".mirror.yml"], removed: [] }];
     await probotWith(queue).receive({ id: "delivery-3", name: "push", payload } as any);
-    expect(queue.jobs[0]!.validateConfigAt).toEqual([payload.after]);
+    expect(configCommitsOf(queue.jobs[0]!)).toEqual([payload.after]);
   });
 
   it("ignores a push without an installation", async () => {
@@ -115,7 +115,7 @@ describe("check_run.rerequested handler", () => {
     payload.check_run.check_suite.head_branch = "main";
     await probotWith(queue).receive({ id: "delivery-5", name: "check_run", payload } as any);
     expect(queue.jobs).toHaveLength(1);
-    expect(queue.jobs[0]!.reportTargets).toEqual([{ ref: "refs/heads/main", sha: payload.check_run.head_sha }]);
+    expect(reportTargetsOf(queue.jobs[0]!)).toEqual([{ ref: "refs/heads/main", sha: payload.check_run.head_sha }]);
   });
 
   it("leaves other apps' check runs alone", async () => {

@@ -7,7 +7,7 @@ import { handleRequestedAction } from "../../../src/handlers/requested-action.js
 import { MirrorIndex } from "../../../src/index/mirror-index.js";
 import type { MirrorConfig } from "../../../src/config/schema.js";
 import type { EnqueueOutcome, JobQueue } from "../../../src/queue/job-queue.js";
-import type { MirrorJob } from "../../../src/worker/mirror-job.js";
+import { isDrop, reportsChanges, reportTargetsOf, triggerOf, type MirrorJob } from "../../../src/worker/mirror-job.js";
 import { example } from "../../helpers/examples.js";
 
 const { privateKey } = generateKeyPairSync("rsa", {
@@ -17,7 +17,7 @@ const { privateKey } = generateKeyPairSync("rsa", {
 });
 const mirror = { gitlab: "g/p", direction: "push", branches: null, tags: true, prune: true, force: false, notify: "issue", create: false } as MirrorConfig;
 
-class RecordingQueue implements JobQueue {
+class RecordingQueue implements JobQueue<MirrorJob> {
   jobs: MirrorJob[] = [];
   async enqueue(job: MirrorJob): Promise<EnqueueOutcome> {
     this.jobs.push(job);
@@ -65,11 +65,11 @@ describe("Sync now", () => {
         key: `${p.repository.owner.login}/${p.repository.name}`.toLowerCase(),
         installationId: 42,
         deliveryIds: ["d-sync"],
-        reportChanges: true,
-        trigger: "sync-now",
-        reportTargets: [{ ref: `refs/heads/${p.check_run.check_suite.head_branch}`, sha: p.check_run.head_sha }],
       }),
     ]);
+    expect(reportsChanges(queue.jobs[0]!)).toBe(true);
+    expect(triggerOf(queue.jobs[0]!)).toBe("sync-now");
+    expect(reportTargetsOf(queue.jobs[0]!)).toEqual([{ ref: `refs/heads/${p.check_run.check_suite.head_branch}`, sha: p.check_run.head_sha }]);
   });
 
   it.each([
@@ -119,7 +119,9 @@ describe("installation events", () => {
       name: "installation_repositories",
       payload: p,
     } as any);
-    expect(queue.jobs).toEqual([expect.objectContaining({ owner, repo, reportChanges: true, trigger: "install" })]);
+    expect(queue.jobs).toEqual([expect.objectContaining({ owner, repo })]);
+    expect(reportsChanges(queue.jobs[0]!)).toBe(true);
+    expect(triggerOf(queue.jobs[0]!)).toBe("install");
     expect(index.get(owner!, repo!)?.mirrors).toHaveLength(1);
     expect(index.get(owner!, "plain")).toBeUndefined();
   });
@@ -136,7 +138,8 @@ describe("installation events", () => {
     ).receive({ id: "d-rm", name: "installation_repositories", payload: p } as any);
     expect(index.get(owner!, repo!)).toBeUndefined();
     expect(forgotten).toContain(`${owner}/${repo}`);
-    expect(queue.jobs[0]).toMatchObject({ owner, repo, drop: true });
+    expect(queue.jobs[0]).toMatchObject({ owner, repo });
+    expect(isDrop(queue.jobs[0]!)).toBe(true);
   });
 
   it("an uninstall drops every repository of the installation", async () => {
@@ -151,7 +154,7 @@ describe("installation events", () => {
       payload: p,
     } as any);
     expect(queue.jobs.map((j) => `${j.owner}/${j.repo}`)).toContain("o/one");
-    expect(queue.jobs.every((j) => j.drop)).toBe(true);
+    expect(queue.jobs.every((j) => isDrop(j))).toBe(true);
     expect(index.get("o", "one")).toBeUndefined();
     expect(index.get("o", "other-installation")).toBeDefined();
   });

@@ -20,6 +20,7 @@ const mirror = (gitlab: string | number, direction: MirrorConfig["direction"]): 
   force: false,
   notify: "issue",
   create: false,
+  lfs: true,
 });
 const names = async (found: Promise<Array<{ repo: string }>>) => (await found).map((r) => r.repo).sort();
 

@@ -28,6 +28,12 @@ const cases: [what: string, context: GitFailureContext, output: string, code: Er
     "remote: error: GH006: Protected branch update failed for refs/heads/main.\nremote: error: Changes must be made through a pull request.\n ! [remote rejected] main -> main (protected branch hook declined)",
     "protected_branch",
   ],
+  [
+    "GitLab's LFS integrity check",
+    push,
+    'remote: GitLab: LFS objects are missing. Ensure LFS is properly set up or try a manual "git lfs push --all".\n!\tabc:refs/heads/main\t[remote rejected] (pre-receive hook declined)',
+    "lfs_objects_missing",
+  ],
   ["GitHub rulesets GH013", push, "remote: error: GH013: Repository rule violations found for refs/heads/main.\nremote: - Cannot force-push to this branch", "protected_branch"],
   ["an update hook", push, "!\tabc:refs/heads/blocked\t[remote rejected] (hook declined)\nremote: error: hook declined to update refs/heads/blocked", "protected_branch"],
   ["a hidden ref", push, " ! [remote rejected] refs/merge-requests/1/head -> refs/merge-requests/1/head (deny updating a hidden ref)", "protected_branch"],

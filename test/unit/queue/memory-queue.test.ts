@@ -1,17 +1,18 @@
 import { jest } from "@jest/globals";
 import { DEFAULT_INTAKE_PACING } from "../../../src/queue/intake-pacer.js";
 import { MemoryJobQueue } from "../../../src/queue/memory-queue.js";
+import { mergeJobs, type MirrorJob } from "../../../src/worker/mirror-job.js";
 import { describeQueueContract, gatedHandler, job } from "../../helpers/queue-contract.js";
 
-describeQueueContract("in memory", () => new MemoryJobQueue(4));
-describeQueueContract("in memory, paced", () => new MemoryJobQueue(4, { pacing: DEFAULT_INTAKE_PACING }));
+describeQueueContract("in memory", () => new MemoryJobQueue<MirrorJob>(mergeJobs, 4));
+describeQueueContract("in memory, paced", () => new MemoryJobQueue<MirrorJob>(mergeJobs, 4, { pacing: DEFAULT_INTAKE_PACING }));
 
 describe("MemoryJobQueue with intake pacing", () => {
-  let queue: MemoryJobQueue;
+  let queue: MemoryJobQueue<MirrorJob>;
   let gated: ReturnType<typeof gatedHandler>;
   beforeEach(() => {
     jest.useFakeTimers({ now: new Date("2026-12-04T20:00:00Z") });
-    queue = new MemoryJobQueue(4, { pacing: { quietMs: 25, maxHoldMs: 200 } });
+    queue = new MemoryJobQueue<MirrorJob>(mergeJobs, 4, { pacing: { quietMs: 25, maxHoldMs: 200 } });
     gated = gatedHandler();
     queue.start(gated.handler);
   });
@@ -63,7 +64,7 @@ describe("MemoryJobQueue when a handler throws", () => {
   it("logs the failure with the repository's key and runs the next job", async () => {
     const lines: Array<{ key: string; message: string; msg: string }> = [];
     const log = { error: (o: { err: Error; key: string }, msg: string) => void lines.push({ key: o.key, message: o.err.message, msg }) } as never;
-    const queue = new MemoryJobQueue(1, { log });
+    const queue = new MemoryJobQueue<MirrorJob>(mergeJobs, 1, { log });
     const ran: string[] = [];
     queue.start(async (j) => {
       ran.push(j.key);

@@ -40,6 +40,8 @@ describe("renderConfigPlan", () => {
     expect(output.title).toBe(".mirror.yml is valid: merging this creates 1 branch and 1 tag on GitLab");
     expect(output.summary).toContain("- Project: [group/app](https://gitlab.example/group/app) exists (private)");
     expect(output.summary).toContain("- On GitLab: 2 to create, 1 unchanged");
+    // The settings a reader cannot see in the file, with their defaults applied.
+    expect(output.summary).toContain("**`group/app`** (push: GitHub → GitLab; prune true, force false, GitHub checks on GitLab false)");
   });
 
   it("is neutral and counts deletions in the title, listing the first 50 names and how many more", () => {

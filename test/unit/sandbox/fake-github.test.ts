@@ -406,6 +406,78 @@ describe("webhooks", () => {
   });
 });
 
+describe("commit statuses and other apps' check runs", () => {
+  it("takes a CI's statuses, lists the newest per context as GitHub's combined status, refuses what GitHub refuses, and builds status events", async () => {
+    const { fullName } = await newRepo();
+    const [owner, repo] = fullName.split("/") as [string, string];
+    const sha = (await sandbox.github.refs(fullName)).get("refs/heads/main")!;
+    const developer = new Octokit({ log: quiet, baseUrl: sandbox.github.apiUrl, auth: sandbox.github.userToken });
+    await developer.rest.repos.createCommitStatus({ owner, repo, sha, state: "pending", context: "ci/a" });
+    const { data: created } = await developer.rest.repos.createCommitStatus({
+      owner,
+      repo,
+      sha,
+      state: "failure",
+      context: "ci/a",
+      description: "red",
+      target_url: "https://ci.test/1",
+    });
+    await developer.rest.repos.createCommitStatus({ owner, repo, sha, state: "success" });
+    expect(created).toMatchObject({ state: "failure", context: "ci/a", description: "red", target_url: "https://ci.test/1", creator: { login: "sandbox-developer" } });
+
+    const { data: combined } = await appOctokit().rest.repos.getCombinedStatusForRef({ owner, repo, ref: "main" });
+    expect(combined).toMatchObject({
+      state: "failure",
+      sha,
+      total_count: 2,
+      statuses: [
+        { context: "default", state: "success" },
+        { context: "ci/a", state: "failure", id: created.id },
+      ],
+    });
+    const { data: all } = await appOctokit().rest.repos.listCommitStatusesForRef({ owner, repo, ref: sha });
+    expect(all.map((s) => s.state)).toEqual(["success", "failure", "pending"]);
+
+    await expect(developer.rest.repos.createCommitStatus({ owner, repo, sha, state: "green" as never })).rejects.toMatchObject({ status: 422 });
+    await expect(developer.rest.repos.createCommitStatus({ owner, repo, sha: "0123456789abcdef0123456789abcdef01234567", state: "success" })).rejects.toMatchObject({
+      status: 422,
+      response: { data: { message: "No commit found for SHA: 0123456789abcdef0123456789abcdef01234567" } },
+    });
+    // The app asks for statuses: read only.
+    await expect(appOctokit().rest.repos.createCommitStatus({ owner, repo, sha, state: "success" })).rejects.toMatchObject({ status: 403 });
+
+    const event = (await sandbox.github.statusEvent(fullName, created.id)) as Record<string, any>;
+    expect(event).toMatchObject({
+      id: created.id,
+      sha,
+      name: fullName,
+      state: "failure",
+      context: "ci/a",
+      target_url: "https://ci.test/1",
+      commit: { sha },
+      branches: [{ name: "main", commit: { sha } }],
+      repository: { full_name: fullName },
+      installation: { id: sandbox.github.installationId },
+    });
+  });
+
+  it("makes check runs of another app (GitHub Actions) whose events name that app", async () => {
+    const { fullName } = await newRepo();
+    const sha = (await sandbox.github.refs(fullName)).get("refs/heads/main")!;
+    const run = await sandbox.github.createForeignCheckRun(fullName, { name: "build", head_sha: sha, status: "in_progress" });
+    sandbox.github.updateForeignCheckRun(run.id, { conclusion: "success" });
+    const payload = sandbox.github.checkRunEvent(fullName, "completed", run.id) as Record<string, any>;
+    expect(payload.check_run).toMatchObject({
+      id: run.id,
+      status: "completed",
+      conclusion: "success",
+      app: { id: 15368, slug: "github-actions" },
+      html_url: `${sandbox.github.url}/${fullName}/runs/${run.id}`,
+    });
+    await expect(sandbox.github.createForeignCheckRun(fullName, { name: "x", head_sha: sha, conclusion: "green" })).rejects.toMatchObject({ status: 422 });
+  });
+});
+
 describe("fault injection and the request log", () => {
   it("fails the next matching requests, then recovers", async () => {
     const { fullName } = await newRepo();
@@ -435,12 +507,26 @@ describe("fault injection and the request log", () => {
 });
 
 describe("seeding history for benchmarks", () => {
-  it("appends a long linear history in one fast-import", async () => {
-    const { fullName, bareDir } = await newRepo();
-    // How fast is for the benchmarks to say (npm run bench), not for a timed assertion here.
-    const tip = await sandbox.github.seedHistory(fullName, { commits: 5_000 });
-    expect((await sandbox.github.refs(fullName)).get("refs/heads/main")).toBe(tip);
-    expect((await git(["rev-list", "--count", tip], { cwd: bareDir })).trim()).toBe("5001");
+  it("points the branch at a realistic history with the repository's files on top, shared between repositories", async () => {
+    const seed = async (name: string) => {
+      const { fullName, bareDir } = await sandbox.github.createRepo({ owner: "octo", name });
+      const tip = await sandbox.github.seedHistory(fullName, { commits: 300, files: { ".mirror.yml": `mirrors:\n  - gitlab: group/${name}\n` } });
+      return { fullName, bareDir, tip };
+    };
+    const first = await seed("seeded-1");
+    const second = await seed("seeded-2");
+    expect((await sandbox.github.refs(first.fullName)).get("refs/heads/main")).toBe(first.tip);
+    expect((await git(["rev-list", "--count", first.tip], { cwd: first.bareDir })).trim()).toBe("301");
+    expect(await git(["show", `${first.tip}:.mirror.yml`], { cwd: first.bareDir })).toBe("mirrors:\n  - gitlab: group/seeded-1\n");
+    // A project's worth of files under the configuration commit.
+    const files = (await git(["ls-tree", "-r", "--name-only", first.tip], { cwd: first.bareDir })).trim().split("\n");
+    expect(files.length).toBe(301);
+    // The same history under both repositories' own commits, and it is served: a clone gets it all.
+    const history = (await git(["rev-parse", `${first.tip}^`], { cwd: first.bareDir })).trim();
+    expect((await git(["rev-parse", `${second.tip}^`], { cwd: second.bareDir })).trim()).toBe(history);
+    const clone = path.join(tmp, "seeded-clone.git");
+    await git(["clone", "--bare", "--quiet", sandbox.github.cloneUrl(second.fullName), clone], { env: configEnv([basicAuthConfig("x", sandbox.github.userToken)]) });
+    expect((await git(["rev-list", "--count", second.tip], { cwd: clone })).trim()).toBe("301");
   });
 });
 

@@ -10,7 +10,7 @@ import { FileAgreedStore } from "../../../src/records/agreed-store.js";
 import { cacheLayout } from "../../../src/cache/layout.js";
 import { MemoryStatusStore } from "../../../src/status/memory-store.js";
 import { dropRepository } from "../../../src/sync/drop-repository.js";
-import { cacheDirFor } from "../../../src/worker/run-mirror-job.js";
+import { cacheDirFor } from "../../../src/worker/deps.js";
 
 let sandbox: Sandbox;
 
@@ -67,7 +67,7 @@ describe("dropRepository", () => {
     await agreed.forMirror({ owner: "o", repo: "kept" }, 5).save(new Map([["refs/heads/main", "a".repeat(40)]]));
     const index = new MirrorIndex();
     index.set({ installationId: 1, owner: "o", repo: "gone", mirrors: [{ gitlab: "g/p" } as any] });
-    const job = { key: "o/gone", installationId: 1, owner: "o", repo: "gone", deliveryIds: [], reportTargets: [], validateConfigAt: [], enqueuedAt: 0, drop: true };
+    const job = { owner: "o", repo: "gone" };
     const status = new MemoryStatusStore();
     const entry = {
       installationId: 1,

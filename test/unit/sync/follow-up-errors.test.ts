@@ -1,7 +1,7 @@
 /** The follow-up's failures (reporting a failed sync, the token pre-flight) leave a log line with the repository. */
 import type { MirrorConfig } from "../../../src/config/schema.js";
 import { createFollowUp, type FinishedMirror } from "../../../src/sync/follow-up.js";
-import { syncJob } from "../../../src/sync/reconcile.js";
+import { syncJob } from "../../../src/worker/mirror-job.js";
 import { bufferLogger } from "../../helpers/buffer-logger.js";
 
 const refused = (message: string) => async () => {

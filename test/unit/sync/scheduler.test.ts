@@ -3,8 +3,6 @@ import { MirrorIndex, type IndexedRepository } from "../../../src/index/mirror-i
 import type { MirrorConfig } from "../../../src/config/schema.js";
 import { ReconcileScheduler } from "../../../src/sync/scheduler.js";
 import { jitterOffsetMs, retryDelayMs } from "../../../src/sync/schedule.js";
-import { mergeJobs, type MirrorJob } from "../../../src/worker/mirror-job.js";
-import { syncJob } from "../../../src/sync/reconcile.js";
 
 const mirror = { gitlab: "g/p", direction: "push", branches: null, tags: true, prune: true, force: false, notify: "issue", create: false } as MirrorConfig;
 const log = pino({ level: "silent" });
@@ -89,31 +87,5 @@ describe("ReconcileScheduler", () => {
     scheduler.request(index.get("o", "a")!, "interval");
     scheduler.requestAll("startup");
     expect(calls).toEqual([]);
-  });
-});
-
-describe("sync jobs in the queue", () => {
-  const push: MirrorJob = {
-    key: "o/a",
-    installationId: 1,
-    owner: "o",
-    repo: "a",
-    deliveryIds: ["d1"],
-    reportTargets: [{ ref: "refs/heads/main", sha: "1".repeat(40) }],
-    validateConfigAt: [],
-    enqueuedAt: 1,
-  };
-
-  it("a reconciliation merged with a push keeps both the pushed commit and 'report on what changed'", () => {
-    const merged = mergeJobs(push, syncJob({ installationId: 1, owner: "o", repo: "a" }, "interval"));
-    expect(merged).toMatchObject({ reportChanges: true, trigger: "interval", reportTargets: push.reportTargets });
-    expect(mergeJobs(syncJob(push, "startup"), push).reportChanges).toBe(true);
-    expect(mergeJobs(push, push).reportChanges).toBeUndefined();
-  });
-
-  it("the newest word wins between dropping a repository and syncing it", () => {
-    const drop = { ...push, deliveryIds: ["d2"], drop: true };
-    expect(mergeJobs(push, drop).drop).toBe(true);
-    expect(mergeJobs(drop, push).drop).toBeUndefined();
   });
 });

@@ -7,7 +7,7 @@ import type { MirrorConfig } from "../../../src/config/schema.js";
 import type { GitLabProject } from "../../../src/gitlab/client.js";
 import type { RefChange } from "../../../src/mirror/types.js";
 import { confirmBeforeDestructive, createTwoWayDeps } from "../../../src/worker/two-way.js";
-import type { MirrorJob } from "../../../src/worker/mirror-job.js";
+import { syncJob } from "../../../src/worker/mirror-job.js";
 import { parseEnv } from "../../../src/env.js";
 
 const planned: GitLabProject = {
@@ -18,7 +18,7 @@ const planned: GitLabProject = {
   visibility: "private",
   defaultBranch: "main",
 };
-const job = { key: "octo/app", installationId: 1, owner: "octo", repo: "app", deliveryIds: [], reportTargets: [], validateConfigAt: [], enqueuedAt: 0 } as MirrorJob;
+const job = syncJob({ installationId: 1, owner: "octo", repo: "app" }, "cli");
 const mirror = { gitlab: "allowed/app", direction: "push" } as MirrorConfig;
 const repository = { defaultBranch: "main", cloneUrl: "", htmlUrl: "", private: true, visibility: "private" as const };
 const change = (action: RefChange["action"]): RefChange => ({ ref: "refs/heads/main", action, oldSha: "a".repeat(40), newSha: action.includes("delete") ? null : "b".repeat(40) });

@@ -22,7 +22,49 @@ describe("HookRegistrar", () => {
       { ok: true, action: "created" },
     ]);
     expect(await registrar.ensure(project)).toEqual({ ok: true, action: "known" });
-    expect(calls).toEqual([[42, { url: "https://mirror.example.com/api/gitlab/webhooks", token: "glwhs-secret-123" }]]);
+    expect(calls).toEqual([[42, { url: "https://mirror.example.com/api/gitlab/webhooks", token: "glwhs-secret-123", events: { push: true, pipelines: false } }]]);
+  });
+
+  it("asks again when a mirror needs pipeline events the hook was not registered with, and never drops events", async () => {
+    const calls: unknown[] = [];
+    const registrar = new HookRegistrar({ ensureProjectHook: async (_id, hook) => (calls.push(hook.events), "updated"), removeProjectHooks: notCalled }, settings);
+    await registrar.ensure(project, { push: true, pipelines: false });
+    await registrar.ensure(project, { push: false, pipelines: true });
+    expect(await registrar.ensure(project, { push: true, pipelines: true })).toEqual({ ok: true, action: "known" });
+    expect(calls).toEqual([
+      { push: true, pipelines: false },
+      { push: true, pipelines: true },
+    ]);
+  });
+
+  it("marks a failure already answered as a repeat, even after trying again, until the hook is registered", async () => {
+    let now = 0;
+    let fail = true;
+    const registrar = new HookRegistrar(
+      {
+        ensureProjectHook: async () => {
+          if (fail) throw new MirrorError("gitlab_forbidden", "GitLab refused mirror-bot access to the webhooks of project 42 (403)");
+          return "created";
+        },
+        removeProjectHooks: notCalled,
+      },
+      settings,
+      () => now,
+    );
+    const pipelinesOnly = { push: false, pipelines: true };
+    const first = await registrar.ensure(project, pipelinesOnly);
+    expect(first).toMatchObject({ ok: false });
+    expect(first).not.toHaveProperty("repeat");
+    if (first.ok) throw new Error("unreachable");
+    expect(first.summary).toContain("Mirroring works without it (the Developer role is enough for that)");
+    expect(first.summary).toContain("**Pipeline events** and **Job events**");
+    expect(first.summary).not.toContain("Tag push events");
+    expect(await registrar.ensure(project, pipelinesOnly)).toMatchObject({ ok: false, repeat: true });
+    now += 11 * 60 * 1000;
+    expect(await registrar.ensure(project, pipelinesOnly)).toMatchObject({ ok: false, repeat: true });
+    fail = false;
+    now += 11 * 60 * 1000;
+    expect(await registrar.ensure(project, pipelinesOnly)).toEqual({ ok: true, action: "created" });
   });
 
   it("explains a 403 with the steps to add the hook by hand, and tries again later", async () => {
