@@ -11,6 +11,7 @@ import { startApp, startSandbox, type AppProcess, type Sandbox } from "../sandbo
 import { waitForCheckRuns, waitForJobs, type CheckRunSummary } from "./app-jobs.js";
 import { runFirstSync, type FirstSyncResult } from "./first-sync.js";
 import { prepareBurst, runBurst, type BurstResult } from "./burst.js";
+import type { ReconcileResult } from "./reconcile.js";
 import type { BenchContext } from "./context.js";
 import { plainGit } from "./git-cli.js";
 import { runLatency, type SizeResult } from "./latency.js";
@@ -53,6 +54,8 @@ export interface BenchResults {
   /** First mirrors of whole histories against clone --mirror + push --mirror, side by side (first-sync.ts). */
   firstSync: FirstSyncResult["sizes"];
   burst: BurstResult | null;
+  /** Reconciliation at org scale (reconcile.ts), run after the rest on a sandbox of its own. */
+  reconcile?: ReconcileResult;
   observedVia: WatchStats;
   /** Anything wrong (refs not mirrored, failed check runs, sandbox errors); empty when all is right. */
   problems: string[];

@@ -2,6 +2,7 @@
 import type { BurstOptions } from "./burst.js";
 import type { FirstSyncOptions } from "./first-sync.js";
 import type { LatencyOptions } from "./latency.js";
+import type { ReconcileOptions } from "./reconcile.js";
 
 export type Mode = "full" | "smoke";
 
@@ -14,6 +15,8 @@ export interface BenchOptions {
   apiLatencyMs: number;
   /** Where seeded histories are kept between runs (written once per size; null: inside the sandbox, removed with it). */
   historyDir: string | null;
+  /** Reconciliation at org scale (reconcile.ts); the REST latency is the run's (--api-latency-ms, where the fakes have one). */
+  reconcile: Omit<ReconcileOptions, "apiLatencyMs">;
   /** Backstop poll for watched refs (fs.watch normally sees changes first). */
   pollMs: number;
   /** Bound on the latency phase's check runs all completing, after its last mirror. */
@@ -39,6 +42,7 @@ export function fullOptions(): Omit<BenchOptions, "out" | "historyDir"> {
     },
     firstSync: { sizes: [20_000, 100_000], rounds: (commits) => (commits >= 100_000 ? 2 : 3), timeoutMs: 10 * MINUTE },
     burst: { repos: 50, commitsPerRepo: 20, inFlight: 50, setupConcurrency: 4, mirrorTimeoutMs: 5 * MINUTE, checkRunTimeoutMs: 15 * MINUTE },
+    reconcile: { repos: 2_000, setupConcurrency: 8, timeoutMs: 120 * MINUTE },
     pollMs: 10,
     checkRunTimeoutMs: 5 * MINUTE,
     apiLatencyMs: DEFAULT_API_LATENCY_MS,
@@ -51,6 +55,7 @@ export function smokeOptions(): Omit<BenchOptions, "out" | "historyDir"> {
     latency: { sizes: [200], iterations: 3, actionsIterations: () => 2, timeoutMs: MINUTE, initialTimeoutMs: MINUTE },
     firstSync: { sizes: [200], rounds: () => 1, timeoutMs: MINUTE },
     burst: { repos: 4, commitsPerRepo: 10, inFlight: 10, setupConcurrency: 4, mirrorTimeoutMs: MINUTE, checkRunTimeoutMs: 2 * MINUTE },
+    reconcile: { repos: 5, setupConcurrency: 4, timeoutMs: 2 * MINUTE },
     pollMs: 10,
     checkRunTimeoutMs: MINUTE,
     apiLatencyMs: DEFAULT_API_LATENCY_MS,

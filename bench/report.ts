@@ -7,6 +7,7 @@ import { BURST_POLL_MS } from "./burst.js";
 import { sizeLabel, type SizeResult } from "./latency.js";
 import { round } from "./stats.js";
 import type { Target } from "./targets.js";
+import { renderReconcileMarkdown, renderReconcileText } from "./reconcile-report.js";
 
 export function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return "n/a";
@@ -47,7 +48,7 @@ function firstSyncRows(r: BenchResults): string[][] {
 
 const LATENCY_HEAD = ["history", "(a) mirror-bot", "(b) fetch + push", "(c) clone + push --mirror", "a/b", "c/a"];
 
-function textTable(head: string[], rows: string[][]): string {
+export function textTable(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
     cells
@@ -57,7 +58,7 @@ function textTable(head: string[], rows: string[][]): string {
   return [line(head), ...rows.map(line)].join("\n");
 }
 
-function markdownTable(head: string[], rows: string[][]): string {
+export function markdownTable(head: string[], rows: string[][]): string {
   return [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 }
 
@@ -132,6 +133,7 @@ export function renderText(r: BenchResults, targets: Target[]): string {
     "",
     "Burst",
     textTable(["", ""], burstRows(r)).split("\n").slice(1).join("\n"),
+    ...(r.reconcile ? ["", renderReconcileText(r.reconcile, textTable)] : []),
     "",
     "Targets",
     textTable(
@@ -366,6 +368,7 @@ ${markdownTable(["stage", ...sizes.map((s) => sizeLabel(s.commits))], stageRows(
 
 ${b ? markdownTable(["", ""], burstRows(r)) : "Not run."}
 
+${r.reconcile ? renderReconcileMarkdown(r.reconcile, markdownTable) : "### Reconciliation at org scale\n\nNot run.\n"}
 ## Targets
 
 ${met} of ${targets.length} met.

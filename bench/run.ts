@@ -1,12 +1,15 @@
 /**
  * `npm run bench` (full) and `npm run bench:smoke` / `npm run bench -- --smoke` (short).
  *
- *   node lib/bench/run.js [--smoke] [--out <dir>] [--api-latency-ms <ms>] [--only lfs]
+ *   node lib/bench/run.js [--smoke] [--out <dir>] [--api-latency-ms <ms>] [--only lfs|reconcile] [--reconcile-repos <n>]
  *
  * --api-latency-ms: how long both fakes hold back every REST answer (default 150, as from a data
  * centre; 0 for loopback speed). A full run keeps its seeded histories in bench/work/histories for the next.
  * `--only lfs` runs the Git LFS section alone (a 2 GB object, bench/lfs.ts) and prints its table;
  * a full run ends with it too (its results under `lfs` in results.json); a smoke run leaves it out.
+ * `--only reconcile` runs the reconciliation section alone (2,000 repositories, 5 with --smoke,
+ * or --reconcile-repos; bench/reconcile.ts) and writes reconcile.json under bench/work/reconcile/
+ * (or --out); every run, smoke included, ends with it (under `reconcile` in results.json).
  *
  * A full run writes bench/results.json and docs/benchmarks.md; a smoke run writes results.json
  * (and benchmarks.md) under bench/work/smoke/, or under --out, and never touches the docs.
@@ -20,7 +23,9 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { runBench } from "./bench.js";
 import { fullOptions, smokeOptions, type BenchOptions } from "./options.js";
-import { renderMarkdown, renderText } from "./report.js";
+import { renderMarkdown, renderText, textTable } from "./report.js";
+import { runReconcileBench } from "./reconcile.js";
+import { reconcileTargets, renderReconcileText } from "./reconcile-report.js";
 import { evaluateTargets } from "./targets.js";
 import { renderLfsTable, runLfsCase, type LfsCaseResult } from "./lfs.js";
 
@@ -28,7 +33,13 @@ import { renderLfsTable, runLfsCase, type LfsCaseResult } from "./lfs.js";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 const { values } = parseArgs({
-  options: { smoke: { type: "boolean", default: false }, out: { type: "string" }, "api-latency-ms": { type: "string" }, only: { type: "string" } },
+  options: {
+    smoke: { type: "boolean", default: false },
+    out: { type: "string" },
+    "api-latency-ms": { type: "string" },
+    only: { type: "string" },
+    "reconcile-repos": { type: "string" },
+  },
 });
 const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 
@@ -50,8 +61,8 @@ async function lfsSection(): Promise<LfsCaseResult[]> {
   return results;
 }
 
-if (values.only !== undefined) {
-  if (values.only !== "lfs") throw new Error(`--only takes "lfs" (got ${values.only})`);
+if (values.only !== undefined && values.only !== "reconcile") {
+  if (values.only !== "lfs") throw new Error(`--only takes "lfs" or "reconcile" (got ${values.only})`);
   const lfs = await lfsSection();
   process.stdout.write(renderLfsTable(lfs) + "\n");
   process.exit(lfs.every((r) => r.arrived && r.copied === 1) ? 0 : 1);
@@ -73,7 +84,28 @@ const options: BenchOptions = {
     : { results: path.join(root, "bench", "results.json"), doc: path.join(root, "docs", "benchmarks.md") },
 };
 
+// The reconciliation section: the run's REST latency, an installation of --reconcile-repos (default by mode).
+const reconcileRepos = values["reconcile-repos"] === undefined ? options.reconcile.repos : Number(values["reconcile-repos"]);
+if (!Number.isInteger(reconcileRepos) || reconcileRepos < 1) {
+  process.stderr.write(`--reconcile-repos takes a whole number of repositories (1 or more), not "${values["reconcile-repos"]}"\n`);
+  process.exit(2);
+}
+const reconcileOptions = { ...options.reconcile, repos: reconcileRepos, apiLatencyMs: options.apiLatencyMs };
+
+if (values.only === "reconcile") {
+  // The section alone: printed, and written under bench/work/reconcile (or --out), never into the docs.
+  const reconcile = await runReconcileBench(reconcileOptions, log);
+  const file = path.join(values.out ? path.resolve(values.out) : path.join(root, "bench", "work", "reconcile"), "reconcile.json");
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, JSON.stringify({ reconcile, targets: reconcileTargets(reconcile) }, null, 2) + "\n");
+  process.stdout.write(renderReconcileText(reconcile, textTable) + "\n");
+  log(`wrote ${path.relative(process.cwd(), file)}`);
+  process.exit(reconcile.problems.length === 0 ? 0 : 1);
+}
+
 const results = await runBench(options, log);
+results.reconcile = await runReconcileBench(reconcileOptions, log);
+results.problems.push(...results.reconcile.problems.map((p) => `reconcile: ${p}`));
 const targets = evaluateTargets(results);
 const lfs = options.mode === "full" ? await lfsSection() : undefined;
 

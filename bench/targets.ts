@@ -2,6 +2,7 @@
 import type { BenchResults } from "./bench.js";
 import { sizeLabel } from "./latency.js";
 import { round } from "./stats.js";
+import { reconcileTargets } from "./reconcile-report.js";
 
 export interface Target {
   name: string;
@@ -68,5 +69,6 @@ export function evaluateTargets(results: BenchResults): Target[] {
     targets.push(below("burst: webhook response p99", burst.webhook.p99, 100, " ms"));
     targets.push(below("burst: app peak RSS (VmHWM)", burst.memory.hwmMb, 300, " MB", 0));
   }
+  if (results.reconcile) targets.push(...reconcileTargets(results.reconcile));
   return targets;
 }

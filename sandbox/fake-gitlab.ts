@@ -3,7 +3,7 @@
  * smart HTTP under /<namespace>/<project>.git with token auth and scopes. Pushes to a project
  * with hooks are followed by Push Hook / Tag Push Hook deliveries, as on GitLab.
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import type { IncomingMessage } from "node:http";
 import { createGitHttpHandler, type GitRequest } from "./git-http-backend.js";
@@ -217,6 +217,33 @@ export class FakeGitLab {
     const projectPath = parts[parts.length - 1]!;
     const project = await createProjectRepo(this.#state, this.#root, { namespace, path: projectPath, name: name ?? projectPath, visibility, defaultBranch });
     return { id: project.id, path: project.pathWithNamespace, httpUrl: `${this.url}/${project.pathWithNamespace}.git`, bareDir: project.bareDir };
+  }
+
+  /**
+   * Move (transfer or rename) a project to `to`, as a maintainer in GitLab's settings would: its
+   * id stays, the API still finds it by its old path (GitLab keeps a redirect route), and its
+   * repository is at the new path. (GitLab also redirects git requests to the old path; this fake
+   * answers them 404, as GitLab does once the old path is taken.)
+   */
+  async moveProject(from: string, to: string): Promise<void> {
+    const project = this.#project(from);
+    const parts = to.split("/");
+    const namespace = ensureNamespace(this.#state, parts.slice(0, -1).join("/"));
+    const bareDir = path.join(this.#root, `${to}.git`);
+    await mkdir(path.dirname(bareDir), { recursive: true });
+    await rename(project.bareDir, bareDir);
+    this.#state.projects.delete(project.pathWithNamespace.toLowerCase());
+    this.#state.redirects.set(project.pathWithNamespace.toLowerCase(), project);
+    Object.assign(project, { namespace, path: parts[parts.length - 1]!, pathWithNamespace: to, bareDir });
+    this.#state.projects.set(to.toLowerCase(), project);
+  }
+
+  /** Delete a project (its repository, hooks and redirects go with it), as GitLab does. */
+  async deleteProject(projectPath: string): Promise<void> {
+    const project = this.#project(projectPath);
+    this.#state.projects.delete(project.pathWithNamespace.toLowerCase());
+    for (const [old, target] of this.#state.redirects) if (target === project) this.#state.redirects.delete(old);
+    await rm(project.bareDir, { recursive: true, force: true });
   }
 
   /** Create a group (and its parents) without a project, e.g. for `create: true` tests. */

@@ -31,6 +31,10 @@ import { BackgroundTasks } from "./worker/background.js";
 import { runMirrorJob } from "./worker/run-mirror-job.js";
 import { dropRepository } from "./sync/drop-repository.js";
 import { createSyncServices, registerSyncHandlers, type SyncServices } from "./sync/services.js";
+import { createCacheVersions, type CacheVersions } from "./records/cache-versions.js";
+import { ConfigCache } from "./worker/config-cache.js";
+import { installationOctokit } from "./github/token-renewal.js";
+import { handleInstallationChanged, invalidateConfigOnPush } from "./handlers/config-invalidation.js";
 
 export interface AppDeps {
   env: AppEnv;
@@ -48,6 +52,10 @@ export interface AppDeps {
   sync?: SyncServices;
   /** Each mirror's agreement record (src/records/): files, or Redis when REDIS_URL is set. */
   agreed: AgreedStore;
+  /** Versions that invalidate cached configs (records/cache-versions.ts): in memory, or Redis when REDIS_URL is set. */
+  versions: CacheVersions;
+  /** The config cache (worker/config-cache.ts); made by createMirrorApp. */
+  configs?: ConfigCache;
 }
 
 /**
@@ -74,6 +82,7 @@ export async function defaultDeps(env: AppEnv, mirrorRefs: AppDeps["mirrorRefs"]
   const queue = await createQueue(env, log);
   const store = await createStatusStore(env.redisUrl, log);
   const agreed = await createAgreedStore(env, log);
+  const versions = await createCacheVersions(env, log);
   const { metrics, registry } = createMetrics({
     queueDepth: () => queue.size(), // read when Prometheus scrapes
     laggingRefs: async () => totalLagRefs(await store.list()),
@@ -87,17 +96,20 @@ export async function defaultDeps(env: AppEnv, mirrorRefs: AppDeps["mirrorRefs"]
     index: await createMirrorIndex(env, log),
     status: { store, metrics, registry, env: statusEnv },
     agreed,
+    versions,
   };
 }
 
 /** Stops taking jobs, lets running ones and their reports finish. */
 export async function shutdown(deps: AppDeps): Promise<void> {
   await deps.sync?.stop();
+  await deps.configs?.stop();
   await deps.queue.close();
   await deps.background.drain();
   await deps.status?.store.close?.();
   await deps.agreed.close?.();
   await deps.index.close();
+  await deps.versions.close?.();
 }
 
 export function createMirrorApp(deps: AppDeps): ApplicationFunction {
@@ -106,12 +118,16 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
     if (status) {
       options.addHandler(createStatusHandler({ store: status.store, registry: status.registry, ...status.env, log: app.log }));
     }
+    // Installation tokens come from Probot's cache; one GitHub stopped accepting is renewed (token-renewal.ts).
+    const getOctokit = (installationId: number) => installationOctokit(app, installationId);
+    const configs = (deps.configs ??= new ConfigCache({ versions: deps.versions, getOctokit, log: app.log }));
+    configs.start();
     // GitLab pipelines as check runs: GitLab's pipeline and job events, the buttons, reconciliation.
-    const pipelines = new PipelineReporter({ gitlab: deps.gitlab, getOctokit: (installationId) => app.auth(installationId), log: app.log });
+    const pipelines = new PipelineReporter({ gitlab: deps.gitlab, getOctokit, log: app.log });
     const sync = (deps.sync ??= createSyncServices({
       env: deps.env,
       log: app.log,
-      getOctokit: (installationId) => app.auth(installationId),
+      getOctokit,
       gitlab: deps.gitlab,
       queue: deps.queue,
       index: deps.index,
@@ -121,9 +137,10 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
     const worker = createWorkerDeps({
       env: deps.env,
       log: app.log,
-      getOctokit: (installationId) => app.auth(installationId),
+      getOctokit,
       gitlab: deps.gitlab,
       mirrorRefs: deps.mirrorRefs,
+      configs,
       background: deps.background,
       index: deps.index,
       status: status?.store,
@@ -168,7 +185,8 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
     );
     registerSyncHandlers(app, sync, { env: deps.env, queue: deps.queue, index: deps.index, metrics: status?.metrics });
     // One way in for pushes: the route below and Probot's own route both reach every push handler.
-    const onPush = fanOutPush([handlePush(deps.queue, status?.metrics), sync.onOrgConfigPush]);
+    // A push that may change a default branch's .mirror.yml invalidates its cached reading first (config-invalidation.ts).
+    const onPush = invalidateConfigOnPush(deps.versions, app.log, fanOutPush([handlePush(deps.queue, status?.metrics), sync.onOrgConfigPush]));
     app.on("push", fromProbot(onPush));
     options.addHandler(
       createGitHubWebhookRoute({
@@ -179,6 +197,7 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
         log: app.log,
       }),
     );
+    app.on(["installation", "installation_repositories"], handleInstallationChanged(deps.versions));
     app.on("check_run.rerequested", handleCheckRunRerequested(deps.queue, status?.metrics));
     app.on("check_suite.rerequested", handleCheckSuiteRerequested(deps.queue, status?.metrics));
     const buttons = { pipelines, background: deps.background, allowedGitLabUrl: deps.env.gitlabUrl };

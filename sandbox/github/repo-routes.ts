@@ -1,5 +1,6 @@
 /** Repository metadata and file contents, read from the bare repository with git. */
 import { git } from "../git.js";
+import { conditional } from "../http/conditional.js";
 import { HttpError, type ApiRequest, type Router } from "../http/router.js";
 import { DOCS_URL } from "./app-auth.js";
 import type { GitHubContext } from "./context.js";
@@ -14,10 +15,11 @@ export function repoRoutes(router: Router, ctx: GitHubContext): void {
     const repo = ctx.readableRepo(req);
     const ref = req.query.get("ref") || repo.defaultBranch;
     const path = (req.params.path ?? "").replace(/^\/+|\/+$/g, "");
-    return { status: 200, body: await readContents(ctx.state, repo, path, ref) };
+    return conditional(req.headers, await readContents(ctx.state, repo, path, ref));
   };
+  // Both answer conditional requests (ETag / If-None-Match / 304), as GitHub does.
   router
-    .on("GET", "/repos/:owner/:repo", (req) => ({ status: 200, body: repositoryObject(ctx.state, ctx.readableRepo(req), "rest") }))
+    .on("GET", "/repos/:owner/:repo", (req) => conditional(req.headers, repositoryObject(ctx.state, ctx.readableRepo(req), "rest")))
     .on("GET", "/repos/:owner/:repo/contents", contents)
     .on("GET", "/repos/:owner/:repo/contents/:path(*)", contents);
 }

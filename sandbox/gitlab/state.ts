@@ -132,6 +132,8 @@ export class GitLabState {
   readonly namespaces = new Map<string, NamespaceRecord>();
   readonly projects = new Map<string, ProjectRecord>();
   readonly tokens = new Map<string, TokenRecord>();
+  /** Old paths of moved projects (lower-cased) → the project: GitLab's API follows them (redirect routes). */
+  readonly redirects = new Map<string, ProjectRecord>();
   #ids = { namespace: 100, project: 2000, hook: 300, status: 50_000, pipeline: 70_000, token: 10, protected: 900, job: 90_000 };
 
   constructor(readonly urls: GitLabUrls) {}
@@ -143,7 +145,7 @@ export class GitLabState {
   /** A project by numeric id or by full path (matched case-insensitively, as GitLab does). */
   findProject(idOrPath: string): ProjectRecord | undefined {
     if (/^\d+$/.test(idOrPath)) return [...this.projects.values()].find((p) => p.id === Number(idOrPath));
-    return this.projects.get(idOrPath.toLowerCase());
+    return this.projects.get(idOrPath.toLowerCase()) ?? this.redirects.get(idOrPath.toLowerCase());
   }
 
   project(idOrPath: string): ProjectRecord {

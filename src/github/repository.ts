@@ -13,6 +13,10 @@ export interface RepositoryInfo {
 
 export async function getRepository(octokit: GitHubClient, { owner, repo }: RepoRef): Promise<RepositoryInfo> {
   const { data } = await octokit.rest.repos.get({ owner, repo });
+  return repositoryInfo(data);
+}
+
+function repositoryInfo(data: { default_branch: string; clone_url: string; html_url: string; private: boolean; visibility?: string }): RepositoryInfo {
   return {
     defaultBranch: data.default_branch,
     cloneUrl: data.clone_url,
@@ -22,18 +26,58 @@ export async function getRepository(octokit: GitHubClient, { owner, repo }: Repo
   };
 }
 
-/** A file's text at `ref` (default: the default branch), or null when the file or ref does not exist. */
-export async function readFile(octokit: GitHubClient, { owner, repo }: RepoRef, path: string, ref?: string): Promise<string | null> {
+/**
+ * A conditional GET (`If-None-Match`): GitHub answers 304, at no cost to the rate limit, when
+ * the resource still has this ETag. Octokit reports a 304 as an error with that status.
+ */
+export type Conditional<T> = { notModified: true } | ({ notModified: false; etag?: string } & T);
+
+async function ifChanged<T>(etag: string | undefined, request: (headers: Record<string, string>) => Promise<{ headers: { etag?: string } } & T>): Promise<Conditional<T>> {
   try {
-    const { data } = await octokit.rest.repos.getContent({ owner, repo, path, ...(ref ? { ref } : {}) });
+    const response = await request(etag ? { "if-none-match": etag } : {});
+    return { notModified: false, ...response, ...(response.headers.etag ? { etag: response.headers.etag } : {}) };
+  } catch (error) {
+    if (etag && (error as { status?: number }).status === 304) return { notModified: true };
+    throw error;
+  }
+}
+
+/** The repository's facts, or `notModified` when they still have `etag` (see Conditional). */
+export async function getRepositoryIfChanged(octokit: GitHubClient, { owner, repo }: RepoRef, etag?: string): Promise<Conditional<{ info: RepositoryInfo }>> {
+  const read = await ifChanged(etag, async (headers) => {
+    const { data, headers: answered } = await octokit.rest.repos.get({ owner, repo, headers });
+    return { headers: answered, data };
+  });
+  if (read.notModified) return read;
+  return { notModified: false, info: repositoryInfo(read.data), ...(read.etag ? { etag: read.etag } : {}) };
+}
+
+/** A file's text at `ref` (default: the default branch), or null when the file or ref does not exist. */
+export async function readFile(octokit: GitHubClient, repo: RepoRef, path: string, ref?: string): Promise<string | null> {
+  const read = await readFileIfChanged(octokit, repo, path, undefined, ref);
+  return read.notModified ? null : read.text;
+}
+
+/**
+ * A file's text (null: no such file or ref), or `notModified` when it still has `etag` (see
+ * Conditional). A missing file has no ETag: asking again costs a request.
+ */
+export async function readFileIfChanged(octokit: GitHubClient, { owner, repo }: RepoRef, path: string, etag?: string, ref?: string): Promise<Conditional<{ text: string | null }>> {
+  try {
+    const read = await ifChanged(etag, async (headers) => {
+      const { data, headers: answered } = await octokit.rest.repos.getContent({ owner, repo, path, ...(ref ? { ref } : {}), headers });
+      return { headers: answered, data };
+    });
+    if (read.notModified) return read;
+    const { data } = read;
     if (Array.isArray(data) || data.type !== "file" || !("content" in data)) {
       throw new MirrorError("config_invalid", `${path} is not a file`, {
         advice: `Make \`${path}\` a regular file at the root of the repository.`,
       });
     }
-    return Buffer.from(data.content, "base64").toString("utf8");
+    return { notModified: false, text: Buffer.from(data.content, "base64").toString("utf8"), ...(read.etag ? { etag: read.etag } : {}) };
   } catch (error) {
-    if ((error as { status?: number }).status === 404) return null;
+    if ((error as { status?: number }).status === 404) return { notModified: false, text: null };
     throw error;
   }
 }

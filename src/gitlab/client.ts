@@ -18,7 +18,8 @@ export interface GitLabProject {
 
 export interface GitLabClient {
   readonly url: string;
-  showProject(idOrPath: string | number): Promise<GitLabProject>;
+  /** The project, from the cache (PROJECT_TTL_MS) unless `fresh`: GitLab is asked, and the cache updated. */
+  showProject(idOrPath: string | number, options?: { fresh?: boolean }): Promise<GitLabProject>;
   /** Forgets a cached project (after a sync against it failed). */
   forgetProject(idOrPath: string | number): void;
   /**
@@ -106,11 +107,15 @@ export interface GitLabProtectedBranch {
 /** Short: a rule changed in GitLab's settings is honoured on the next sync but one at the latest. */
 const PROTECTED_BRANCHES_TTL_MS = 30 * 1000;
 /**
- * Projects are looked up on every sync (the clone URL, visibility for the policy); a short cache
- * takes that API round trip off most pushes. A failed sync drops the entry, so a moved project
- * is looked up afresh on the retry.
+ * Projects are looked up on every sync (the clone URL, namespace and visibility for the policy);
+ * the cache takes that API round trip off the pushes of a warm repository. An entry is at most
+ * this old; any 401, 403 or 404 about the project drops it, and so does a failed sync (runHalf),
+ * so a moved or deleted project is looked up afresh. A project found under another path than the
+ * one asked for has moved (GitLab redirects the old path) and is not cached. Before a deletion or
+ * a forced update, the push half asks again regardless (`fresh`), because the access policy
+ * reads the namespace and visibility.
  */
-const PROJECT_TTL_MS = 30 * 1000;
+export const PROJECT_TTL_MS = 5 * 60 * 1000;
 
 export interface GitLabTokenInfo {
   name: string;
@@ -153,7 +158,9 @@ export function createGitLabClient({ url, token, retry }: { url: string; token: 
   const api = new Gitlab({ host: url, token: token ?? "", requesterFn: retryingRequesterFn(retry ?? { attempts: 4, baseMs: 1000 }) });
   const projects = new Map<string, { project: GitLabProject; until: number }>();
   const rememberProject = (idOrPath: string | number, project: GitLabProject): GitLabProject => {
-    projects.set(String(idOrPath).toLowerCase(), { project, until: Date.now() + PROJECT_TTL_MS });
+    const moved = typeof idOrPath === "string" && project.pathWithNamespace.toLowerCase() !== idOrPath.toLowerCase();
+    if (moved) projects.delete(idOrPath.toLowerCase());
+    else projects.set(String(idOrPath).toLowerCase(), { project, until: Date.now() + PROJECT_TTL_MS });
     return project;
   };
   let tokenInfo: { at: number; value: Promise<GitLabTokenInfo> } | undefined;
@@ -208,10 +215,10 @@ export function createGitLabClient({ url, token, retry }: { url: string; token: 
     forgetProject(idOrPath) {
       projects.delete(String(idOrPath).toLowerCase());
     },
-    async showProject(idOrPath) {
+    async showProject(idOrPath, options = {}) {
       if (!token) throw missingToken(url);
       const cached = projects.get(String(idOrPath).toLowerCase());
-      if (cached && cached.until > Date.now()) return cached.project;
+      if (cached && cached.until > Date.now() && !options.fresh) return cached.project;
       try {
         const project = await api.Projects.show(idOrPath);
         return rememberProject(idOrPath, projectInfo(project));

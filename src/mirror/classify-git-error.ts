@@ -78,7 +78,7 @@ const RULES: Rule[] = [
   },
   {
     code: (context) => (context.remote === "GitHub" ? "github_repo_not_found" : "gitlab_project_not_found"),
-    pattern: /returned error: 404\b|Repository not found|project you were looking for could not be found|does not appear to be a git repository/i,
+    pattern: /returned error: 404\b|Repository not found|repository '[^'\n]*' not found|project you were looking for could not be found|does not appear to be a git repository/i,
     message: (c) => `${c.remote} says the repository does not exist`,
     advice: (c) =>
       c.remote === "GitLab"

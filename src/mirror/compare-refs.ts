@@ -9,7 +9,8 @@ import { classifyGitError } from "./classify-git-error.js";
 import { createGit } from "./git.js";
 import { parseLsRemote } from "./git-output.js";
 import { isSafeRefName } from "./ref-names.js";
-import type { AdvertisedRefs, GitEndpoint, RefMap } from "./types.js";
+import type { AdvertisedRefs, GitEndpoint, RefMap, RemoteName } from "./types.js";
+import { BACKUP_NAMESPACE } from "./backups.js";
 
 export interface CompareRequest {
   source: GitEndpoint;
@@ -18,6 +19,8 @@ export interface CompareRequest {
   /** Refs only on the target count as a difference only when deletions are mirrored. */
   prune: boolean;
   timeoutMs: number;
+  /** Sides whose backup refs are listed in the same `ls-remote` (reconciliation prunes them: no second listing). */
+  listBackupsOn?: RemoteName[];
 }
 
 export interface RefDifference {
@@ -30,6 +33,8 @@ export interface RefComparison {
   source: RefMap;
   target: RefMap;
   differences: RefDifference[];
+  /** Backup refs of the sides in `listBackupsOn`. */
+  backups: Partial<Record<RemoteName, RefMap>>;
 }
 
 /** PURE: the refs a sync would have to look at (created, moved, or deleted when pruning). */
@@ -49,17 +54,30 @@ export function differingRefs(source: RefMap, target: RefMap, includeRef: (ref: 
 export async function compareRefs(req: CompareRequest): Promise<RefComparison> {
   // ls-remote needs no repository; the system temp directory is only a working directory.
   const git = createGit(os.tmpdir(), { timeoutMs: req.timeoutMs, credentials: [req.source, req.target] });
-  const [source, target] = await Promise.all([listRemote(git, req.source.url, "GitHub"), listRemote(git, req.target.url, "GitLab")]);
-  return { source, target, differences: differingRefs(source, target, req.includeRef, req.prune) };
+  const withBackups = (remote: RemoteName) => req.listBackupsOn?.includes(remote) ?? false;
+  const [source, target] = await Promise.all([listRemote(git, req.source.url, "GitHub", withBackups("GitHub")), listRemote(git, req.target.url, "GitLab", withBackups("GitLab"))]);
+  const backups: RefComparison["backups"] = {};
+  if (withBackups("GitHub")) backups.GitHub = source.backups;
+  if (withBackups("GitLab")) backups.GitLab = target.backups;
+  return { source: source.refs, target: target.refs, differences: differingRefs(source.refs, target.refs, req.includeRef, req.prune), backups };
 }
 
-async function listRemote(git: SimpleGit, url: string, remote: "GitHub" | "GitLab"): Promise<RefMap> {
-  return (await advertisedRefs(git, url, remote)).refs;
+/** Branches and tags, and (asked for) the backup refs, which are then kept apart from them. */
+async function listRemote(git: SimpleGit, url: string, remote: RemoteName, withBackups: boolean): Promise<{ refs: RefMap; backups: RefMap }> {
+  const { refs } = await advertisedRefs(git, url, remote, withBackups ? ["refs/heads/*", "refs/tags/*", `${BACKUP_NAMESPACE}*`] : undefined);
+  const backups: RefMap = new Map();
+  for (const [ref, sha] of refs) {
+    if (!ref.startsWith(BACKUP_NAMESPACE)) continue;
+    backups.set(ref, sha);
+    refs.delete(ref);
+  }
+  return { refs, backups };
 }
 
-async function advertisedRefs(git: SimpleGit, url: string, remote: "GitHub" | "GitLab"): Promise<AdvertisedRefs> {
+/** `patterns` absent: branches and tags (`--heads --tags`); else the refs these ls-remote patterns match. */
+async function advertisedRefs(git: SimpleGit, url: string, remote: RemoteName, patterns?: string[]): Promise<AdvertisedRefs> {
   try {
-    return parseLsRemote(await git.raw(["ls-remote", "--heads", "--tags", url]));
+    return parseLsRemote(await git.raw(patterns ? ["ls-remote", url, ...patterns] : ["ls-remote", "--heads", "--tags", url]));
   } catch (error) {
     throw classifyGitError(error, { operation: "ls-remote", remote });
   }

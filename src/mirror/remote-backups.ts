@@ -32,7 +32,11 @@ export interface RemoteSide {
 }
 
 export async function listBackups(side: RemoteSide): Promise<RemoteBackup[]> {
-  const refs = await lsRemote(side, [`${BACKUP_NAMESPACE}*`]);
+  return backupsAmong(await lsRemote(side, [`${BACKUP_NAMESPACE}*`]));
+}
+
+/** PURE: the backup refs among listed refs, oldest first. */
+function backupsAmong(refs: Map<string, string>): RemoteBackup[] {
   const backups: RemoteBackup[] = [];
   for (const [backupRef, sha] of refs) {
     const parsed = parseBackupRef(backupRef);
@@ -49,8 +53,9 @@ export async function deleteBackups(side: RemoteSide, backups: Pick<RemoteBackup
 }
 
 /** Backups older than `cutoff`, deleted; returns them. */
-export async function pruneBackups(side: RemoteSide, cutoff: Date): Promise<RemoteBackup[]> {
-  const expired = (await listBackups(side)).filter((b) => b.at < cutoff);
+/** Deletes the backups older than `cutoff`; `listed`: the side's backup refs, already listed (reconciliation's ls-remote). */
+export async function pruneBackups(side: RemoteSide, cutoff: Date, listed?: Map<string, string>): Promise<RemoteBackup[]> {
+  const expired = (listed ? backupsAmong(listed) : await listBackups(side)).filter((b) => b.at < cutoff);
   await deleteBackups(side, expired);
   return expired;
 }

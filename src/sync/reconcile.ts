@@ -11,6 +11,7 @@ import type { AppEnv } from "../env.js";
 import { toMirrorError } from "../errors.js";
 import { getRepository, installationToken } from "../github/repository.js";
 import type { GitHubClient } from "../github/types.js";
+import type { RepositoryCache } from "../github/repository-cache.js";
 import type { GitLabClient } from "../gitlab/client.js";
 import type { IndexedRepository } from "../index/mirror-index.js";
 import { compareRefs, type RefComparison, type CompareRequest } from "../mirror/compare-refs.js";
@@ -28,6 +29,8 @@ export interface ReconcileDeps {
   compare?: (req: CompareRequest) => Promise<RefComparison>;
   /** The clock backup retention is judged by (tests inject one). */
   now?: () => Date;
+  /** Repository facts kept with their ETag, so an unchanged repository costs no rate limit (absent: plain reads). */
+  repositories?: RepositoryCache;
   /** Asks GitLab again about the repository's pipelines whose check runs are still open (pipelines/pipeline-reporter.ts). */
   reconcilePipelines?: (entry: IndexedRepository) => Promise<void>;
 }
@@ -71,7 +74,7 @@ export async function reconcileRepository(entry: IndexedRepository, trigger: Syn
 export async function findDrift(entry: IndexedRepository, deps: ReconcileDeps, options: { pruneBackupsBefore?: Date } = {}): Promise<MirrorDrift[]> {
   const octokit = await deps.getOctokit(entry.installationId);
   const ref = { owner: entry.owner, repo: entry.repo };
-  const [repository, token] = await Promise.all([getRepository(octokit, ref), installationToken(octokit)]);
+  const [repository, token] = await Promise.all([deps.repositories ? deps.repositories.get(octokit, ref) : getRepository(octokit, ref), installationToken(octokit)]);
   const drift: MirrorDrift[] = [];
   for (const mirror of entry.mirrors) {
     drift.push(await mirrorDrift(mirror, repository.cloneUrl, token, deps, options.pruneBackupsBefore));
@@ -91,8 +94,10 @@ async function mirrorDrift(mirror: MirrorConfig, cloneUrl: string, token: string
       includeRef: createRefFilter(mirror),
       prune: mirror.prune,
       timeoutMs: deps.env.gitTimeoutMs,
+      // The backups to prune come with the same listing: one ls-remote per side, not two.
+      ...(pruneBackupsBefore ? { listBackupsOn: backupSides(mirror) } : {}),
     });
-    if (pruneBackupsBefore) await pruneExpired(mirror, { GitHub: github, GitLab: gitlab }, pruneBackupsBefore, deps);
+    if (pruneBackupsBefore) await pruneExpired(mirror, { GitHub: github, GitLab: gitlab }, pruneBackupsBefore, deps, comparison.backups);
     return { target, differing: comparison.differences.map((d) => d.ref) };
   } catch (error) {
     // A missing project (create: true makes it), an expired token...: the job reports it properly.
@@ -100,12 +105,20 @@ async function mirrorDrift(mirror: MirrorConfig, cloneUrl: string, token: string
   }
 }
 
-/** Deletes a mirror's expired backups on the side(s) it pushes to. A failure is logged: the next pass tries again. */
-async function pruneExpired(mirror: MirrorConfig, endpoints: Record<RemoteName, GitEndpoint>, cutoff: Date, deps: ReconcileDeps): Promise<void> {
-  const targets: RemoteName[] = mirror.direction === "push" ? ["GitLab"] : mirror.direction === "pull" ? ["GitHub"] : ["GitLab", "GitHub"];
-  for (const remote of targets) {
+/** The side(s) a mirror pushes to, where its backups are kept. */
+const backupSides = (mirror: MirrorConfig): RemoteName[] => (mirror.direction === "push" ? ["GitLab"] : mirror.direction === "pull" ? ["GitHub"] : ["GitLab", "GitHub"]);
+
+/** Deletes a mirror's expired backups on the side(s) it pushes to (`listed`: by the comparison). A failure is logged: the next pass tries again. */
+async function pruneExpired(
+  mirror: MirrorConfig,
+  endpoints: Record<RemoteName, GitEndpoint>,
+  cutoff: Date,
+  deps: ReconcileDeps,
+  listed: Partial<Record<RemoteName, Map<string, string>>>,
+): Promise<void> {
+  for (const remote of backupSides(mirror)) {
     try {
-      const pruned = await pruneBackups({ endpoint: endpoints[remote], remote, timeoutMs: deps.env.gitTimeoutMs }, cutoff);
+      const pruned = await pruneBackups({ endpoint: endpoints[remote], remote, timeoutMs: deps.env.gitTimeoutMs }, cutoff, listed[remote]);
       if (pruned.length > 0) deps.log.info({ target: String(mirror.gitlab), side: remote, refs: pruned.map((b) => b.backupRef) }, `pruned ${pruned.length} expired backup ref(s)`);
     } catch (error) {
       deps.log.warn({ err: error, target: String(mirror.gitlab), side: remote }, "could not prune expired backup refs; the next reconciliation tries again");

@@ -20,6 +20,7 @@ import type { Metrics } from "../status/types.js";
 import { createFollowUp, type MirrorFollowUp } from "./follow-up.js";
 import { reconcileRepository } from "./reconcile.js";
 import { ReconcileScheduler } from "./scheduler.js";
+import { RepositoryCache } from "../github/repository-cache.js";
 
 export const DEFAULT_SYNC_INTERVAL_MS = 3_600_000;
 
@@ -45,12 +46,13 @@ export function createSyncServices(input: {
   const intervalMs = input.env.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS;
   const pipelines = input.pipelines;
   const reconcilePipelines = pipelines && ((entry: IndexedRepository) => pipelines.reconcile(entry, entry.mirrors, intervalMs));
+  const repositories = new RepositoryCache();
   const scheduler = new ReconcileScheduler({
     intervalMs,
     index: input.index,
     log: input.log,
     concurrency: Math.max(2, input.env.concurrency),
-    reconcile: (entry, trigger) => reconcileRepository(entry, trigger, { ...input, ...(reconcilePipelines && { reconcilePipelines }) }),
+    reconcile: (entry, trigger) => reconcileRepository(entry, trigger, { ...input, repositories, ...(reconcilePipelines && { reconcilePipelines }) }),
   });
   return {
     scheduler,

@@ -14,8 +14,9 @@ import { renderConfigPlan, REPOS_PLANNED, type RepoPlan, type TemplatePlan } fro
 import { planRepository, tokenVerdicts, type PlanDeps } from "./config-plan.js";
 import { checkableTemplate, expandTemplate, ORG_CONFIG_REPO, showPlaceholders, templateProblems, usesOrgConfig } from "../config/org-config.js";
 import type { GitHubClient, RepoRef } from "../github/types.js";
+import { CONFIG_PATH, type ConfigFileReader } from "./config-cache.js";
 
-export const CONFIG_FILE = ".mirror.yml";
+export const CONFIG_FILE = CONFIG_PATH;
 export const CONFIG_CHECK_NAME = "Mirror config (.mirror.yml)";
 
 export type ConfigReading = { kind: "absent" } | { kind: "invalid"; problems: string[]; annotations: CheckRunAnnotation[] } | { kind: "valid"; config: MirrorFile };
@@ -64,16 +65,24 @@ export function readTemplateText(text: string, allowedGitLabUrl: string): Config
 }
 
 /**
- * `ref` undefined reads the default branch, which is where mirroring config lives. The `.github`
- * repository's file is the org-wide template, not its own config: that repository is not mirrored.
+ * `ref` undefined reads the default branch, which is where mirroring config lives, through
+ * `readDefault` (mirror jobs and scans pass the config cache's reader, config-cache.ts). The
+ * `.github` repository's file is the org-wide template, not its own config: that repository is
+ * not mirrored.
  */
-export async function loadConfig(octokit: GitHubClient, repo: RepoRef, ref: string | undefined, allowedGitLabUrl: string): Promise<ConfigReading> {
+export async function loadConfig(
+  octokit: GitHubClient,
+  repo: RepoRef,
+  ref: string | undefined,
+  allowedGitLabUrl: string,
+  readDefault: ConfigFileReader = (r) => readFile(octokit, r, CONFIG_FILE),
+): Promise<ConfigReading> {
   if (!usesOrgConfig(repo.repo)) return { kind: "absent" };
-  const text = await readFile(octokit, repo, CONFIG_FILE, ref);
+  const text = ref === undefined ? await readDefault(repo) : await readFile(octokit, repo, CONFIG_FILE, ref);
   if (text !== null) return readConfigText(text, allowedGitLabUrl);
   // On the default branch, a repository without its own file follows its owner's org-wide one.
   if (ref !== undefined) return { kind: "absent" };
-  const orgText = await readFile(octokit, { owner: repo.owner, repo: ORG_CONFIG_REPO }, CONFIG_FILE);
+  const orgText = await readDefault({ owner: repo.owner, repo: ORG_CONFIG_REPO });
   if (orgText === null) return { kind: "absent" };
   const template = readTemplateText(orgText, allowedGitLabUrl);
   const reading = template.kind === "invalid" ? template : readConfigText(expandTemplate(orgText, repo), allowedGitLabUrl);

@@ -19,9 +19,11 @@ import type { MirrorFollowUp } from "../sync/follow-up.js";
 import type { BackgroundTasks } from "./background.js";
 import type { MirrorJob } from "./mirror-job.js";
 import { createTwoWayDeps, type TwoWayDeps } from "./two-way.js";
+import { ConfigCache } from "./config-cache.js";
+import { MemoryCacheVersions } from "../records/cache-versions.js";
 
-type Given = Omit<WorkerDeps, "twoWay" | "mirrorRefs" | "prefetchSource" | "prelistTarget"> &
-  Partial<Pick<WorkerDeps, "mirrorRefs" | "prefetchSource" | "prelistTarget">> & { env: AppEnv; gitlab: GitLabClient; agreed: AgreedStore };
+type Given = Omit<WorkerDeps, "twoWay" | "mirrorRefs" | "prefetchSource" | "prelistTarget" | "configs"> &
+  Partial<Pick<WorkerDeps, "mirrorRefs" | "prefetchSource" | "prelistTarget" | "configs">> & { env: AppEnv; gitlab: GitLabClient; agreed: AgreedStore };
 
 export function createWorkerDeps(given: Given): WorkerDeps {
   return {
@@ -29,6 +31,8 @@ export function createWorkerDeps(given: Given): WorkerDeps {
     prefetchSource,
     prelistTarget,
     ...given,
+    // The app passes its own (shared versions, background revalidation); a CLI run reads afresh.
+    configs: given.configs ?? new ConfigCache({ versions: new MemoryCacheVersions(), getOctokit: given.getOctokit, log: given.log }),
     twoWay: createTwoWayDeps(given.env, given.gitlab),
   };
 }
@@ -56,6 +60,8 @@ export interface WorkerDeps {
   twoWay: TwoWayDeps;
   /** Each mirror's agreement record (src/records/): required, so no path forgets what both sides agreed. */
   agreed: AgreedStore;
+  /** `.mirror.yml` of the default branches, kept between jobs (config-cache.ts). */
+  configs: ConfigCache;
   /** The clock backup refs are stamped with (tests inject one). */
   now?: () => Date;
 }

@@ -7,7 +7,7 @@
 import { createRefFilter } from "../config/match-refs.js";
 import { screenProtectedBranches } from "../diagnostics/protected-branches.js";
 import { completeCheckRun, createCompletedCheckRun, startCheckRun, updateCheckRunOutput } from "../github/check-runs.js";
-import { defaultBranchHead } from "../github/repository.js";
+import { defaultBranchHead, installationToken } from "../github/repository.js";
 import { describeProgress } from "../mirror/git-progress.js";
 import { checkRunName, renderMirrorReport } from "../report/render-mirror-report.js";
 import type { RenderedReport } from "../report/rendered-report.js";
@@ -38,10 +38,12 @@ export const PUSH_HALF: HalfDirection<Begun> = {
 
   project: ({ deps, mirror, repository, log }) => resolveProject(deps.gitlab, mirror, repository, log),
 
-  async request({ job, deps, log, repository, token, mirror, early }, project, attempt, { checkRuns }) {
+  async request({ job, deps, log, octokit, repository, mirror, early }, project, attempt, { checkRuns }) {
     return {
       cacheDir: cacheDirFor(deps.env, job),
-      source: { url: repository.cloneUrl, username: "x-access-token", password: token },
+      // The engine waits for the early fetch anyway: git goes on with the token it ended with (renewed
+      // if GitHub refused the cached one); a retry takes the cached token (auth-app's, no request).
+      source: { url: repository.cloneUrl, username: "x-access-token", password: attempt === 1 && early ? await early.token : await installationToken(octokit) },
       target: { url: project.httpUrlToRepo, ...gitlabCredentials(deps.env) },
       includeRef: createRefFilter(mirror),
       force: mirror.force,

@@ -14,14 +14,17 @@ import type { FetchedSource, MirrorRequest, MirrorResult, PrelistedTarget } from
 import type { RenderedReport } from "../report/rendered-report.js";
 import type { MirrorStatusRecord } from "../status/types.js";
 import { withRetry, type RetryOutcome } from "../retry.js";
+import { toMirrorError, type ErrorCode } from "../errors.js";
 import type { MirrorJob, RepositorySnapshot } from "./mirror-job.js";
 import type { WorkerDeps } from "./deps.js";
-import { prepareMirror, recordOwnPushes, withHookProblem, type Half, type Prepared } from "./two-way.js";
+import { confirmBeforeDestructive, prepareMirror, recordOwnPushes, withHookProblem, type Half, type Prepared } from "./two-way.js";
 
 /** Git work started at the beginning of the job, for the first attempt of the first push half. */
 export interface EarlyGitWork {
   fetched: Promise<FetchedSource | undefined>;
   listed: Promise<PrelistedTarget | undefined> | undefined;
+  /** The installation token the early fetch ended with (a new one if GitHub refused the cached one); settles with the fetch. */
+  token: Promise<string>;
 }
 
 export interface HalfContext {
@@ -69,6 +72,9 @@ export function halfTarget(mirror: Pick<MirrorConfig, "gitlab" | "direction">, h
   return half === "pull" && mirror.direction === "both" ? `${String(mirror.gitlab)} (GitLab → GitHub)` : String(mirror.gitlab);
 }
 
+/** What git or GitLab answers when a cached project moved, was deleted or lost the token's access. */
+const STALE_PROJECT_CODES: ReadonlySet<ErrorCode> = new Set(["gitlab_project_not_found", "gitlab_forbidden", "gitlab_unauthorized", "auth_failed"]);
+
 export async function runHalf<B>(ctx: HalfContext, direction: HalfDirection<B>): Promise<void> {
   const { job, deps, log, octokit, repo, repository, mirror } = ctx;
   const started = Date.now();
@@ -77,12 +83,33 @@ export async function runHalf<B>(ctx: HalfContext, direction: HalfDirection<B>):
   let project: GitLabProject | undefined;
   let hook: HookOutcome | undefined;
 
+  const sync = async (attempt: number) => {
+    project = await direction.project(ctx);
+    const prepared = await prepareMirror(deps, direction.name, job, mirror, project, repository); // policy, hook, safety inputs
+    hook = prepared.hook;
+    const request = await direction.request(ctx, project, attempt, begun);
+    const planned = project;
+    const screen = request.screenChanges;
+    // A deletion or forced update is checked against the project as GitLab has it now (two-way.ts).
+    const screenChanges: MirrorRequest["screenChanges"] = async (changes, cache) => {
+      await confirmBeforeDestructive(deps, job, mirror, planned, repository, changes);
+      return screen ? screen(changes, cache) : [];
+    };
+    return deps.mirrorRefs({ ...request, screenChanges, ...prepared.request });
+  };
+  let lookedUpAgain = false;
   const outcome = await withRetry(
     async (attempt) => {
-      project = await direction.project(ctx);
-      const prepared = await prepareMirror(deps, direction.name, job, mirror, project, repository); // policy, hook, safety inputs
-      hook = prepared.hook;
-      return deps.mirrorRefs({ ...(await direction.request(ctx, project, attempt, begun)), ...prepared.request });
+      try {
+        return await sync(attempt);
+      } catch (error) {
+        // The project may have come from the cache and have moved or gone since: look it up once more.
+        if (lookedUpAgain || !STALE_PROJECT_CODES.has(toMirrorError(error).code)) throw error;
+        lookedUpAgain = true;
+        deps.gitlab.forgetProject(mirror.gitlab);
+        log.info({ direction: direction.name, target, code: toMirrorError(error).code }, `looking up GitLab project ${String(mirror.gitlab)} again`);
+        return sync(attempt);
+      }
     },
     {
       attempts: deps.env.retryAttempts,
@@ -95,6 +122,8 @@ export async function runHalf<B>(ctx: HalfContext, direction: HalfDirection<B>):
       },
     },
   );
+  // Whatever failed may have been the project (moved, deleted, access taken away): the next sync looks it up afresh.
+  if (!outcome.ok) deps.gitlab.forgetProject(mirror.gitlab);
   if (outcome.ok) recordOwnPushes(deps.twoWay, direction.name === "push" ? "gitlab" : "github", job, mirror, outcome.value.changes);
   const done: HalfOutcome = { project, hook, outcome, durationMs: Date.now() - started };
   const rendered = withHookProblem(direction.render(ctx, done), hook, mirror);

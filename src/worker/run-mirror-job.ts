@@ -8,6 +8,7 @@ import type { MirrorConfig } from "../config/schema.js";
 import { toMirrorError } from "../errors.js";
 import { createCompletedCheckRun } from "../github/check-runs.js";
 import { getRepository, installationToken } from "../github/repository.js";
+import { renewInstallationToken } from "../github/token-renewal.js";
 import type { GitHubClient, RepoRef } from "../github/types.js";
 import { invalidConfigOutput, loadConfig, reportConfigValidation, CONFIG_FILE } from "./config-check.js";
 import { cacheDirFor, gitlabCredentials, type WorkerDeps } from "./deps.js";
@@ -39,7 +40,8 @@ async function runJob(job: MirrorJob, deps: WorkerDeps, log: Logger): Promise<vo
   // The fetch from GitHub starts now, overlapping with reading the config and resolving the
   // GitLab project; the first push mirror waits for it (and reports its failure, if any).
   const snapshot = repositoryOf(job);
-  const prefetched = snapshot && deps.prefetchSource ? prefetch(job, deps, octokit, snapshot.cloneUrl) : undefined;
+  const early = snapshot && deps.prefetchSource ? prefetch(job, deps, octokit, snapshot.cloneUrl, log) : undefined;
+  const prefetched = early?.fetched;
   // Its failure is the first push half's to report (it fetches again and says why); logged here
   // for the jobs no push half waits for (pull-only mirrors, a missing or invalid config).
   prefetched?.catch((error) => log.debug({ err: error }, "early fetch from GitHub failed; a push half fetches again and reports it"));
@@ -53,20 +55,34 @@ async function runJob(job: MirrorJob, deps: WorkerDeps, log: Logger): Promise<vo
       timeoutMs: deps.env.gitTimeoutMs,
     });
   try {
-    await runMirrors(job, deps, log, octokit, prefetched && { fetched: prefetched, listed: prelisted });
+    await runMirrors(job, deps, log, octokit, early && { fetched: early.fetched, listed: prelisted, token: early.token });
   } finally {
     // No git process may outlive its job; the prefetch's failure was logged above, the listing resolves either way.
     await Promise.all([prefetched?.catch(() => undefined), prelisted]);
   }
 }
 
-async function prefetch(job: MirrorJob, deps: WorkerDeps, octokit: GitHubClient, cloneUrl: string): Promise<FetchedSource | undefined> {
-  const token = await installationToken(octokit);
-  return deps.prefetchSource!({
-    cacheDir: cacheDirFor(deps.env, job),
-    source: { url: cloneUrl, username: "x-access-token", password: token },
-    timeoutMs: deps.env.gitTimeoutMs,
+/**
+ * The early fetch, with the cached installation token. If GitHub refuses it (revoked before its
+ * hour was up), a new token is fetched with once more; `token` is the one the job goes on with.
+ */
+function prefetch(job: MirrorJob, deps: WorkerDeps, octokit: GitHubClient, cloneUrl: string, log: Logger): { fetched: Promise<FetchedSource | undefined>; token: Promise<string> } {
+  let token = installationToken(octokit);
+  const fetchWith = async (password: string) =>
+    deps.prefetchSource!({ cacheDir: cacheDirFor(deps.env, job), source: { url: cloneUrl, username: "x-access-token", password }, timeoutMs: deps.env.gitTimeoutMs });
+  const fetched = token.then(fetchWith).catch(async (error: unknown) => {
+    if (toMirrorError(error).code !== "auth_failed") throw error;
+    log.info("GitHub refused the installation token for git: renewing it");
+    token = renewInstallationToken(octokit);
+    return fetchWith(await token);
   });
+  return {
+    fetched,
+    token: fetched.then(
+      () => token,
+      () => token,
+    ),
+  };
 }
 
 async function runMirrors(job: MirrorJob, deps: WorkerDeps, log: Logger, octokit: GitHubClient, early: EarlyGitWork | undefined): Promise<void> {
@@ -79,7 +95,10 @@ async function runMirrors(job: MirrorJob, deps: WorkerDeps, log: Logger, octokit
     deps.background.run(reportConfigValidation(octokit, repo, sha, planDeps), { what: `validate ${CONFIG_FILE} on ${sha.slice(0, 7)}`, log });
   }
   // Config comes from the default branch only: a push cannot redirect mirroring until merged.
-  const [repository, config] = await Promise.all([repositoryOf(job) ?? getRepository(octokit, repo), loadConfig(octokit, repo, undefined, allowedUrl)]);
+  const [repository, config] = await Promise.all([
+    repositoryOf(job) ?? getRepository(octokit, repo),
+    loadConfig(octokit, repo, undefined, allowedUrl, deps.configs.reader(octokit, job.installationId, { job: true })),
+  ]);
 
   await recordConfig(job, deps, log, config.kind === "valid" ? config.config.mirrors : []);
   if (config.kind === "absent") {

@@ -58,12 +58,7 @@ export async function prepareMirror(
   project: GitLabProject,
   repository: RepositorySnapshot,
 ): Promise<Prepared> {
-  const decision = checkAccess(deps.twoWay.policy, {
-    direction: mirror.direction,
-    project,
-    repository: { fullName: `${job.owner}/${job.repo}`, visibility: repository.visibility },
-  });
-  if (!decision.allowed) throw new MirrorError("policy_denied", decision.message, { advice: decision.advice });
+  enforceAccess(deps.twoWay.policy, job, mirror, project, repository);
   const targetVisibility = half === "push" ? project.visibility : repository.visibility;
   const request: Prepared["request"] = {
     agreed: deps.agreed.forMirror(job, project.id),
@@ -76,6 +71,43 @@ export async function prepareMirror(
   const hook = await deps.twoWay.hooks.ensure(project, events);
   // A push mirror needs the hook only to report pipelines, and mirrors fine without it: its problem is said once.
   return { request, ...(events.push || hook.ok || !hook.repeat ? { hook } : {}) };
+}
+
+/** Throws MirrorError("policy_denied") when the operator's policy forbids the mirror. */
+function enforceAccess(policy: AccessPolicy, job: MirrorJob, mirror: MirrorConfig, project: GitLabProject, repository: RepositorySnapshot): void {
+  const decision = checkAccess(policy, {
+    direction: mirror.direction,
+    project,
+    repository: { fullName: `${job.owner}/${job.repo}`, visibility: repository.visibility },
+  });
+  if (!decision.allowed) throw new MirrorError("policy_denied", decision.message, { advice: decision.advice });
+}
+
+const DESTRUCTIVE: ReadonlySet<RefChange["action"]> = new Set(["force-update", "delete", "force-delete"]);
+
+/**
+ * Before a plan that deletes or force-updates refs is pushed: the project is read from GitLab
+ * afresh (the cached one may be minutes old) and the access policy, which reads its namespace and
+ * visibility, is checked again. A project that is no longer the one planned against (deleted and
+ * another created at the path) stops the push; the retry starts over with the new one.
+ */
+export async function confirmBeforeDestructive(
+  deps: { twoWay: TwoWayDeps; gitlab: Pick<GitLabClient, "showProject"> },
+  job: MirrorJob,
+  mirror: MirrorConfig,
+  planned: GitLabProject,
+  repository: RepositorySnapshot,
+  changes: RefChange[],
+): Promise<void> {
+  if (!changes.some((c) => DESTRUCTIVE.has(c.action))) return;
+  const current = await deps.gitlab.showProject(mirror.gitlab, { fresh: true });
+  if (current.id !== planned.id) {
+    throw new MirrorError("lease_lost", `GitLab project ${String(mirror.gitlab)} was replaced while mirroring; nothing was pushed`, {
+      advice: "Another project now has this path. The sync starts over with it.",
+      retryable: true,
+    });
+  }
+  enforceAccess(deps.twoWay.policy, job, mirror, current, repository);
 }
 
 /**

@@ -80,6 +80,7 @@ const cases: [what: string, context: GitFailureContext, output: string, code: Er
     "remote: The project you were looking for could not be found or you don't have permission to view it.\nfatal: repository 'https://gitlab.com/g/p.git/' not found",
     "gitlab_project_not_found",
   ],
+  ["a moved or deleted project (git's own words for a 404)", lsRemote, "fatal: repository 'http://127.0.0.1:1/g/p.git/' not found", "gitlab_project_not_found"],
   ["HTTP 404", lsRemote, "fatal: unable to access 'http://127.0.0.1:1/g/p.git/': The requested URL returned error: 404", "gitlab_project_not_found"],
   ["HTTP 500", fetch, "error: RPC failed; HTTP 500 curl 22 The requested URL returned error: 500\nfatal: the remote end hung up unexpectedly", "transient"],
   ["HTTP 502", lsRemote, "fatal: unable to access 'https://gitlab.com/g/p.git/': The requested URL returned error: 502", "transient"],
