@@ -242,7 +242,8 @@ describe("org-wide configuration", () => {
     await deliverPush(repo, push);
     await waitFor(() => configReads() === 1, { timeoutMs: WAIT, what: "the first job to read the config" });
     // Jobs of one repository run one after another: once the second reads its config, the first is done.
-    const second = await sandbox.github.commitAndPush(repo, { branch: "main", files: { "p.txt": "q" } });
+    // The second push edits .mirror.yml, so the app's cached copy is dropped and the config read again.
+    const second = await sandbox.github.commitAndPush(repo, { branch: "main", files: { ".mirror.yml": "mirrors: [] # not this one\n" } });
     await deliverPush(repo, second);
     await waitFor(() => configReads() === 2, { timeoutMs: WAIT, what: "the second job to read the config" });
     expect(sandbox.gitlab.requests.some((r) => r.path.includes("private-stuff"))).toBe(false);
