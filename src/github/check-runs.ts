@@ -54,20 +54,10 @@ export function safeOutput(output: CheckRunOutput): CheckRunOutput {
 
 export async function startCheckRun(
   octokit: GitHubClient,
-  { owner, repo }: RepoRef,
+  repo: RepoRef,
   { name, headSha, title, externalId }: { name: string; headSha: string; title: string; externalId?: string },
 ): Promise<number> {
-  const { data } = await octokit.rest.checks.create({
-    owner,
-    repo,
-    name,
-    head_sha: headSha,
-    status: "in_progress",
-    started_at: new Date().toISOString(),
-    external_id: externalId,
-    output: safeOutput({ title, summary: "mirror-bot is mirroring this commit." }),
-  });
-  return data.id;
+  return createCheckRun(octokit, repo, { name, headSha, externalId, status: "in_progress", output: { title, summary: "mirror-bot is mirroring this commit." } });
 }
 
 /** Replaces the output of a run still in progress (its status is left alone). */
@@ -77,30 +67,11 @@ export async function updateCheckRunOutput(octokit: GitHubClient, { owner, repo 
 
 export async function completeCheckRun(
   octokit: GitHubClient,
-  { owner, repo }: RepoRef,
+  repo: RepoRef,
   id: number,
   { conclusion, output, actions }: { conclusion: Conclusion; output: CheckRunOutput; actions?: CheckRunAction[] },
 ): Promise<void> {
-  const safe = safeOutput(output);
-  const annotations = safe.annotations ?? [];
-  await octokit.rest.checks.update({
-    owner,
-    repo,
-    check_run_id: id,
-    status: "completed",
-    conclusion,
-    completed_at: new Date().toISOString(),
-    output: { ...safe, annotations: annotations.slice(0, ANNOTATIONS_PER_REQUEST) },
-    ...(actions ? { actions } : {}),
-  });
-  for (let i = ANNOTATIONS_PER_REQUEST; i < annotations.length; i += ANNOTATIONS_PER_REQUEST) {
-    await octokit.rest.checks.update({
-      owner,
-      repo,
-      check_run_id: id,
-      output: { title: safe.title, summary: safe.summary, annotations: annotations.slice(i, i + ANNOTATIONS_PER_REQUEST) },
-    });
-  }
+  await updateCheckRun(octokit, repo, id, { status: "completed", conclusion, output, actions });
 }
 
 /**
@@ -110,42 +81,10 @@ export async function completeCheckRun(
  */
 export async function createCompletedCheckRun(
   octokit: GitHubClient,
-  { owner, repo }: RepoRef,
-  {
-    name,
-    headSha,
-    conclusion,
-    output,
-    actions,
-    externalId,
-    startedAt,
-  }: { name: string; headSha: string; conclusion: Conclusion; output: CheckRunOutput; actions?: CheckRunAction[]; externalId?: string; startedAt?: Date },
+  repo: RepoRef,
+  run: { name: string; headSha: string; conclusion: Conclusion; output: CheckRunOutput; actions?: CheckRunAction[]; externalId?: string; startedAt?: Date },
 ): Promise<number> {
-  const safe = safeOutput(output);
-  const annotations = safe.annotations ?? [];
-  const now = new Date().toISOString();
-  const { data } = await octokit.rest.checks.create({
-    owner,
-    repo,
-    name,
-    head_sha: headSha,
-    status: "completed",
-    conclusion,
-    started_at: startedAt?.toISOString() ?? now,
-    completed_at: now,
-    ...(externalId ? { external_id: externalId } : {}),
-    output: { ...safe, annotations: annotations.slice(0, ANNOTATIONS_PER_REQUEST) },
-    ...(actions ? { actions } : {}),
-  });
-  for (let i = ANNOTATIONS_PER_REQUEST; i < annotations.length; i += ANNOTATIONS_PER_REQUEST) {
-    await octokit.rest.checks.update({
-      owner,
-      repo,
-      check_run_id: data.id,
-      output: { title: safe.title, summary: safe.summary, annotations: annotations.slice(i, i + ANNOTATIONS_PER_REQUEST) },
-    });
-  }
-  return data.id;
+  return createCheckRun(octokit, repo, { ...run, status: "completed" });
 }
 
 /** A check run's state as the checks API answers it (the fields mirror-bot reads). */
@@ -182,38 +121,59 @@ export type CheckRunWrite = {
   actions?: CheckRunAction[];
 };
 
-/** Creates a check run in any state (queued, in progress or completed), in one request. */
+/**
+ * Creates a check run in any state (queued, in progress or completed): the one `checks.create`.
+ * Annotations past GitHub's 50 per request follow in updates.
+ */
 export async function createCheckRun(
   octokit: GitHubClient,
   { owner, repo }: RepoRef,
-  { name, headSha, externalId, ...write }: CheckRunWrite & { name: string; headSha: string; externalId: string },
+  { name, headSha, externalId, startedAt, ...write }: CheckRunWrite & { name: string; headSha: string; externalId?: string; startedAt?: Date },
 ): Promise<number> {
+  const now = new Date();
+  const { fields, moreAnnotations } = checkRunFields(write, now);
   const { data } = await octokit.rest.checks.create({
     owner,
     repo,
     name,
     head_sha: headSha,
-    external_id: externalId,
-    started_at: new Date().toISOString(),
-    ...checkRunFields(write),
+    ...(externalId ? { external_id: externalId } : {}),
+    started_at: (startedAt ?? now).toISOString(),
+    ...fields,
   });
+  await moreAnnotations(octokit, { owner, repo }, data.id);
   return data.id;
 }
 
+/** Sets a check run's state and output: the one full `checks.update`. */
 export async function updateCheckRun(octokit: GitHubClient, { owner, repo }: RepoRef, id: number, write: CheckRunWrite): Promise<void> {
-  await octokit.rest.checks.update({ owner, repo, check_run_id: id, ...checkRunFields(write) });
+  const { fields, moreAnnotations } = checkRunFields(write, new Date());
+  await octokit.rest.checks.update({ owner, repo, check_run_id: id, ...fields });
+  await moreAnnotations(octokit, { owner, repo }, id);
 }
 
-function checkRunFields({ status, conclusion, output, detailsUrl, actions }: CheckRunWrite) {
-  const now = new Date().toISOString();
+/** The request fields of a write (redacted, clipped, first 50 annotations), and the updates that carry the rest. */
+function checkRunFields({ status, conclusion, output, detailsUrl, actions }: CheckRunWrite, now: Date) {
   const safe = safeOutput(output);
-  return {
+  const annotations = safe.annotations ?? [];
+  const fields = {
     status,
-    ...(status === "completed" ? { conclusion: conclusion ?? "neutral", completed_at: now } : {}),
+    ...(status === "completed" ? { conclusion: conclusion ?? "neutral", completed_at: now.toISOString() } : {}),
     ...(detailsUrl ? { details_url: detailsUrl } : {}),
-    output: { ...safe, annotations: (safe.annotations ?? []).slice(0, ANNOTATIONS_PER_REQUEST) },
+    output: { ...safe, annotations: annotations.slice(0, ANNOTATIONS_PER_REQUEST) },
     ...(actions ? { actions } : {}),
   };
+  const moreAnnotations = async (octokit: GitHubClient, { owner, repo }: RepoRef, id: number) => {
+    for (let i = ANNOTATIONS_PER_REQUEST; i < annotations.length; i += ANNOTATIONS_PER_REQUEST) {
+      await octokit.rest.checks.update({
+        owner,
+        repo,
+        check_run_id: id,
+        output: { title: safe.title, summary: safe.summary, annotations: annotations.slice(i, i + ANNOTATIONS_PER_REQUEST) },
+      });
+    }
+  };
+  return { fields, moreAnnotations };
 }
 
 /**
