@@ -163,22 +163,27 @@ export function createGitLabClient({ url, token, retry }: { url: string; token: 
     else projects.set(String(idOrPath).toLowerCase(), { project, until: Date.now() + PROJECT_TTL_MS });
     return project;
   };
+  /** One API call: refused without a token, and any failure said in terms of `what` it was reading or writing. */
+  const call = async <T>(what: string, request: () => Promise<T>): Promise<T> => {
+    if (!token) throw missingToken(url);
+    try {
+      return await request();
+    } catch (error) {
+      throw toGitLabError(error, what, url);
+    }
+  };
   let tokenInfo: { at: number; value: Promise<GitLabTokenInfo> } | undefined;
   const protectedBranches = new Map<number, { at: number; value: Promise<GitLabProtectedBranch[]> }>();
   return {
     url,
-    async createProject(fullPath, { visibility }) {
-      if (!token) throw missingToken(url);
+    createProject(fullPath, { visibility }) {
       const slash = fullPath.lastIndexOf("/");
       const namespacePath = fullPath.slice(0, slash);
       const projectPath = fullPath.slice(slash + 1);
-      try {
+      return call(`GitLab namespace ${namespacePath}`, async () => {
         const namespace = await api.Namespaces.show(namespacePath);
-        const project = await api.Projects.create({ name: projectPath, path: projectPath, namespaceId: namespace.id, visibility });
-        return projectInfo(project);
-      } catch (error) {
-        throw toGitLabError(error, `GitLab namespace ${namespacePath}`, url);
-      }
+        return projectInfo(await api.Projects.create({ name: projectPath, path: projectPath, namespaceId: namespace.id, visibility }));
+      });
     },
     tokenInfo() {
       if (!token) return Promise.reject(missingToken(url));
@@ -257,7 +262,6 @@ export function createGitLabClient({ url, token, retry }: { url: string; token: 
       }
     },
     async ensureProjectHook(projectId, hook) {
-      if (!token) throw missingToken(url);
       registerSecret(hook.token, "long-lived");
       const events = hook.events ?? { push: true, pipelines: false };
       const options = (had: { push_events?: unknown; tag_push_events?: unknown; pipeline_events?: unknown; job_events?: unknown } = {}) => ({
@@ -268,48 +272,30 @@ export function createGitLabClient({ url, token, retry }: { url: string; token: 
         enableSslVerification: hook.url.startsWith("https:"),
         token: hook.token,
       });
-      try {
+      return call(`the webhooks of project ${projectId}`, async () => {
         const hooks = await api.ProjectHooks.all(projectId, { perPage: 100 });
         const existing = hooks.find((h) => h.url === hook.url);
         if (existing) {
           await api.ProjectHooks.edit(projectId, existing.id, hook.url, options(existing as Record<string, unknown>));
-          return "updated";
+          return "updated" as const;
         }
         await api.ProjectHooks.add(projectId, hook.url, options());
-        return "created";
-      } catch (error) {
-        throw toGitLabError(error, `the webhooks of project ${projectId}`, url);
-      }
+        return "created" as const;
+      });
     },
-    async pipeline(projectId, pipelineId) {
-      if (!token) throw missingToken(url);
-      try {
-        return pipelineInfo(projectId, (await api.Pipelines.show(projectId, pipelineId)) as unknown as RawPipeline);
-      } catch (error) {
-        throw toGitLabError(error, `pipeline ${pipelineId} of project ${projectId}`, url);
-      }
-    },
-    async pipelineJobs(projectId, pipelineId) {
-      if (!token) throw missingToken(url);
-      try {
-        const jobs = (await api.Jobs.all(projectId, { pipelineId, perPage: 100 })) as unknown as RawJob[];
-        return jobs.map(jobInfo);
-      } catch (error) {
-        throw toGitLabError(error, `the jobs of pipeline ${pipelineId} of project ${projectId}`, url);
-      }
-    },
-    async jobLog(projectId, jobId) {
-      if (!token) throw missingToken(url);
-      try {
+    pipeline: (projectId, pipelineId) =>
+      call(`pipeline ${pipelineId} of project ${projectId}`, async () => pipelineInfo(projectId, (await api.Pipelines.show(projectId, pipelineId)) as unknown as RawPipeline)),
+    pipelineJobs: (projectId, pipelineId) =>
+      call(`the jobs of pipeline ${pipelineId} of project ${projectId}`, async () =>
+        ((await api.Jobs.all(projectId, { pipelineId, perPage: 100 })) as unknown as RawJob[]).map(jobInfo),
+      ),
+    jobLog: (projectId, jobId) =>
+      call(`the log of job ${jobId} of project ${projectId}`, async () => {
         const log: unknown = await api.Jobs.showLog(projectId, jobId);
         return typeof log === "string" ? log : log instanceof Blob ? await log.text() : String(log ?? "");
-      } catch (error) {
-        throw toGitLabError(error, `the log of job ${jobId} of project ${projectId}`, url);
-      }
-    },
-    async pipelines(projectId, { sha, updatedAfter }) {
-      if (!token) throw missingToken(url);
-      try {
+      }),
+    pipelines: (projectId, { sha, updatedAfter }) =>
+      call(`the pipelines of project ${projectId}`, async () => {
         const list = (await api.Pipelines.all(projectId, {
           ...(sha ? { sha } : {}),
           ...(updatedAfter ? { updatedAfter: updatedAfter.toISOString() } : {}),
@@ -319,36 +305,17 @@ export function createGitLabClient({ url, token, retry }: { url: string; token: 
           maxPages: 1,
         })) as unknown as RawPipeline[];
         return list.map((p) => pipelineInfo(projectId, p));
-      } catch (error) {
-        throw toGitLabError(error, `the pipelines of project ${projectId}`, url);
-      }
-    },
-    async retryPipeline(projectId, pipelineId) {
-      if (!token) throw missingToken(url);
-      try {
-        return pipelineInfo(projectId, (await api.Pipelines.retry(projectId, pipelineId)) as unknown as RawPipeline);
-      } catch (error) {
-        throw toGitLabError(error, `pipeline ${pipelineId} of project ${projectId}`, url);
-      }
-    },
-    async cancelPipeline(projectId, pipelineId) {
-      if (!token) throw missingToken(url);
-      try {
-        return pipelineInfo(projectId, (await api.Pipelines.cancel(projectId, pipelineId)) as unknown as RawPipeline);
-      } catch (error) {
-        throw toGitLabError(error, `pipeline ${pipelineId} of project ${projectId}`, url);
-      }
-    },
-    async removeProjectHooks(project, hookUrl) {
-      if (!token) throw missingToken(url);
-      try {
+      }),
+    retryPipeline: (projectId, pipelineId) =>
+      call(`pipeline ${pipelineId} of project ${projectId}`, async () => pipelineInfo(projectId, (await api.Pipelines.retry(projectId, pipelineId)) as unknown as RawPipeline)),
+    cancelPipeline: (projectId, pipelineId) =>
+      call(`pipeline ${pipelineId} of project ${projectId}`, async () => pipelineInfo(projectId, (await api.Pipelines.cancel(projectId, pipelineId)) as unknown as RawPipeline)),
+    removeProjectHooks: (project, hookUrl) =>
+      call(`the webhooks of project ${project}`, async () => {
         const ours = (await api.ProjectHooks.all(project, { perPage: 100 })).filter((h) => h.url === hookUrl);
         for (const hook of ours) await api.ProjectHooks.remove(project, hook.id);
         return ours.length;
-      } catch (error) {
-        throw toGitLabError(error, `the webhooks of project ${project}`, url);
-      }
-    },
+      }),
   };
 }
 
