@@ -21,6 +21,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Transform } from "node:stream";
+import { drain, readBody } from "./http/body.js";
 
 export type LfsFlavour = "github" | "gitlab";
 
@@ -92,26 +93,11 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.writeHead(status, { "content-type": LFS_JSON, "content-length": String(Buffer.byteLength(text)), ...headers }).end(text);
 }
 
+/** A batch request's JSON body (at most 10 MB; a longer one does not parse). */
 async function readJson(req: IncomingMessage, log?: (text: string) => void): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > 10 * 1024 * 1024) throw new Error("batch request too large");
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString("utf8");
+  const text = await readBody(req, 10 * 1024 * 1024);
   log?.(text);
   return JSON.parse(text);
-}
-
-function drain(req: IncomingMessage): Promise<void> {
-  if (req.readableEnded) return Promise.resolve();
-  return new Promise((resolve) => {
-    req.on("end", resolve);
-    req.on("error", () => resolve());
-    req.resume();
-  });
 }
 
 interface BatchObject {

@@ -9,6 +9,7 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { HttpError, type ApiResponse, type Router } from "./router.js";
+import { drain, readBody } from "./body.js";
 
 export interface LoggedRequest {
   method: string;
@@ -124,7 +125,7 @@ export class FakeServer {
     const method = req.method ?? "GET";
     const path = req.url ?? "/";
     const isApi = path.startsWith(this.options.apiPrefix + "/") || path === this.options.apiPrefix;
-    const body = isApi ? await readBody(req) : "";
+    const body = isApi ? await readBody(req, MAX_BODY) : "";
     const started = performance.now();
     const logged: LoggedRequest = { method, path, headers: req.headers, body, at: Date.now() };
     this.requests.push(logged);
@@ -188,29 +189,6 @@ function parseBody(raw: string, contentType: string | undefined): Record<string,
   const parsed: unknown = JSON.parse(raw);
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object");
   return parsed as Record<string, unknown>;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY) chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
-/** Read and drop a request body, so an early answer doesn't reset a client still sending. */
-function drain(req: IncomingMessage): Promise<void> {
-  if (req.readableEnded) return Promise.resolve();
-  return new Promise((resolve) => {
-    req.on("end", resolve);
-    req.on("error", () => resolve());
-    req.resume();
-  });
 }
 
 export function send(res: ServerResponse, { status, body, headers = {} }: ApiResponse): void {
