@@ -7,7 +7,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Probot, ProbotOctokit } from "probot";
-import type { MirrorConfig } from "../../src/config/schema.js";
 import { createGitLabClient } from "../../src/gitlab/client.js";
 import { GITLAB_WEBHOOK_PATH } from "../../src/gitlab/hooks.js";
 import { createGitLabWebhookHandler } from "../../src/handlers/gitlab-push.js";
@@ -17,8 +16,9 @@ import { PipelineReporter, type PressedRun } from "../../src/pipelines/pipeline-
 import { BackgroundTasks } from "../../src/worker/background.js";
 import { git, startSandbox, type CheckRunRecord, type Sandbox } from "../../sandbox/index.js";
 import { bufferLogger } from "../helpers/buffer-logger.js";
+import { mirrorConfig } from "../helpers/mirror-config.js";
 
-const mirror = { gitlab: "ci/app", direction: "push", branches: null, tags: true, prune: true, force: false, notify: "issue", create: false } as MirrorConfig;
+const mirror = mirrorConfig({ gitlab: "ci/app", direction: "push" });
 const NAME = "GitLab CI (ci/app)";
 const JOBS = [
   { name: "build", stage: "build" },

@@ -10,6 +10,7 @@ import { BackgroundTasks } from "../../../src/worker/background.js";
 import { MemoryJobQueue } from "../../../src/queue/memory-queue.js";
 import { gitlabTargetsOf, mergeJobs, reportTargetsOf, type MirrorJob } from "../../../src/worker/mirror-job.js";
 import { deliverGitLabWebhook } from "../../../sandbox/webhook-delivery.js";
+import { mirrorConfig } from "../../helpers/mirror-config.js";
 
 const notCalled = async (): Promise<never> => {
   throw new Error("this test must not reach GitLab's hooks API");
@@ -17,17 +18,7 @@ const notCalled = async (): Promise<never> => {
 
 const SECRET = "glwhs-unit-test-secret";
 const SHA = "a".repeat(40);
-const mirror = (gitlab: string | number, direction: MirrorConfig["direction"]): MirrorConfig =>
-  ({
-    gitlab,
-    direction,
-    branches: null,
-    tags: true,
-    prune: true,
-    force: false,
-    notify: "issue",
-    create: false,
-  }) as MirrorConfig;
+const mirror = (gitlab: string | number, direction: MirrorConfig["direction"]) => mirrorConfig({ gitlab, direction });
 
 const payload = (over: Record<string, unknown> = {}) => ({
   object_kind: "push",

@@ -10,18 +10,9 @@ import { RedisSharedIndex } from "../../../src/index/redis-index.js";
 import type { MirrorConfig } from "../../../src/config/schema.js";
 import { closeAll } from "../../helpers/close-all.js";
 import { startRedis, type RedisServer } from "../../helpers/redis-server.js";
+import { mirrorConfig } from "../../helpers/mirror-config.js";
 
-const mirror = (gitlab: string | number, direction: MirrorConfig["direction"]): MirrorConfig => ({
-  gitlab,
-  direction,
-  branches: null,
-  tags: true,
-  prune: true,
-  force: false,
-  notify: "issue",
-  create: false,
-  lfs: true,
-});
+const mirror = (gitlab: string | number, direction: MirrorConfig["direction"]) => mirrorConfig({ gitlab, direction });
 const names = async (found: Promise<Array<{ repo: string }>>) => (await found).map((r) => r.repo).sort();
 
 let redis: RedisServer;

@@ -1,10 +1,10 @@
 import { pino } from "pino";
 import { MirrorIndex, type IndexedRepository } from "../../../src/index/mirror-index.js";
-import type { MirrorConfig } from "../../../src/config/schema.js";
 import { ReconcileScheduler } from "../../../src/sync/scheduler.js";
 import { jitterOffsetMs, retryDelayMs } from "../../../src/sync/schedule.js";
+import { mirrorConfig } from "../../helpers/mirror-config.js";
 
-const mirror = { gitlab: "g/p", direction: "push", branches: null, tags: true, prune: true, force: false, notify: "issue", create: false } as MirrorConfig;
+const mirror = mirrorConfig({ gitlab: "g/p", direction: "push" });
 const log = pino({ level: "silent" });
 
 function setup(intervalMs = 10_000) {
