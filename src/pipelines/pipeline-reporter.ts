@@ -7,13 +7,14 @@
  * one is made up by the next event or by reconciliation. Two replicas refreshing one pipeline at
  * once may both create its check run: every refresh completes the older copies as superseded.
  *
- * Bounded state: `#chains` serializes the refreshes of one pipeline in this process (an entry
- * leaves when its last refresh ends), `#waiting` holds the one not started yet (until it starts); `#refused` remembers the repositories whose check-run
+ * Bounded state: `#serial` runs the refreshes of one pipeline one at a time in this process (a
+ * key leaves when its last refresh ends); `#refused` remembers the repositories whose check-run
  * write refusal was logged (capped at MAX_REFUSED, then cleared), so it is logged once.
  */
 import type { Logger } from "pino";
 import { pipelinesOn, type MirrorConfig } from "../config/schema.js";
 import { toMirrorError } from "../errors.js";
+import { KeyedSerial } from "../keyed-serial.js";
 import {
   addCheckRunNote,
   checkRunRefusal,
@@ -75,10 +76,9 @@ function roleAdvice(what: string, error: unknown): string {
 }
 
 export class PipelineReporter {
-  readonly #chains = new Map<string, Promise<unknown>>();
+  /** Refreshes of one pipeline, one at a time; a plain refresh joins one still waiting to start. */
+  readonly #serial = new KeyedSerial();
   readonly #refused = new Set<string>();
-  /** A refresh queued behind a running one and not started yet, per pipeline (removed when it starts). */
-  readonly #waiting = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: PipelineReporterDeps) {}
 
@@ -91,20 +91,7 @@ export class PipelineReporter {
   refresh(repo: ReportingRepo, ref: PipelineRef, options: { openBefore?: Date; notes?: string[] } = {}): Promise<void> {
     const key = `${repo.owner}/${repo.repo}:${ref.projectId}:${ref.pipelineId}`.toLowerCase();
     const plain = !options.openBefore && !options.notes;
-    const waiting = plain ? this.#waiting.get(key) : undefined;
-    if (waiting) return waiting;
-    const previous = this.#chains.get(key) ?? Promise.resolve();
-    const next: Promise<void> = previous
-      .catch(() => undefined)
-      .then(() => {
-        if (this.#waiting.get(key) === next) this.#waiting.delete(key);
-        return this.#refresh(repo, ref, options);
-      });
-    this.#chains.set(key, next);
-    if (plain) this.#waiting.set(key, next);
-    return next.finally(() => {
-      if (this.#chains.get(key) === next) this.#chains.delete(key);
-    });
+    return this.#serial.run(key, () => this.#refresh(repo, ref, options), { join: plain });
   }
 
   async #refresh(repo: ReportingRepo, ref: PipelineRef, { openBefore, notes }: { openBefore?: Date; notes?: string[] }): Promise<void> {
