@@ -18,6 +18,8 @@ import { createGitLabClient } from "../src/gitlab/client.js";
 import { installationOctokit } from "../src/github/token-renewal.js";
 import { MirrorIndex } from "../src/index/mirror-index.js";
 import { scanInstallation } from "../src/index/scan-installations.js";
+import { MemoryCacheVersions } from "../src/records/cache-versions.js";
+import { ConfigCache } from "../src/worker/config-cache.js";
 import type { MirrorQueue } from "../src/worker/mirror-job.js";
 import { createSyncServices } from "../src/sync/services.js";
 
@@ -32,12 +34,14 @@ const index = new MirrorIndex();
 let queued = 0;
 // An unchanged installation queues no sync; any it would queue is counted, not run.
 const queue = { enqueue: async () => (queued++, "queued" as const) } as unknown as MirrorQueue;
-const sync = createSyncServices({ env, log, getOctokit, gitlab, queue, index });
+// The scan reads every .mirror.yml into the config cache, as the app's does.
+const configs = new ConfigCache({ versions: new MemoryCacheVersions(), getOctokit, log });
+const sync = createSyncServices({ env, log, getOctokit, gitlab, queue, index, configs });
 
 const send = (message: object) => new Promise<void>((resolve) => process.send!(message, () => resolve()));
 const next = () => new Promise<string>((resolve) => process.once("message", (m) => resolve(String(m))));
 
-const scanned = await scanInstallation(await getOctokit(installationId), installationId, index, env.gitlabUrl, log);
+const scanned = await scanInstallation(await getOctokit(installationId), installationId, { index, configs, allowedGitLabUrl: env.gitlabUrl, log });
 await send({ kind: "scanned", repositories: scanned.length });
 let passes = 0;
 while ((await next()) === "pass") {

@@ -131,6 +131,7 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
       gitlab: deps.gitlab,
       queue: deps.queue,
       index: deps.index,
+      configs,
       pipelines,
     }));
     // The same factory as the CLI's: access policy, hooks, bounce log and agreement records on every path.
@@ -149,10 +150,11 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
       followUp: sync.followUp,
       agreed: deps.agreed,
     });
+    const scanDeps = { index: deps.index, configs, allowedGitLabUrl: deps.env.gitlabUrl };
     // GitLab → GitHub: GitLab webhooks (handlers/gitlab-push.ts); a push for a project not in the index rescans first (index/project-links.ts).
     const links = new ProjectLinks({
       index: deps.index,
-      rescan: () => scanAllInstallations(app, deps.index, deps.env.gitlabUrl),
+      rescan: () => scanAllInstallations(app, scanDeps),
       hooks: worker.twoWay.hooks,
       log: app.log,
       now: deps.now,
@@ -176,14 +178,14 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
     );
     // Learn every installation's mirrors at start (for routing GitLab events and reconciling).
     deps.background.run(
-      scanAllInstallations(app, deps.index, deps.env.gitlabUrl)
+      scanAllInstallations(app, scanDeps)
         .then((scan) => app.log.info({ repositories: scan.repositories.length, complete: scan.complete }, "installations scanned"))
         .catch((error) => app.log.warn({ err: error }, "could not scan installations"))
         // Then reconcile: whatever was pushed while the app was down is mirrored now.
         .then(() => sync.startReconciling()),
       { what: "start reconciling" },
     );
-    registerSyncHandlers(app, sync, { env: deps.env, queue: deps.queue, index: deps.index, metrics: status?.metrics });
+    registerSyncHandlers(app, sync, { env: deps.env, queue: deps.queue, index: deps.index, configs, metrics: status?.metrics });
     // One way in for pushes: the route below and Probot's own route both reach every push handler.
     // A push that may change a default branch's .mirror.yml invalidates its cached reading first (config-invalidation.ts).
     const onPush = invalidateConfigOnPush(deps.versions, app.log, fanOutPush([handlePush(deps.queue, status?.metrics), sync.onOrgConfigPush]));
@@ -207,7 +209,7 @@ export function createMirrorApp(deps: AppDeps): ApplicationFunction {
     // GitHub → GitLab CI results: check runs and commit statuses as `github/<name>` GitLab statuses (checks-to-gitlab/).
     registerCheckResultHandlers(app, {
       appId: ownAppId(() => app.auth()),
-      mirror: createCheckResultMirror({ env: deps.env, index: deps.index, gitlab: deps.gitlab, getOctokit: (id) => app.auth(id), log: app.log, sleep: deps.sleep }),
+      mirror: createCheckResultMirror({ env: deps.env, index: deps.index, configs, gitlab: deps.gitlab, getOctokit, log: app.log, sleep: deps.sleep }),
       background: deps.background,
       metrics: status?.metrics,
     });

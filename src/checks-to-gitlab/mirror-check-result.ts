@@ -14,8 +14,10 @@ import { currentCheckRun, currentCommitStatus } from "../github/commit-statuses.
 import type { GitHubClient, RepoRef } from "../github/types.js";
 import type { GitLabClient } from "../gitlab/client.js";
 import type { MirrorIndex } from "../index/mirror-index.js";
+import { KeyedSerial } from "../keyed-serial.js";
 import { withRetry } from "../retry.js";
 import { loadConfig } from "../worker/config-check.js";
+import type { ConfigCache } from "../worker/config-cache.js";
 import { checkRunState, checkRunWord, commitStatusState, gitlabStatusName, statusDescription, type GitLabState } from "./map-state.js";
 import { planStatusUpdate, runIdOf, type WantedStatus } from "./plan-status-update.js";
 
@@ -47,6 +49,8 @@ export interface CheckResultDeps {
    * has checks on cost no GitHub call. The others confirm with the config itself.
    */
   index: Pick<MirrorIndex, "get">;
+  /** `.mirror.yml` as the config cache has it: a CI job's events cost no contents read while it is fresh. */
+  configs: Pick<ConfigCache, "reader">;
   gitlab: GitLabClient;
   getOctokit(installationId: number): Promise<GitHubClient>;
   log: Logger;
@@ -69,7 +73,7 @@ export function createCheckResultMirror(deps: CheckResultDeps): CheckResultMirro
     const key = `${result.repo.owner}/${result.repo.repo} ${result.sha} ${result.name}`.toLowerCase();
     await serial.run(key, async () => {
       const octokit = await deps.getOctokit(result.installationId);
-      const config = await loadConfig(octokit, result.repo, undefined, deps.env.gitlabUrl);
+      const config = await loadConfig(octokit, result.repo, undefined, deps.env.gitlabUrl, deps.configs.reader(octokit, result.installationId, { job: false }));
       const mirrors = config.kind === "valid" ? config.config.mirrors.filter(checksOn) : [];
       if (mirrors.length === 0) return void log.debug({ config: config.kind }, "GitHub check not mirrored: no mirror with checks on");
       const wanted = await wantedStatus(result, octokit, log);
@@ -156,24 +160,4 @@ async function writeOne(deps: CheckResultDeps, log: Logger, mirror: MirrorConfig
     { wanted: wanted.state, answer: write.message },
     `GitLab status left as it is: ${write.outcome === "refused" ? "GitLab refused the move" : "no such commit on GitLab"}`,
   );
-}
-
-/** Runs tasks with the same key one after another. Entries leave when their last task ends. */
-class KeyedSerial {
-  private readonly tails = new Map<string, Promise<void>>();
-
-  async run(key: string, task: () => Promise<void>): Promise<void> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const current = previous.then(task); // previous never rejects: see tail
-    const tail = current.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.tails.set(key, tail);
-    try {
-      await current;
-    } finally {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    }
-  }
 }

@@ -6,12 +6,15 @@ import type { Context } from "probot";
 import type { GitHubClient } from "../github/types.js";
 import { scanInstallation } from "../index/scan-installations.js";
 import type { MirrorIndex } from "../index/mirror-index.js";
+import type { ConfigCache } from "../worker/config-cache.js";
 import { dropJob, jobKey, syncJob, type MirrorQueue } from "../worker/mirror-job.js";
 
 export interface InstallationDeps {
   queue: MirrorQueue;
   index: MirrorIndex;
   allowedGitLabUrl: string;
+  /** Where the scan reads `.mirror.yml` (and leaves it for the first sync). */
+  configs: Pick<ConfigCache, "reader">;
   /** Called for each repository removed (e.g. the scheduler forgets its retries). */
   forget?(owner: string, repo: string): void;
 }
@@ -25,7 +28,7 @@ const split = (r: Repo) => {
 
 /** Scans the new repositories (all of a new installation) and syncs those that mirror. */
 async function firstSync(context: Context, deps: InstallationDeps, installationId: number, only?: Repo[]) {
-  const scanned = await scanInstallation(context.octokit as GitHubClient, installationId, deps.index, deps.allowedGitLabUrl, context.log, only?.map(split));
+  const scanned = await scanInstallation(context.octokit as GitHubClient, installationId, { ...deps, log: context.log }, only?.map(split));
   for (const entry of scanned) await deps.queue.enqueue(syncJob(entry, "install", `${context.id}:${entry.owner}/${entry.repo}`));
   context.log.info({ installationId, repositories: scanned.map((r) => `${r.owner}/${r.repo}`) }, `installation: first sync of ${scanned.length} repositories`);
 }

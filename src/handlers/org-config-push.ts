@@ -9,6 +9,7 @@ import { ORG_CONFIG_REPO } from "../config/org-config.js";
 import type { GitHubClient } from "../github/types.js";
 import { scanInstallation, type ScannedRepository } from "../index/scan-installations.js";
 import type { MirrorIndex } from "../index/mirror-index.js";
+import type { ConfigCache } from "../worker/config-cache.js";
 import { CONFIG_FILE } from "../worker/config-check.js";
 import type { PushDelivery } from "./push.js";
 
@@ -19,6 +20,7 @@ export function pushChangesFile(commits: Array<{ added?: string[]; modified?: st
 export interface OrgConfigPushDeps {
   index: MirrorIndex;
   allowedGitLabUrl: string;
+  configs: Pick<ConfigCache, "reader">;
   getOctokit(installationId: number): Promise<GitHubClient>;
   log: Logger;
   reconcile(entry: ScannedRepository): void;
@@ -33,7 +35,7 @@ export function handleOrgConfigPush(deps: OrgConfigPushDeps) {
     const log = deps.log.child({ owner, delivery: id });
     // An installation belongs to one account, so this is every repository the template may reach.
     const octokit = await deps.getOctokit(installationId);
-    const scanned = await scanInstallation(octokit, installationId, deps.index, deps.allowedGitLabUrl, log);
+    const scanned = await scanInstallation(octokit, installationId, { ...deps, log });
     const covered = scanned.filter((r) => r.owner.toLowerCase() === owner.toLowerCase());
     for (const entry of covered) deps.reconcile(entry);
     log.info({ repositories: covered.length }, `org-wide ${CONFIG_FILE} changed: reconciling`);

@@ -15,6 +15,7 @@ import type { PushHandler } from "../handlers/push.js";
 import { handleRequestedAction } from "../handlers/requested-action.js";
 import type { IndexedRepository, MirrorIndex } from "../index/mirror-index.js";
 import type { PipelineReporter } from "../pipelines/pipeline-reporter.js";
+import type { ConfigCache } from "../worker/config-cache.js";
 import type { MirrorQueue } from "../worker/mirror-job.js";
 import type { Metrics } from "../status/types.js";
 import { createFollowUp, type MirrorFollowUp } from "./follow-up.js";
@@ -41,6 +42,7 @@ export function createSyncServices(input: {
   gitlab: GitLabClient;
   queue: MirrorQueue;
   index: MirrorIndex;
+  configs: Pick<ConfigCache, "reader">;
   pipelines?: Pick<PipelineReporter, "reconcile">;
 }): SyncServices {
   const intervalMs = input.env.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS;
@@ -60,6 +62,7 @@ export function createSyncServices(input: {
     onOrgConfigPush: handleOrgConfigPush({
       index: input.index,
       allowedGitLabUrl: input.env.gitlabUrl,
+      configs: input.configs,
       getOctokit: input.getOctokit,
       log: input.log,
       reconcile: (entry) => scheduler.request(entry, "config"),
@@ -72,10 +75,15 @@ export function createSyncServices(input: {
   };
 }
 
-export function registerSyncHandlers(app: Probot, sync: SyncServices, deps: { env: AppEnv; queue: MirrorQueue; index: MirrorIndex; metrics?: Metrics }): void {
+export function registerSyncHandlers(
+  app: Probot,
+  sync: SyncServices,
+  deps: { env: AppEnv; queue: MirrorQueue; index: MirrorIndex; configs: Pick<ConfigCache, "reader">; metrics?: Metrics },
+): void {
   const installation = {
     queue: deps.queue,
     index: deps.index,
+    configs: deps.configs,
     allowedGitLabUrl: deps.env.gitlabUrl,
     forget: (owner: string, repo: string) => sync.scheduler.forget(owner, repo),
   };

@@ -12,7 +12,9 @@ import { createGitLabClient } from "../../src/gitlab/client.js";
 import { MirrorIndex } from "../../src/index/mirror-index.js";
 import { scanAllInstallations } from "../../src/index/scan-installations.js";
 import { registerCheckResultHandlers } from "../../src/handlers/github-checks.js";
+import { MemoryCacheVersions } from "../../src/records/cache-versions.js";
 import { BackgroundTasks } from "../../src/worker/background.js";
+import { ConfigCache, MAX_AGE_MS } from "../../src/worker/config-cache.js";
 import { basicAuthConfig, configEnv } from "../../sandbox/git.js";
 import { git, startSandbox, type Sandbox } from "../../sandbox/index.js";
 import { bufferLogger } from "../helpers/buffer-logger.js";
@@ -47,9 +49,13 @@ function app() {
     Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
   });
   const gitlab = createGitLabClient({ url: sandbox.gitlab.url, token: sandbox.gitlabToken, retry: { attempts: 2, baseMs: 5 } });
+  // The config cache's clock is the test's: a reading ages only when a test says so.
+  const clock = { now: Date.now() };
+  const configs = new ConfigCache({ versions: new MemoryCacheVersions(), getOctokit: (id) => probot.auth(id), log, now: () => clock.now });
   const mirror = createCheckResultMirror({
     env: { gitlabUrl: sandbox.gitlab.url, retryAttempts: 2, retryBaseMs: 5 },
     index,
+    configs,
     gitlab,
     getOctokit: (id) => probot.auth(id),
     log,
@@ -57,8 +63,9 @@ function app() {
   void probot.load((p) => registerCheckResultHandlers(p, { appId: ownAppId(() => probot.auth()), mirror, background }));
   return {
     lines,
-    /** Learns every repository's mirrors as the app does at start. */
-    scan: () => scanAllInstallations(probot, index, sandbox.gitlab.url),
+    clock,
+    /** Learns every repository's mirrors as the app does at start (its readings fill the config cache). */
+    scan: () => scanAllInstallations(probot, { index, configs, allowedGitLabUrl: sandbox.gitlab.url }),
     /** Delivers events at once (as GitHub may, to one replica) and waits until what they started has finished. */
     async receiveTogether(name: string, payloads: Array<Record<string, unknown>>): Promise<void> {
       await Promise.all(payloads.map((payload) => probot.receive({ id: randomUUID(), name, payload } as never)));
@@ -180,9 +187,37 @@ describe("GitHub check runs as GitLab commit statuses", () => {
     expect(statusesOf(pushing.project)).toEqual([]);
     // Busy repositories send an event per CI job: the mirror index answers for those with nothing to do.
     expect(sandbox.github.requests.filter((r) => r.path.includes(`/repos/${pushing.repo}/`))).toEqual([]);
-    expect(sandbox.github.requests.filter((r) => r.path.includes(`/repos/${pushingWithChecks.repo}/contents`))).toHaveLength(1);
+    // The one with checks on confirms with its config, which the scan left in the config cache.
+    expect(sandbox.github.requests.filter((r) => r.path.includes(`/repos/${pushingWithChecks.repo}/contents`))).toEqual([]);
     expect(log.messages()).toContain("GitHub check not mirrored: no mirror with checks on (mirror index)");
     expect(statusesOf(pushingWithChecks.project).map((s) => [s.name, s.status])).toEqual([["github/build", "success"]]);
+  });
+
+  it("reads .mirror.yml for a burst of check events from the config cache, and checks it with a 304 once it is a minute old", async () => {
+    const { repo, project, sha } = pulling;
+    sandbox.github.resetRequests();
+    const contentsReads = () => sandbox.github.requests.filter((r) => r.path.includes(`/repos/${repo}/contents/.mirror.yml`));
+    const runs = await Promise.all(["burst-1", "burst-2", "burst-3"].map((name) => sandbox.github.createForeignCheckRun(repo, { name, head_sha: sha, conclusion: "success" })));
+    await shared.receiveTogether(
+      "check_run",
+      runs.map((run) => checkRunEvent(repo, "completed", run.id)),
+    );
+    expect(contentsReads()).toEqual([]);
+    shared.clock.now += MAX_AGE_MS;
+    const late = await sandbox.github.createForeignCheckRun(repo, { name: "burst-4", head_sha: sha, conclusion: "failure" });
+    await shared.receive("check_run", checkRunEvent(repo, "completed", late.id));
+    expect(contentsReads().map((r) => [r.status, typeof r.headers["if-none-match"]])).toEqual([[304, "string"]]);
+    expect(
+      statusesOf(project)
+        .filter((s) => s.name.startsWith("github/burst-"))
+        .map((s) => [s.name, s.status])
+        .sort(),
+    ).toEqual([
+      ["github/burst-1", "success"],
+      ["github/burst-2", "success"],
+      ["github/burst-3", "success"],
+      ["github/burst-4", "failed"],
+    ]);
   });
 
   it("logs a 403 once per project, saying which role the token needs, and never as a failed webhook", async () => {

@@ -1,21 +1,27 @@
 /** "Sync now" and installation events through probot.receive: the right jobs, the right scans. */
 import { generateKeyPairSync } from "node:crypto";
 import nock from "nock";
+import { pino } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { handleInstallationDeleted, handleRepositoriesAdded, handleRepositoriesRemoved } from "../../../src/handlers/installation.js";
 import { handleRequestedAction } from "../../../src/handlers/requested-action.js";
 import { MirrorIndex } from "../../../src/index/mirror-index.js";
-import type { MirrorConfig } from "../../../src/config/schema.js";
 import type { EnqueueOutcome, JobQueue } from "../../../src/queue/job-queue.js";
+import { MemoryCacheVersions } from "../../../src/records/cache-versions.js";
+import type { GitHubClient } from "../../../src/github/types.js";
+import { ConfigCache } from "../../../src/worker/config-cache.js";
 import { isDrop, reportsChanges, reportTargetsOf, triggerOf, type MirrorJob } from "../../../src/worker/mirror-job.js";
 import { example } from "../../helpers/examples.js";
+import { mirrorConfig } from "../../helpers/mirror-config.js";
 
 const { privateKey } = generateKeyPairSync("rsa", {
   modulusLength: 2048,
   privateKeyEncoding: { type: "pkcs1", format: "pem" },
   publicKeyEncoding: { type: "spki", format: "pem" },
 });
-const mirror = { gitlab: "g/p", direction: "push", branches: null, tags: true, prune: true, force: false, notify: "issue", create: false } as MirrorConfig;
+const mirror = mirrorConfig({ gitlab: "g/p", direction: "push" });
+/** Where the installation scans read `.mirror.yml`; an Octokit that cannot ask GitHub shows which reads it served. */
+const newConfigCache = () => new ConfigCache({ versions: new MemoryCacheVersions(), getOctokit: async () => ({}) as GitHubClient, log: pino({ level: "silent" }) });
 
 class RecordingQueue implements JobQueue<MirrorJob> {
   jobs: MirrorJob[] = [];
@@ -83,9 +89,10 @@ describe("Sync now", () => {
 });
 
 describe("installation events", () => {
-  it("syncs added repositories that have a config at once, and not the others", async () => {
+  it("syncs added repositories that have a config at once, and not the others; the first sync finds the config in the cache", async () => {
     const queue = new RecordingQueue();
     const index = new MirrorIndex();
+    const configs = newConfigCache();
     const p = example("installation_repositories", (e) => e.action === "added");
     const [first] = p.repositories_added;
     const [owner, repo] = first.full_name.split("/");
@@ -114,7 +121,7 @@ describe("installation events", () => {
       .get(`/repos/${owner}/.github/contents/.mirror.yml`)
       .reply(404, { message: "Not Found" });
 
-    await probotWith((app) => app.on("installation_repositories.added", handleRepositoriesAdded({ queue, index, allowedGitLabUrl: "https://gitlab.com" }))).receive({
+    await probotWith((app) => app.on("installation_repositories.added", handleRepositoriesAdded({ queue, index, configs, allowedGitLabUrl: "https://gitlab.com" }))).receive({
       id: "d-add",
       name: "installation_repositories",
       payload: p,
@@ -124,6 +131,9 @@ describe("installation events", () => {
     expect(triggerOf(queue.jobs[0]!)).toBe("install");
     expect(index.get(owner!, repo!)?.mirrors).toHaveLength(1);
     expect(index.get(owner!, "plain")).toBeUndefined();
+    // What the scan read serves the first sync: a hit, with an Octokit that could not ask GitHub.
+    expect(await configs.reader({} as GitHubClient, p.installation.id, { job: true })({ owner: owner!, repo: repo! })).toContain("gitlab: g/p");
+    expect(configs.stats).toEqual({ hits: 1, requests: 3, notModified: 0 });
   });
 
   it("drops removed repositories: index entry now, cache through the queue", async () => {
@@ -134,7 +144,10 @@ describe("installation events", () => {
     const [owner, repo] = p.repositories_removed[0].full_name.split("/");
     index.set({ installationId: p.installation.id, owner, repo, mirrors: [mirror] });
     await probotWith((app) =>
-      app.on("installation_repositories.removed", handleRepositoriesRemoved({ queue, index, allowedGitLabUrl: "x", forget: (o, r) => forgotten.push(`${o}/${r}`) })),
+      app.on(
+        "installation_repositories.removed",
+        handleRepositoriesRemoved({ queue, index, configs: newConfigCache(), allowedGitLabUrl: "x", forget: (o, r) => forgotten.push(`${o}/${r}`) }),
+      ),
     ).receive({ id: "d-rm", name: "installation_repositories", payload: p } as any);
     expect(index.get(owner!, repo!)).toBeUndefined();
     expect(forgotten).toContain(`${owner}/${repo}`);
@@ -148,7 +161,7 @@ describe("installation events", () => {
     const p = example("installation", (e) => e.action === "deleted");
     index.set({ installationId: p.installation.id, owner: "o", repo: "one", mirrors: [mirror] });
     index.set({ installationId: 999, owner: "o", repo: "other-installation", mirrors: [mirror] });
-    await probotWith((app) => app.on("installation.deleted", handleInstallationDeleted({ queue, index, allowedGitLabUrl: "x" }))).receive({
+    await probotWith((app) => app.on("installation.deleted", handleInstallationDeleted({ queue, index, configs: newConfigCache(), allowedGitLabUrl: "x" }))).receive({
       id: "d-del",
       name: "installation",
       payload: p,
