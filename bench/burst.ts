@@ -16,7 +16,7 @@ import { scrapeEventLoopDelay, type EventLoopDelay } from "./app-metrics.js";
 import { sampleMemory, type MemorySampler } from "./process-stats.js";
 import { RefWatcher, type WatchStats } from "./ref-watch.js";
 import type { SenderInput, SenderOutput } from "./burst-sender.js";
-import { createLinkedRepo, deliver, MAIN, pushCommit, pushPayload, type LinkedRepo } from "./repos.js";
+import { createLinkedRepo, deliver, MAIN, pushCommit, pushCommits, pushPayload, type LinkedRepo } from "./repos.js";
 import { mapLimit, percentile, round } from "./stats.js";
 
 export interface BurstOptions {
@@ -100,8 +100,10 @@ export async function prepareBurst(ctx: BenchContext, options: BurstOptions): Pr
   const repos = await mapLimit(indices, options.setupConcurrency, async (i) => {
     const name = `burst-${String(i).padStart(2, "0")}`;
     const pair = await createLinkedRepo(ctx.sandbox, { name, project: `bench/${name}` });
-    const pushes: PushResult[] = [];
-    for (let c = 0; c < options.commitsPerRepo; c++) pushes.push(await pushCommit(ctx.sandbox, pair.repo, `${name}-${c}`));
+    // The commits go to GitHub in one push (only the deliveries are timed); each gets a delivery of its own.
+    const labels = Array.from({ length: options.commitsPerRepo }, (_, c) => `${name}-${c}`);
+    const pushed = await pushCommits(ctx.sandbox, pair.repo, labels);
+    const pushes = pushed.commits.map((after, c) => ({ ref: pushed.ref, before: c === 0 ? pushed.before : pushed.commits[c - 1]!, after, commits: [after] }));
     return { pair, pushes };
   });
   return { repos, warmUp, setupMs: performance.now() - started };

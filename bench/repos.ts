@@ -54,6 +54,11 @@ export function pushCommit(sandbox: Sandbox, repo: string, label: string): Promi
   return sandbox.github.commitAndPush(repo, { branch: "main", files: { [`bench/${label}.txt`]: `${label}\n` } });
 }
 
+/** New commits on main (one per label, each adding a file like pushCommit's), pushed together. */
+export function pushCommits(sandbox: Sandbox, repo: string, labels: string[]): Promise<PushResult> {
+  return sandbox.github.commitAndPush(repo, { branch: "main", series: labels.map((label) => ({ files: { [`bench/${label}.txt`]: `${label}\n` } })) });
+}
+
 /** A `push` payload, built before any timer starts so only the delivery is timed. */
 export function pushPayload(sandbox: Sandbox, repo: string, push: { before: string; after: string }): Record<string, unknown> {
   return sandbox.github.pushEvent(repo, { ref: MAIN, before: push.before, after: push.after });

@@ -15,6 +15,8 @@ export interface CommitAndPushOptions {
    */
   files?: Record<string, string | null>;
   message?: string;
+  /** Several commits in one push, oldest first (instead of `files` and `message`): a developer pushing a day's work. */
+  series?: Array<{ files: Record<string, string | null>; message?: string }>;
   /** Also point this tag at the pushed commit (or the branch tip when no commit is made). */
   tag?: string;
   deleteTag?: string;
@@ -105,7 +107,7 @@ export class WorkRepo {
     let after = before;
     let commits: string[] = [];
 
-    const commit = options.files !== undefined || options.message !== undefined;
+    const commit = options.files !== undefined || options.message !== undefined || options.series !== undefined;
     if (options.deleteBranch) {
       specs.push(`:${ref}`);
       after = ZERO_SHA;
@@ -121,14 +123,12 @@ export class WorkRepo {
       commits = await writeCommits(this.gitDir, {
         ref: "refs/sandbox/work",
         parent,
-        commits: [
-          {
-            message: options.message ?? `Sandbox commit ${++this.#commitCount} on ${options.branch}`,
-            files: options.files,
-            author: { name: "Sandbox Developer", email: "developer@sandbox.test" },
-            time: this.clock.tick(),
-          },
-        ],
+        commits: (options.series ?? [{ files: options.files, message: options.message }]).map((c) => ({
+          message: c.message ?? `Sandbox commit ${++this.#commitCount} on ${options.branch}`,
+          files: c.files,
+          author: { name: "Sandbox Developer", email: "developer@sandbox.test" },
+          time: this.clock.tick(),
+        })),
       });
       after = commits[commits.length - 1]!;
       specs.push(`${plus}${after}:${ref}`);
