@@ -24,6 +24,7 @@ import { median, ratio } from "./stats.js";
 export interface BenchResults {
   mode: Mode;
   startedAt: string;
+  /** Seconds the run took; run.ts sets the whole run's, reconciliation and LFS included. */
   durationS: number;
   machine: Machine;
   /** 1-minute load average when the run started and ended (other work on the machine skews timings). */
