@@ -64,7 +64,7 @@ describe(".env", () => {
 
 describe("intake pacing variables", () => {
   it("hold jobs back during a burst by default, and can be tuned", () => {
-    expect(parseEnv({}).intakePacing).toEqual({ quietMs: 25, maxHoldMs: 1000 });
+    expect(parseEnv({}).intakePacing).toEqual({ quietMs: 100, maxHoldMs: 3000 });
     expect(parseEnv({ MIRROR_INTAKE_QUIET_MS: "50", MIRROR_INTAKE_MAX_HOLD_MS: "250" }).intakePacing).toEqual({ quietMs: 50, maxHoldMs: 250 });
   });
 
