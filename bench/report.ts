@@ -304,8 +304,9 @@ then one signed push delivery per commit (${b.deliveries} in all), sent as fast 
 interleaved across repositories (every repository's first commit, then every second commit, ...),
 to a freshly started app (so its peak memory is the burst's). The app is started before the
 repositories are created, because at start it reconciles every repository it can see, which would
-mirror them before the first delivery; and one push to another repository is mirrored first, so
-the burst meets a running app rather than a cold process. Deliveries are signed and sent from a
+mirror them before the first delivery; and one push to another repository is mirrored first,
+delivered 200 times (each delivery with an id of its own, so each goes the whole way; they coalesce
+into one job), so the burst meets a running app, its webhook path compiled, rather than a cold process. Deliveries are signed and sent from a
 thread of their own (\`bench/burst-sender.ts\`), so the fakes' work on the bench's main thread
 does not delay reading the answers, over keep-alive connections: the first ${b.inFlight} each open
 one, so their answer time includes the app accepting it.`
@@ -322,10 +323,10 @@ complete in the background: Probot's Octokit spaces GitHub write requests about 
 (GitHub's advice against secondary rate limits), so completing them takes longer than mirroring
 (a mirror that finishes within 2 s gets its check run in one write, created completed).
 
-Answers are also split by connection: the first deliveries each open a connection the app must
-accept, the rest reuse one. Node 20 (libuv 1.46) accepts one pending connection per turn of its
-event loop, and each turn also serves the requests waiting on connections already accepted, so a
-connection opened in a busy moment waits some turns before its first request is read.
+Answers are also split by connection: the first deliveries each open a connection, the rest reuse
+one. The app accepts all of the opening connections within a few milliseconds (traced on
+2026-12-05); their requests then wait for one another, so the first ones' answer times show how
+fast the app serves requests that arrive all at once.
 
 ## Machine
 

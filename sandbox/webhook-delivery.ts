@@ -49,16 +49,15 @@ export interface GitHubDeliveryOptions {
   appId?: number;
 }
 
-export function deliverGitHubWebhook(
-  url: string,
+/** One GitHub delivery, signed and ready to post (a burst prepares its deliveries before timing them). */
+export function githubDelivery(
   eventName: string,
   payload: unknown,
   { secret, deliveryId = randomUUID(), appId }: GitHubDeliveryOptions,
-): Promise<DeliveryResult> {
+): { headers: Record<string, string>; body: string } {
   const body = JSON.stringify(payload);
-  return postJson(
-    url,
-    {
+  return {
+    headers: {
       "user-agent": "GitHub-Hookshot/sandbox",
       "x-github-event": eventName,
       "x-github-delivery": deliveryId,
@@ -69,7 +68,12 @@ export function deliverGitHubWebhook(
       "x-hub-signature-256": signGitHubPayload(secret, body),
     },
     body,
-  );
+  };
+}
+
+export function deliverGitHubWebhook(url: string, eventName: string, payload: unknown, options: GitHubDeliveryOptions): Promise<DeliveryResult> {
+  const { headers, body } = githubDelivery(eventName, payload, options);
+  return postJson(url, headers, body);
 }
 
 export interface GitLabDeliveryOptions {
