@@ -5,7 +5,8 @@
  * every file so tracked, and pointers committed without the attribute too.
  *
  * Cheap when there is nothing to find: one `git rev-list` listing only blobs small enough to be a
- * pointer (git filters the rest), then one `git cat-file --batch` reading those few blobs. A first
+ * pointer (git filters the rest), and one `git cat-file --batch` reading those few blobs, started
+ * alongside the listing so its start-up is not on the sync's path (a few ms per process). A first
  * sync of every ref to an empty target pushes everything the cache holds, so there the cache's
  * object list is read instead of walking the whole history (a 100,000-commit repository: one pass over the pack
  * index instead of a traversal that takes seconds); the paths are then looked up only for reports.
@@ -49,9 +50,20 @@ export async function findLfsPointers(
   const tips = changes.flatMap((c) => (c.newSha ? [c.newSha] : []));
   if (tips.length === 0) return [];
   const exclude = [...new Set([...targetTips, ...changes.flatMap((c) => (c.oldSha ? [c.oldSha] : []))])];
-  const paths = exclude.length === 0 && everyRef ? await everySmallBlob(cacheDir, timeoutMs) : await newSmallBlobs(cacheDir, tips, exclude, timeoutMs);
+  const listing = exclude.length === 0 && everyRef ? everySmallBlob(cacheDir, timeoutMs) : newSmallBlobs(cacheDir, tips, exclude, timeoutMs);
+  // The reader starts while git lists (after it: the listing is the one the sync waits for).
+  const reader = startGit(cacheDir, ["cat-file", "--batch"], timeoutMs);
+  let paths: Map<string, string>;
+  try {
+    paths = await listing;
+  } catch (error) {
+    reader.end("");
+    await reader.output.catch(() => undefined); // the listing's error is the one to report
+    throw error;
+  }
+  reader.end(paths.size === 0 ? "" : [...paths.keys()].join("\n") + "\n");
+  const contents = await reader.output;
   if (paths.size === 0) return [];
-  const contents = await runGit(cacheDir, ["cat-file", "--batch"], [...paths.keys()].join("\n") + "\n", timeoutMs);
   const pointers = new Map<string, LfsPointer>();
   for (const { sha, body } of batchEntries(contents)) {
     const pointer = parseLfsPointer(body.toString("utf8"));
@@ -111,14 +123,21 @@ function* batchEntries(output: Buffer): Generator<{ sha: string; body: Buffer }>
 
 /** A local git command with input on stdin, in the hardened environment (no credentials). */
 function runGit(dir: string, args: string[], input: string, timeoutMs: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("git", args, { env: gitEnvironment(dir, []), stdio: ["pipe", "pipe", "pipe"] });
+  const git = startGit(dir, args, timeoutMs);
+  git.end(input);
+  return git.output;
+}
+
+/** Starts a local git command now; its input is given later (`end`), its output read from `output`. */
+function startGit(dir: string, args: string[], timeoutMs: number): { end(input: string): void; output: Promise<Buffer> } {
+  const child = spawn("git", args, { env: gitEnvironment(dir, []), stdio: ["pipe", "pipe", "pipe"] });
+  child.stdin.on("error", () => undefined); // git may exit before reading everything; the exit code says why
+  const output = new Promise<Buffer>((resolve, reject) => {
     const out: Buffer[] = [];
     let err = "";
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
     child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
-    child.stdin.on("error", () => undefined); // git may exit before reading everything; the exit code says why
     child.on("error", (error) => {
       clearTimeout(timer);
       reject(new MirrorError("git_failed", "mirror-bot could not run git to look for Git LFS pointers", { cause: error }));
@@ -129,6 +148,7 @@ function runGit(dir: string, args: string[], input: string, timeoutMs: number): 
       else if (signal) reject(new MirrorError("timeout", `git ${args[0]} took longer than ${Math.round(timeoutMs / 1000)} s while looking for Git LFS pointers`));
       else reject(new MirrorError("git_failed", `git ${args[0]} failed while looking for Git LFS pointers: ${err.trim().split("\n").at(-1) ?? ""}`));
     });
-    child.stdin.end(input);
   });
+  output.catch(() => undefined); // awaited once the input is given; until then a failure is not unhandled
+  return { end: (input) => child.stdin.end(input), output };
 }
