@@ -7,6 +7,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { findLfsPointers } from "../../src/mirror/lfs-pointers.js";
 import { MirrorError } from "../../src/errors.js";
+import type { RefChange } from "../../src/mirror/types.js";
 import { git, makeTempDir, removeDir } from "../helpers/git-fixtures.js";
 
 const TIMEOUT_MS = 60_000;
@@ -27,7 +28,7 @@ async function commitFiles(files: Record<string, string>, message: string): Prom
   return git(work, "rev-parse", "HEAD");
 }
 
-const change = (oldSha: string | null, newSha: string) => ({ ref: "refs/heads/main", oldSha, newSha });
+const change = (oldSha: string | null, newSha: string): RefChange => ({ ref: "refs/heads/main", action: oldSha ? "fast-forward" : "create", oldSha, newSha });
 
 beforeAll(async () => {
   const root = await makeTempDir("lfs-pointers-");
