@@ -1,8 +1,9 @@
 /**
  * Applies a plan to the target in one atomic push. Every ref carries a lease on the value the plan
- * was computed from, so a concurrent push to the target is never overwritten: the whole push fails
- * instead (lease_lost) and the next sync plans again. Sources are object ids, never local ref
- * names, so what is pushed is exactly what was planned even if the cache moves meanwhile.
+ * was computed from (which is also what lets a forced update through), so a concurrent push to
+ * the target is never overwritten: the whole push fails instead (lease_lost) and the next sync
+ * plans again. Sources are object ids, never local ref names, so what is pushed is exactly what
+ * was planned even if the cache moves meanwhile.
  */
 import type { SimpleGit } from "simple-git";
 import { MirrorError } from "../errors.js";
@@ -18,7 +19,10 @@ const MAX_ARGV_BYTES = 512 * 1024;
 export function pushArgs(url: string, changes: RefChange[], { progress = false }: { progress?: boolean } = {}): string[] {
   const leases = changes.flatMap((c) => [`--force-with-lease=${c.ref}:${c.oldSha ?? ""}`, ...(c.backupRef ? [`--force-with-lease=${c.backupRef}:`] : [])]);
   const refspecs = changes.flatMap((c) => {
-    const update = c.newSha === null ? `:${c.ref}` : `${c.action === "force-update" ? "+" : ""}${c.newSha}:${c.ref}`;
+    // Never a `+`: a forced refspec is pushed whatever the lease says (git 2.39 checked: it
+    // overwrote a commit pushed after the listing). The lease alone lets a forced update through,
+    // and only while the ref is still at the planned value.
+    const update = c.newSha === null ? `:${c.ref}` : `${c.newSha}:${c.ref}`;
     // The replaced tip, kept beside it in the same atomic push: both land or neither does.
     return c.backupRef && c.oldSha ? [update, `${c.oldSha}:${c.backupRef}`] : [update];
   });

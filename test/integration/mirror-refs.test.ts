@@ -358,6 +358,28 @@ describe("mirrorRefs", () => {
     expect((await refsOf(s.targetBare)).get("refs/heads/main")).toBe(s.concurrent);
   });
 
+  it("a forced update loses its lease too when the target moves after it was listed (a forced refspec would override it)", async () => {
+    const s = await scenario();
+    const c0 = await commit(s.work, "zero");
+    await commit(s.work, "one");
+    await pushTo(s.work, s.sourceBare, "main");
+    await s.sync();
+    // GitHub rewrites main; someone else's commit waits on the target, to land mid-sync.
+    await git(s.work, "reset", "--quiet", "--hard", c0);
+    await commit(s.work, "one, amended");
+    await pushTo(s.work, s.sourceBare, "main");
+    await git(s.work, "checkout", "--quiet", "-B", "concurrent", c0);
+    const concurrent = await commit(s.work, "pushed by someone else");
+    await pushTo(s.work, s.targetBare, "concurrent:refs/keep/concurrent");
+    gitlab.beforePushAdvertisement = () => ((gitlab.beforePushAdvertisement = undefined), git(s.targetBare, "update-ref", "refs/heads/main", concurrent).then(() => undefined));
+
+    const error = await s.syncFailure({ force: true });
+
+    expect(error.code).toBe("lease_lost");
+    expect((error.cause as Error).message).toContain("(stale info)");
+    expect((await refsOf(s.targetBare)).get("refs/heads/main")).toBe(concurrent);
+  });
+
   it("loses the lease when the target moves while the push is in flight", async () => {
     const s = await racing();
     // After git push checked its lease, before the server applies the update: the server refuses.

@@ -5,7 +5,7 @@ const A = "a".repeat(40);
 const B = "b".repeat(40);
 
 describe("pushArgs", () => {
-  it("leases every ref on its planned old value and pushes object ids, forcing only where planned", () => {
+  it("leases every ref on its planned old value and pushes object ids, never with a `+` (which would override the lease)", () => {
     const changes: RefChange[] = [
       { ref: "refs/heads/new", action: "create", oldSha: null, newSha: A },
       { ref: "refs/heads/main", action: "fast-forward", oldSha: A, newSha: B },
@@ -26,7 +26,7 @@ describe("pushArgs", () => {
       "https://gitlab.example.com/g/p.git",
       `${A}:refs/heads/new`,
       `${B}:refs/heads/main`,
-      `+${A}:refs/heads/rewritten`,
+      `${A}:refs/heads/rewritten`,
       ":refs/heads/merged",
       ":refs/heads/lost",
     ]);
@@ -52,7 +52,7 @@ describe("batches", () => {
       const args = pushArgs("https://gitlab.example.com/g/p.git", batch);
       expect(args.join(" ").length).toBeLessThan(1024 * 1024); // well under Linux's argv limit
       for (const change of batch) {
-        expect(args).toContain(`+${B}:${change.ref}`);
+        expect(args).toContain(`${B}:${change.ref}`);
         expect(args).toContain(`${A}:${change.backupRef}`);
         expect(args).toContain(`--force-with-lease=${change.backupRef}:`);
       }
