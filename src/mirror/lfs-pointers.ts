@@ -92,17 +92,31 @@ async function newSmallBlobs(cacheDir: string, tips: string[], exclude: string[]
   return paths;
 }
 
-/** Every blob of a pointer's size in the cache (no paths: a first sync pushes them all). */
+/**
+ * Every blob of a pointer's size in the cache (no paths: a first sync pushes them all). The list
+ * has a line per object (742,750 for a 100,000-commit history), so it is read as git writes it,
+ * and only lines that can be a pointer-sized blob are looked at closely: splitting every line
+ * after git was done took 0.8 s of the sync, with the listing's 1.7 s before it.
+ */
 async function everySmallBlob(cacheDir: string, timeoutMs: number): Promise<Map<string, string>> {
-  const listed = await runGit(cacheDir, ["cat-file", "--batch-all-objects", "--unordered", "--batch-check=%(objecttype) %(objectsize) %(objectname)"], "", timeoutMs);
   const blobs = new Map<string, string>();
-  for (const line of listed.toString("latin1").split("\n")) {
-    const [type, size, sha] = line.split(" ");
-    const bytes = Number(size);
-    if (type === "blob" && bytes >= POINTER_MIN_BYTES && bytes < POINTER_MAX_BYTES) blobs.set(sha!, "");
-  }
+  let partial = ""; // a line may arrive in two chunks
+  const listing = startGit(cacheDir, ["cat-file", "--batch-all-objects", "--unordered", "--batch-check=%(objectsize) %(objecttype) %(objectname)"], timeoutMs, (chunk) => {
+    const text = partial + chunk.toString("latin1");
+    const complete = text.lastIndexOf("\n") + 1;
+    partial = text.slice(complete);
+    for (const [, size, sha] of text.slice(0, complete).matchAll(SMALL_BLOB_LINE)) {
+      const bytes = Number(size);
+      if (bytes >= POINTER_MIN_BYTES && bytes < POINTER_MAX_BYTES) blobs.set(sha!, "");
+    }
+  });
+  listing.end("");
+  await listing.output;
   return blobs;
 }
+
+/** A `--batch-check=%(objectsize) %(objecttype) %(objectname)` line of a blob of 100–9,999 bytes. */
+const SMALL_BLOB_LINE = /^(\d{3,4}) blob ([0-9a-f]{40,64})$/gm;
 
 /** `git cat-file --batch` output: `<sha> <type> <size>\n<content>\n` per object. */
 function* batchEntries(output: Buffer): Generator<{ sha: string; body: Buffer }> {
@@ -128,15 +142,18 @@ function runGit(dir: string, args: string[], input: string, timeoutMs: number): 
   return git.output;
 }
 
-/** Starts a local git command now; its input is given later (`end`), its output read from `output`. */
-function startGit(dir: string, args: string[], timeoutMs: number): { end(input: string): void; output: Promise<Buffer> } {
+/**
+ * Starts a local git command now; its input is given later (`end`), its output read from `output`,
+ * or handed to `onOutput` chunk by chunk as git writes it (`output` then resolves empty).
+ */
+function startGit(dir: string, args: string[], timeoutMs: number, onOutput?: (chunk: Buffer) => void): { end(input: string): void; output: Promise<Buffer> } {
   const child = spawn("git", args, { env: gitEnvironment(dir, []), stdio: ["pipe", "pipe", "pipe"] });
   child.stdin.on("error", () => undefined); // git may exit before reading everything; the exit code says why
   const output = new Promise<Buffer>((resolve, reject) => {
     const out: Buffer[] = [];
     let err = "";
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
+    child.stdout.on("data", onOutput ?? ((chunk: Buffer) => out.push(chunk)));
     child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
     child.on("error", (error) => {
       clearTimeout(timer);

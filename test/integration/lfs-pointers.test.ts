@@ -86,3 +86,26 @@ describe("findLfsPointers", () => {
     }
   });
 });
+
+describe("findLfsPointers on a first sync of every ref (the cache's object list, read as git writes it)", () => {
+  const LISTED_OIDS = ["c".repeat(64), "d".repeat(64)];
+  let tip: string;
+
+  beforeAll(async () => {
+    // Thousands of objects on top of the history above, most of a pointer's size, so git's list
+    // arrives in many chunks; two more pointers among them.
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 4000; i++) files[`data/${String(i).padStart(4, "0")}.txt`] = `line ${i}\n`.repeat(20 + (i % 60));
+    files["data/2500.bin"] = pointer(LISTED_OIDS[0]!, 7);
+    files["data/zz/last.bin"] = pointer(LISTED_OIDS[1]!, 123_456);
+    tip = await commitFiles(files, "many files");
+    await git(work, "push", "--quiet", bare, "main");
+  });
+
+  it("finds every pointer among thousands of objects, the same ones a walk of the history finds", async () => {
+    const listed = await findLfsPointers(bare, [change(null, tip)], [], TIMEOUT_MS, { everyRef: true });
+    const walked = await findLfsPointers(bare, [change(null, tip)], [], TIMEOUT_MS);
+    expect(listed.map((p) => p.oid).sort()).toEqual([OLD_OID, NEW_OID, ...LISTED_OIDS].sort());
+    expect(listed.map((p) => [p.oid, p.size]).sort()).toEqual(walked.map((p) => [p.oid, p.size]).sort());
+  });
+});
