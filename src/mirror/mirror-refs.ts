@@ -153,18 +153,25 @@ export function prelistTarget(req: {
   );
 }
 
+export type PrefetchRequest = Pick<MirrorRequest, "cacheDir" | "source" | "timeoutMs" | "sides"> & {
+  /** Called once the fetch's git process is running (not at all when there is no cache to fetch into). */
+  onStarted?: () => void;
+};
+
 /**
  * Starts refreshing an existing cache from the source before the rest of the sync is known (the
  * target is resolved through an API meanwhile). Resolves to undefined when there is no cache yet:
  * a first sync is a clone, which only a sync that knows it has work to do should start.
  */
-export async function prefetchSource(req: Pick<MirrorRequest, "cacheDir" | "source" | "timeoutMs" | "sides">): Promise<FetchedSource | undefined> {
+export async function prefetchSource(req: PrefetchRequest): Promise<FetchedSource | undefined> {
   const exists = await access(path.join(req.cacheDir, "HEAD")).then(
     () => true,
     () => false,
   );
   if (!exists || !path.isAbsolute(req.cacheDir)) return undefined;
   const git = createGit(req.cacheDir, { timeoutMs: req.timeoutMs, credentials: [req.source] });
+  // simple-git calls its output handler as soon as it has started a process.
+  if (req.onStarted) git.outputHandler(() => req.onStarted!());
   return fetchSource(git, req.cacheDir, req.source.url, req.sides?.source ?? "GitHub");
 }
 

@@ -11,7 +11,7 @@ import type { GitHubClient } from "../github/types.js";
 import type { GitLabClient } from "../gitlab/client.js";
 import type { MirrorIndex } from "../index/mirror-index.js";
 import type { ProjectLinks } from "../index/project-links.js";
-import { mirrorRefs, prefetchSource, prelistTarget } from "../mirror/mirror-refs.js";
+import { mirrorRefs, prefetchSource, prelistTarget, type PrefetchRequest } from "../mirror/mirror-refs.js";
 import type { FetchedSource, LfsOptions, MirrorRequest, MirrorResult, PrelistedTarget } from "../mirror/types.js";
 import type { AgreedStore } from "../records/agreed-store.js";
 import type { Metrics, StatusStore } from "../status/types.js";
@@ -44,7 +44,7 @@ export interface WorkerDeps {
   gitlab: GitLabClient;
   mirrorRefs(request: MirrorRequest): Promise<MirrorResult>;
   /** Starts the GitHub fetch into an existing cache early (src/mirror/mirror-refs.ts). */
-  prefetchSource?(request: Pick<MirrorRequest, "cacheDir" | "source" | "timeoutMs">): Promise<FetchedSource | undefined>;
+  prefetchSource?(request: PrefetchRequest): Promise<FetchedSource | undefined>;
   /** Starts listing the GitLab project this cache was last mirrored to, early (src/mirror/mirror-refs.ts). */
   prelistTarget?(request: { cacheDir: string; instanceUrl: string; credentials: { username: string; password: string }; timeoutMs: number }): Promise<PrelistedTarget | undefined>;
   background: BackgroundTasks;
