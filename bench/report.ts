@@ -151,7 +151,7 @@ const MIRROR_MILESTONES: Array<[string, string]> = [
   ["configRequested", "`.mirror.yml` requested (contents API)"],
   ["configAnswered", "`.mirror.yml` answered"],
   ["gitlabApiRequested", "GitLab project requested (API)"],
-  ["firstGitRequest", "first git request (fetch or ls-remote)"],
+  ["firstGitRequest", "first git request (fetch, or ls-remote when it lists)"],
   ["fetchAnswered", "fetch from GitHub answered"],
   ["listRequested", "ls-remote of GitLab requested"],
   ["listAnswered", "ls-remote of GitLab answered"],
@@ -183,7 +183,7 @@ function timelineTable(sizes: SizeResult[], which: "a" | "b", milestones: Array<
 
 /**
  * (a) minus (b), stage by stage, from the median timelines: before the first git request, the
- * fetch (with mirror-bot's concurrent ls-remote), local work between fetch and push, the push.
+ * fetch (with mirror-bot's concurrent ls-remote, when it lists), local work between fetch and push, the push.
  */
 function stageRows(sizes: SizeResult[]): string[][] {
   const stage = (s: SizeResult) => {
@@ -199,7 +199,7 @@ function stageRows(sizes: SizeResult[]): string[][] {
   };
   const labels = [
     "start → first git request (webhook, queue, whatever the app does before git, git start-up)",
-    "first git request → fetch (and mirror-bot's ls-remote of GitLab) answered",
+    "first git request → fetch (and mirror-bot's ls-remote of GitLab, when it lists) answered",
     "fetch answered → push's first request (local git work, process start-up)",
     "push → GitLab ref moved",
   ];
@@ -352,7 +352,9 @@ Milestones of one mirror, in ms after the webhook was sent (median over the (a) 
 fakes' request logs (1 ms resolution; a milestone the app did not reach in some runs, such as a
 GitLab API request its cache answered, is the median of the runs that had it). Gaps between
 milestones are the app's own work: handling the webhook and queueing, Octokit, starting git
-processes, local git commands.
+processes, local git commands. A push's sync does not list GitLab when the app synced the
+repository in the last 5 minutes (it plans from GitLab's refs as that sync left them; the push's
+leases catch any change since), so the ls-remote rows are "n/a" where every measured run was warm.
 
 ${timelineTable(sizes, "a", MIRROR_MILESTONES)}
 

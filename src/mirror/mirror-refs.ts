@@ -1,12 +1,12 @@
 /**
  * One sync of a GitHub repository to GitLab: refresh the cache from the source while listing the
- * target (concurrently: latency stays near the floor of one fetch plus one push), compare, ask git
+ * target (concurrently: latency stays near the floor of one fetch plus one push; a push's sync
+ * recalls the target as its last sync left it instead, see lastSynced), compare, ask git
  * the few history questions the plan needs, plan purely, then apply everything in one leased push.
  * A new cache is cloned rather than fetched into: clone trusts the self-contained pack it indexed,
  * where fetch walks every object of the history again to check connectivity.
  */
 import { access, mkdir, readdir } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import type { SimpleGit } from "simple-git";
 import { MirrorError } from "../errors.js";
@@ -22,36 +22,68 @@ import { nextAgreedRefs } from "./agreed-refs.js";
 import { withBackups } from "./backups.js";
 import { readRefs } from "./read-refs.js";
 import { carryLfsObjects, DEFAULT_LFS_OPTIONS } from "./lfs-step.js";
-import type { AdvertisedRefs, FetchedSource, GitEndpoint, MirrorRequest, MirrorResult, PrelistedTarget, RefMap, RemoteName } from "./types.js";
+import type { AdvertisedRefs, FetchedSource, MirrorRequest, MirrorResult, RefChange, RefMap, RemoteName } from "./types.js";
 
 export type { GitEndpoint, MirrorRequest, MirrorResult, RefChange, RefRefusal } from "./types.js";
 
 /**
- * The target URL each cache was last synced to, in this process. A job starts listing it at once
- * (prelistTarget) instead of after reading the config and resolving the project through the API.
+ * The target's branches and tags as this process's last sync of a cache to it left them (by cache
+ * and target URL, with when): a push's sync plans against them instead of listing the target. Every
+ * ref the push changes carries a lease on the value planned from, so a target that moved since is
+ * never overwritten; the push is refused whole, and the sync lists the target and plans again.
  */
-const lastTargets = new Map<string, string>();
+const lastSynced = new Map<string, { refs: AdvertisedRefs; at: number }>();
+
+/**
+ * How long a target's refs are planned from memory. Leases make any age safe for the refs a push
+ * changes; the bound is for the refs it does not: a branch someone changed on the target is
+ * reported (as diverged, say) by the first sync that lists it, at most this long after.
+ */
+export const TARGET_MEMORY_MS = 5 * 60_000;
 
 export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
   const { git, fresh } = await openCache(req);
   const names = req.sides ?? { source: "GitHub", target: "GitLab" };
   const progress = req.onProgress !== undefined;
   if (req.onProgress) watchProgress(git, req.onProgress);
+  // Taken out of memory: only a sync that ends well puts the target's refs back.
+  const remembered = recallTarget(req);
 
   const [fetched, listed, agreed] = await Promise.allSettled([
     (req.prefetched ?? Promise.resolve(undefined)).then(
       (done) => done ?? (fresh ? cloneSource(git, req.cacheDir, req.source.url, names.source, progress) : fetchSource(git, req.cacheDir, req.source.url, names.source, progress)),
     ),
-    listTargetOnce(git, req, names.target),
+    remembered ?? listTarget(git, req.target.url, names.target),
     req.agreed.load(),
   ]);
   // All settle first, so no git process is still writing to the cache when an error is thrown.
   if (fetched.status === "rejected") throw fetched.reason;
   if (listed.status === "rejected") throw listed.reason;
   if (agreed.status === "rejected") throw recordError(agreed.reason, "read");
-  const target = listed.value;
-  const source = fetched.value.after;
+  const sync = (target: AdvertisedRefs) => planAndPush({ req, git, names, progress, fetched: fetched.value, agreed: agreed.value, target });
+  if (!remembered) return sync(listed.value);
+  try {
+    return await sync(listed.value);
+  } catch (error) {
+    if (!(error instanceof MirrorError) || error.code !== "lease_lost") throw error;
+    // The target moved since this process last pushed to it: list it, and plan again from what it has.
+    return sync(await listTarget(git, req.target.url, names.target));
+  }
+}
 
+interface PlanInputs {
+  req: MirrorRequest;
+  git: SimpleGit;
+  names: { source: RemoteName; target: RemoteName };
+  progress: boolean;
+  fetched: FetchedSource;
+  agreed: Map<string, string>;
+  target: AdvertisedRefs;
+}
+
+/** Plans from the two sides' refs, carries the LFS objects, pushes, and records what both sides now agree on. */
+async function planAndPush({ req, git, names, progress, fetched, agreed, target }: PlanInputs): Promise<MirrorResult> {
+  const source = fetched.after;
   const sides = { source, target: target.refs, includeRef: req.includeRef, prune: req.prune };
   const facts = await gatherRefFacts({
     git,
@@ -59,9 +91,9 @@ export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
     targetPeeled: target.peeled,
     targetUrl: req.target.url,
     // What the fetch fast-forwarded from a tip the target still has needs no question to git.
-    knownAncestor: (ref, targetSha) => fetched.value.fastForwardOnly && fetched.value.before.get(ref) === targetSha,
+    knownAncestor: (ref, targetSha) => fetched.fastForwardOnly && fetched.before.get(ref) === targetSha,
   });
-  const result = planRefUpdates({ ...sides, force: req.force, facts, agreed: agreed.value, befores: req.befores, twoWay: req.twoWay });
+  const result = planRefUpdates({ ...sides, force: req.force, facts, agreed, befores: req.befores, twoWay: req.twoWay });
 
   // Pre-flight: what the target would refuse anyway stays out of the atomic push, so the rest goes through.
   const blocked =
@@ -102,11 +134,11 @@ export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
     const inSync = nextAgreedRefs({ agreed: new Map(), source, target: target.refs, changes: result.changes, includeRef: req.includeRef });
     result.inSync = Object.fromEntries(inSync);
   }
-  const next = nextAgreedRefs({ agreed: agreed.value, source, target: target.refs, changes: result.changes, includeRef: req.includeRef });
+  const next = nextAgreedRefs({ agreed, source, target: target.refs, changes: result.changes, includeRef: req.includeRef });
   await req.agreed.save(next).catch((error) => {
     throw recordError(error, "record");
   });
-  lastTargets.set(req.cacheDir, req.target.url);
+  rememberTarget(req, afterPush(target, result.changes));
   return result;
 }
 
@@ -123,34 +155,38 @@ function withLfsOffAdvice(error: unknown): unknown {
 const recordError = (cause: unknown, what: "read" | "record") =>
   new MirrorError("internal", `mirror-bot could not ${what} the commits both sides last agreed on`, { cause, advice: "Re-run the check; nothing was pushed if reading failed." });
 
-/** The listing started with the job when it is of this very target; otherwise (or if it failed) a fresh one. */
-async function listTargetOnce(git: SimpleGit, req: MirrorRequest, remote: RemoteName): Promise<AdvertisedRefs> {
-  const early = await req.prelisted;
-  return early?.url === req.target.url ? early.refs : listTarget(git, req.target.url, remote);
+/** The target's refs from memory, if this process synced this cache to this URL within TARGET_MEMORY_MS; forgotten either way. */
+function recallTarget(req: MirrorRequest): AdvertisedRefs | undefined {
+  const key = memoryKey(req);
+  const memory = lastSynced.get(key);
+  lastSynced.delete(key);
+  if (!req.targetFromLastSync || !memory) return undefined;
+  return Date.now() - memory.at < TARGET_MEMORY_MS ? memory.refs : undefined;
 }
 
-/**
- * Starts listing the target this cache was last synced to, before the job knows its config: the
- * listing then overlaps the fetch from the source instead of following the config read and the
- * project lookup. Only a target on `instanceUrl`'s origin is listed, since the credentials are that
- * instance's. Resolves undefined when there is no such target yet, or when listing failed (the
- * sync then lists again and reports that error). Read-only: leases protect what follows.
- */
-export function prelistTarget(req: {
-  cacheDir: string;
-  instanceUrl: string;
-  credentials: Omit<GitEndpoint, "url">;
-  timeoutMs: number;
-  remote?: RemoteName;
-}): Promise<PrelistedTarget | undefined> {
-  const url = lastTargets.get(req.cacheDir);
-  if (!url || new URL(url).origin !== new URL(req.instanceUrl).origin) return Promise.resolve(undefined);
-  // ls-remote needs no repository: the cache may be gone (deleted by an operator) since it was last synced.
-  const git = createGit(os.tmpdir(), { timeoutMs: req.timeoutMs, credentials: [{ url, ...req.credentials }] });
-  return listTarget(git, url, req.remote ?? "GitLab").then(
-    (refs) => ({ url, refs }),
-    () => undefined,
-  );
+function rememberTarget(req: MirrorRequest, refs: AdvertisedRefs): void {
+  const now = Date.now();
+  lastSynced.set(memoryKey(req), { refs, at: now });
+  // Oldest first (a Map keeps insertion order): what is too old to be used is dropped, so memory holds only recent syncs.
+  for (const [key, memory] of lastSynced) {
+    if (now - memory.at < TARGET_MEMORY_MS) break;
+    lastSynced.delete(key);
+  }
+}
+
+/** Mirrors of one repository share its cache; each target has its own memory. */
+const memoryKey = (req: MirrorRequest) => `${req.cacheDir}\n${req.target.url}`;
+
+/** The target's branches and tags once `changes` are pushed (a moved tag's peeled commit is left out: the tag object is judged instead). */
+function afterPush(target: AdvertisedRefs, changes: RefChange[]): AdvertisedRefs {
+  const refs = new Map(target.refs);
+  const peeled = new Map(target.peeled);
+  for (const change of changes) {
+    peeled.delete(change.ref);
+    if (change.newSha === null) refs.delete(change.ref);
+    else refs.set(change.ref, change.newSha);
+  }
+  return { refs, peeled };
 }
 
 export type PrefetchRequest = Pick<MirrorRequest, "cacheDir" | "source" | "timeoutMs" | "sides"> & {

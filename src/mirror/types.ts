@@ -68,10 +68,12 @@ export interface MirrorRequest {
    */
   prefetched?: Promise<FetchedSource | undefined>;
   /**
-   * The target as listed at the start of the job, before the config named it (prelistTarget in
-   * mirror-refs.ts); used only if it is the same URL. Undefined: the sync lists the target itself.
+   * Plan against the target's branches and tags as this process's last sync of this cache to this
+   * URL left them, if that was within TARGET_MEMORY_MS, instead of listing them (a push's sync:
+   * mirror-refs.ts). The push's leases catch a target that moved meanwhile; the sync then lists it
+   * and plans again. Otherwise (and for reconciliation, which is there to see such moves) it lists.
    */
-  prelisted?: Promise<PrelistedTarget | undefined>;
+  targetFromLastSync?: boolean;
   /**
    * Git LFS (src/lfs/): the objects the pushed commits' pointers name are copied from the source's
    * LFS server to the target's before the push. Absent: on, with the default cache bound.
@@ -110,11 +112,6 @@ export interface FetchedSource {
   before: RefMap;
   after: RefMap;
   fastForwardOnly: boolean;
-}
-
-export interface PrelistedTarget {
-  url: string;
-  refs: AdvertisedRefs;
 }
 
 export type RemoteName = "GitHub" | "GitLab";

@@ -11,8 +11,8 @@ import type { GitHubClient } from "../github/types.js";
 import type { GitLabClient } from "../gitlab/client.js";
 import type { MirrorIndex } from "../index/mirror-index.js";
 import type { ProjectLinks } from "../index/project-links.js";
-import { mirrorRefs, prefetchSource, prelistTarget, type PrefetchRequest } from "../mirror/mirror-refs.js";
-import type { FetchedSource, LfsOptions, MirrorRequest, MirrorResult, PrelistedTarget } from "../mirror/types.js";
+import { mirrorRefs, prefetchSource, type PrefetchRequest } from "../mirror/mirror-refs.js";
+import type { FetchedSource, LfsOptions, MirrorRequest, MirrorResult } from "../mirror/types.js";
 import type { AgreedStore } from "../records/agreed-store.js";
 import type { Metrics, StatusStore } from "../status/types.js";
 import type { MirrorFollowUp } from "../sync/follow-up.js";
@@ -22,14 +22,13 @@ import { createTwoWayDeps, type TwoWayDeps } from "./two-way.js";
 import { ConfigCache } from "./config-cache.js";
 import { MemoryCacheVersions } from "../records/cache-versions.js";
 
-type Given = Omit<WorkerDeps, "twoWay" | "mirrorRefs" | "prefetchSource" | "prelistTarget" | "configs"> &
-  Partial<Pick<WorkerDeps, "mirrorRefs" | "prefetchSource" | "prelistTarget" | "configs">> & { env: AppEnv; gitlab: GitLabClient; agreed: AgreedStore };
+type Given = Omit<WorkerDeps, "twoWay" | "mirrorRefs" | "prefetchSource" | "configs"> &
+  Partial<Pick<WorkerDeps, "mirrorRefs" | "prefetchSource" | "configs">> & { env: AppEnv; gitlab: GitLabClient; agreed: AgreedStore };
 
 export function createWorkerDeps(given: Given): WorkerDeps {
   return {
     mirrorRefs,
     prefetchSource,
-    prelistTarget,
     ...given,
     // The app passes its own (shared versions, background revalidation); a CLI run reads afresh.
     configs: given.configs ?? new ConfigCache({ versions: new MemoryCacheVersions(), getOctokit: given.getOctokit, log: given.log }),
@@ -45,8 +44,6 @@ export interface WorkerDeps {
   mirrorRefs(request: MirrorRequest): Promise<MirrorResult>;
   /** Starts the GitHub fetch into an existing cache early (src/mirror/mirror-refs.ts). */
   prefetchSource?(request: PrefetchRequest): Promise<FetchedSource | undefined>;
-  /** Starts listing the GitLab project this cache was last mirrored to, early (src/mirror/mirror-refs.ts). */
-  prelistTarget?(request: { cacheDir: string; instanceUrl: string; credentials: { username: string; password: string }; timeoutMs: number }): Promise<PrelistedTarget | undefined>;
   background: BackgroundTasks;
   index?: MirrorIndex;
   /** Hooks of the GitLab projects a config starts or stops pulling from (src/index/project-links.ts). */

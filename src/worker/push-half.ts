@@ -50,7 +50,9 @@ export const PUSH_HALF: HalfDirection<Begun> = {
       prune: mirror.prune,
       timeoutMs: deps.env.gitTimeoutMs,
       prefetched: attempt === 1 ? early?.fetched : undefined,
-      prelisted: attempt === 1 ? early?.listed : undefined,
+      // A push's sync plans from GitLab's refs as the last sync left them (leases guard the push);
+      // a retry, reconciliation and a re-run list them.
+      targetFromLastSync: attempt === 1 && early !== undefined,
       // Force pushes and deletions GitLab's protected branches would refuse are skipped and reported.
       screenChanges: (changes) => screenProtectedBranches(deps.gitlab, project.id, changes, log),
       // A long mirror (a first sync of a large history) says how far it is on its in-progress runs.

@@ -10,7 +10,7 @@ import type { MirrorConfig } from "../config/schema.js";
 import type { GitHubClient, RepoRef } from "../github/types.js";
 import type { GitLabProject } from "../gitlab/client.js";
 import type { HookOutcome } from "../gitlab/hooks.js";
-import type { FetchedSource, MirrorRequest, MirrorResult, PrelistedTarget } from "../mirror/types.js";
+import type { FetchedSource, MirrorRequest, MirrorResult } from "../mirror/types.js";
 import type { RenderedReport } from "../report/rendered-report.js";
 import type { MirrorStatusRecord } from "../status/types.js";
 import { withRetry, type RetryOutcome } from "../retry.js";
@@ -22,7 +22,6 @@ import { confirmBeforeDestructive, prepareMirror, recordOwnPushes, withHookProbl
 /** Git work started at the beginning of the job, for the first attempt of the first push half. */
 export interface EarlyGitWork {
   fetched: Promise<FetchedSource | undefined>;
-  listed: Promise<PrelistedTarget | undefined> | undefined;
   /** The installation token the early fetch ended with (a new one if GitHub refused the cached one); settles with the fetch. */
   token: Promise<string>;
 }

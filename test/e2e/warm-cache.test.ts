@@ -30,7 +30,7 @@ async function warmPair(options: Parameters<E2E["linkedPair"]>[0] = {}) {
 const isApi = (r: LoggedRequest) => r.path.startsWith("/api/v3/") || r.path.startsWith("/api/v4/");
 
 describe("a warm repository", () => {
-  it("is mirrored with no GitHub or GitLab API request between the webhook and the push to GitLab", async () => {
+  it("is mirrored with no GitHub or GitLab API request, and no listing of GitLab's refs, between the webhook and the push to GitLab", async () => {
     const { repo, project } = await warmPair();
     const push = await e2e.sandbox.github.commitAndPush(repo, { branch: "main", files: { "hot.txt": "hot\n" } });
     const [github, gitlab] = [e2e.sandbox.github.requests.length, e2e.sandbox.gitlab.requests.length];
@@ -45,6 +45,9 @@ describe("a warm repository", () => {
     // progress (deferred-check-run.ts), which a loaded machine may reach. No read, no other write.
     const inProgress = (r: LoggedRequest) => r.method === "POST" && r.path.endsWith("/check-runs") && JSON.parse(r.body).status === "in_progress";
     expect(beforePush.filter((r) => !inProgress(r)).map((r) => `${r.method} ${r.path}`)).toEqual([]);
+    // GitLab's refs are planned from as the last sync left them (the push's leases guard them).
+    const listings = gitlabSince.filter((r) => r.at <= pushed!.at && r.path.includes("git-upload-pack"));
+    expect(listings.map((r) => `${r.method} ${r.path}`)).toEqual([]);
     expect((await e2e.waitForCheck(repo, push.after, MIRROR(project))).conclusion).toBe("success");
   });
 });

@@ -11,6 +11,8 @@ export interface TestGitServer {
   url(repoPath: string): string;
   /** Completed pushes (receive-pack POSTs). */
   readonly pushes: number;
+  /** Ref advertisements for reading (GET info/refs?service=git-upload-pack: ls-remote, fetch, clone). */
+  readonly readListings: number;
   /** Every password any request carried. */
   readonly passwordsSeen: Set<string>;
   /** Runs before each push is served; lets a test change the repository mid-push or hold it. */
@@ -23,6 +25,7 @@ export interface TestGitServer {
 export async function startGitServer(root: string, token: string): Promise<TestGitServer> {
   const state = {
     pushes: 0,
+    readListings: 0,
     passwordsSeen: new Set<string>(),
     beforePush: undefined as TestGitServer["beforePush"],
     beforePushAdvertisement: undefined as TestGitServer["beforePushAdvertisement"],
@@ -38,6 +41,7 @@ export async function startGitServer(root: string, token: string): Promise<TestG
   });
   const server = http.createServer((req, res) => {
     const advertisesForPush = req.method === "GET" && /\/info\/refs\?service=git-receive-pack$/.test(req.url ?? "");
+    if (req.method === "GET" && /\/info\/refs\?service=git-upload-pack$/.test(req.url ?? "")) state.readListings++;
     Promise.resolve(advertisesForPush ? state.beforePushAdvertisement?.() : undefined)
       .then(() => handler(req, res))
       .then((handled) => void (handled || res.writeHead(404).end("not found")))
@@ -50,6 +54,9 @@ export async function startGitServer(root: string, token: string): Promise<TestG
     url: (repoPath) => `http://127.0.0.1:${port}/${repoPath}.git`,
     get pushes() {
       return state.pushes;
+    },
+    get readListings() {
+      return state.readListings;
     },
     get passwordsSeen() {
       return state.passwordsSeen;

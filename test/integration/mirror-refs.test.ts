@@ -7,7 +7,7 @@ import path from "node:path";
 import { parseEnv } from "../../src/env.js";
 import { MirrorError } from "../../src/errors.js";
 import { agreedRefsFile } from "../../src/mirror/agreed-refs.js";
-import { mirrorRefs, prelistTarget } from "../../src/mirror/mirror-refs.js";
+import { mirrorRefs } from "../../src/mirror/mirror-refs.js";
 import { restoreBackup } from "../../src/mirror/remote-backups.js";
 import type { MirrorRequest } from "../../src/mirror/types.js";
 import { commit, createBareRepo, createWorkRepo, filesContaining, git, installHook, makeTempDir, objectCount, pushTo, refsOf, removeDir } from "../helpers/git-fixtures.js";
@@ -392,43 +392,73 @@ describe("mirrorRefs", () => {
     expect((await refsOf(s.targetBare)).get("refs/heads/main")).toBe(s.concurrent);
   });
 
-  it("lists the target it last synced to before being told it, and a listing gone stale only loses the lease", async () => {
-    const s = await racing(); // synced once; the source has moved on since
-    const targetMain = (await refsOf(s.targetBare)).get("refs/heads/main");
-
-    const prelisted = prelistTarget({
-      cacheDir: s.cacheDir,
-      instanceUrl: gitlab.url(""),
-      credentials: { username: TARGET.username, password: TARGET.token },
-      timeoutMs: GIT_TIMEOUT_MS,
-    });
-    expect(await prelisted).toEqual({ url: s.request().target.url, refs: expect.objectContaining({ refs: new Map([["refs/heads/main", targetMain]]) }) });
-    await s.moveTargetMain(); // someone pushes to GitLab after the early listing
-
-    const error = await s.syncFailure({ prelisted });
-
-    expect(error.code).toBe("lease_lost"); // the early listing was used, and the lease caught it
-    expect((await refsOf(s.targetBare)).get("refs/heads/main")).toBe(s.concurrent);
-    // The retry lists afresh and sees the divergence instead of overwriting it.
-    expect((await s.sync()).refusals).toEqual([expect.objectContaining({ ref: "refs/heads/main", reason: "diverged" })]);
-  });
-
-  it("ignores an early listing of another target, and lists early only a target on the credentials' own instance", async () => {
+  it("plans a push's sync from the target as its last sync left it, without listing it; reconciliation lists", async () => {
     const s = await scenario();
     const c1 = await commit(s.work, "one");
     await pushTo(s.work, s.sourceBare, "main");
-    const gitlabCredentials = { instanceUrl: gitlab.url(""), credentials: { username: TARGET.username, password: TARGET.token }, timeoutMs: GIT_TIMEOUT_MS };
-    expect(await prelistTarget({ cacheDir: s.cacheDir, ...gitlabCredentials })).toBeUndefined();
+    const listedAtStart = gitlab.readListings;
+    await s.sync({ targetFromLastSync: true }); // nothing remembered yet: listed
+    expect(gitlab.readListings).toBe(listedAtStart + 1);
 
-    const elsewhere = { url: gitlab.url("group/another-project"), refs: { refs: new Map([["refs/heads/main", "f".repeat(40)]]), peeled: new Map() } };
-    const result = await s.sync({ prelisted: Promise.resolve(elsewhere) });
+    const c2 = await commit(s.work, "two");
+    await git(s.work, "tag", "v2");
+    await pushTo(s.work, s.sourceBare, "main", "--tags");
+    const result = await s.sync({ targetFromLastSync: true });
 
-    expect(result.changes).toEqual([{ ref: "refs/heads/main", action: "create", oldSha: null, newSha: c1 }]);
-    expect((await refsOf(s.targetBare)).get("refs/heads/main")).toBe(c1);
+    expect(result.changes).toEqual([
+      { ref: "refs/heads/main", action: "fast-forward", oldSha: c1, newSha: c2 },
+      { ref: "refs/tags/v2", action: "create", oldSha: null, newSha: c2 },
+    ]);
+    expect(gitlab.readListings).toBe(listedAtStart + 1); // GitLab was not listed
+    expect(await refsOf(s.targetBare)).toEqual(
+      new Map([
+        ["refs/heads/main", c2],
+        ["refs/tags/v2", c2],
+      ]),
+    );
 
-    // Synced now: listed early with GitLab's token, but not when the credentials are another instance's.
-    expect(await prelistTarget({ cacheDir: s.cacheDir, ...gitlabCredentials })).toMatchObject({ url: s.request().target.url });
-    expect(await prelistTarget({ ...gitlabCredentials, cacheDir: s.cacheDir, instanceUrl: github.url("") })).toBeUndefined();
+    // A sync not from a push (reconciliation, a re-run) lists, and finds both sides alike.
+    expect(await s.sync()).toEqual({ changes: [], refusals: [], unchangedCount: 2 });
+    expect(gitlab.readListings).toBe(listedAtStart + 2);
+  });
+
+  it("when the target moved since its last sync, the lease catches it: the sync lists it, plans again, and the other commit survives", async () => {
+    const s = await racing(); // synced once; the source has moved on since
+    await s.moveTargetMain(); // someone pushes to GitLab after that sync
+    const listed = gitlab.readListings;
+    const pushes = gitlab.pushes;
+
+    const result = await s.sync({ targetFromLastSync: true });
+
+    // Planned from memory, refused by the lease (nothing pushed), listed, planned again: diverged.
+    expect(result.changes).toEqual([]);
+    expect(result.refusals).toEqual([expect.objectContaining({ ref: "refs/heads/main", reason: "diverged", targetSha: s.concurrent })]);
+    // The listing, then the fetch of the commit only GitLab has (to count how far the sides diverged).
+    expect(gitlab.readListings).toBe(listed + 2);
+    expect(gitlab.pushes).toBe(pushes);
+    expect((await refsOf(s.targetBare)).get("refs/heads/main")).toBe(s.concurrent);
+  });
+
+  it("remembers a target only for its own URL, and not after a sync that failed", async () => {
+    const s = await scenario();
+    const c1 = await commit(s.work, "one");
+    await pushTo(s.work, s.sourceBare, "main");
+    await s.sync();
+    const other = await createBareRepo(path.join(tmp, "gitlab"), "group/other-target");
+    const listed = gitlab.readListings;
+
+    // The same cache, mirrored to another project: that one is listed (it is empty), not assumed.
+    const moved = await s.sync({ targetFromLastSync: true, target: { ...s.request().target, url: gitlab.url("group/other-target") } });
+    expect(moved.changes).toEqual([{ ref: "refs/heads/main", action: "create", oldSha: null, newSha: c1 }]);
+    expect(gitlab.readListings).toBe(listed + 1);
+    expect((await refsOf(other)).get("refs/heads/main")).toBe(c1);
+
+    await commit(s.work, "two");
+    await pushTo(s.work, s.sourceBare, "main");
+    await s.syncFailure({ target: { ...s.request().target, url: gitlab.url("group/other-target"), password: WRONG_TOKEN } });
+    const beforeRetry = gitlab.readListings;
+    await s.sync({ targetFromLastSync: true, target: { ...s.request().target, url: gitlab.url("group/other-target") } });
+    expect(gitlab.readListings).toBe(beforeRetry + 1); // listed again after the failure
   });
 
   it("pushes atomically: when the server rejects one ref, no ref is updated", async () => {
