@@ -353,8 +353,8 @@ fakes' request logs (1 ms resolution; a milestone the app did not reach in some 
 GitLab API request its cache answered, is the median of the runs that had it). Gaps between
 milestones are the app's own work: handling the webhook and queueing, Octokit, starting git
 processes, local git commands. A push's sync does not list GitLab when the app synced the
-repository in the last 5 minutes (it plans from GitLab's refs as that sync left them; the push's
-leases catch any change since), so the ls-remote rows are "n/a" where every measured run was warm.
+repository from a listing less than 5 minutes old (it plans from GitLab's refs as that sync left
+them; the push's leases catch any change since): the ls-remote rows are the runs that listed.
 
 ${timelineTable(sizes, "a", MIRROR_MILESTONES)}
 

@@ -28,14 +28,21 @@ export type { GitEndpoint, MirrorRequest, MirrorResult, RefChange, RefRefusal } 
 
 /**
  * The target's branches and tags as this process's last sync of a cache to it left them (by cache
- * and target URL, with when): a push's sync plans against them instead of listing the target. Every
- * ref the push changes carries a lease on the value planned from, so a target that moved since is
- * never overwritten; the push is refused whole, and the sync lists the target and plans again.
+ * and target URL): a listing, with that sync's own pushes applied. A push's sync plans against them
+ * instead of listing the target. Every ref the push changes carries a lease on the value planned
+ * from, so a target that moved since is never overwritten: the push is refused whole, and the sync
+ * lists the target and plans again.
  */
-const lastSynced = new Map<string, { refs: AdvertisedRefs; at: number }>();
+const lastSynced = new Map<string, KnownTarget>();
+
+interface KnownTarget {
+  refs: AdvertisedRefs;
+  /** When the listing these refs come from was made (Date.now()). */
+  listedAt: number;
+}
 
 /**
- * How long a target's refs are planned from memory. Leases make any age safe for the refs a push
+ * How old a listing may be and still be planned from. Leases make any age safe for the refs a push
  * changes; the bound is for the refs it does not: a branch someone changed on the target is
  * reported (as diverged, say) by the first sync that lists it, at most this long after.
  */
@@ -53,21 +60,21 @@ export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
     (req.prefetched ?? Promise.resolve(undefined)).then(
       (done) => done ?? (fresh ? cloneSource(git, req.cacheDir, req.source.url, names.source, progress) : fetchSource(git, req.cacheDir, req.source.url, names.source, progress)),
     ),
-    remembered ?? listTarget(git, req.target.url, names.target),
+    remembered ?? listTargetNow(git, req.target.url, names.target),
     req.agreed.load(),
   ]);
   // All settle first, so no git process is still writing to the cache when an error is thrown.
   if (fetched.status === "rejected") throw fetched.reason;
   if (listed.status === "rejected") throw listed.reason;
   if (agreed.status === "rejected") throw recordError(agreed.reason, "read");
-  const sync = (target: AdvertisedRefs) => planAndPush({ req, git, names, progress, fetched: fetched.value, agreed: agreed.value, target });
+  const sync = ({ refs, listedAt }: KnownTarget) => planAndPush({ req, git, names, progress, fetched: fetched.value, agreed: agreed.value, target: refs, listedAt });
   if (!remembered) return sync(listed.value);
   try {
     return await sync(listed.value);
   } catch (error) {
     if (!(error instanceof MirrorError) || error.code !== "lease_lost") throw error;
     // The target moved since this process last pushed to it: list it, and plan again from what it has.
-    return sync(await listTarget(git, req.target.url, names.target));
+    return sync(await listTargetNow(git, req.target.url, names.target));
   }
 }
 
@@ -79,10 +86,12 @@ interface PlanInputs {
   fetched: FetchedSource;
   agreed: Map<string, string>;
   target: AdvertisedRefs;
+  /** When `target` was listed (see KnownTarget). */
+  listedAt: number;
 }
 
 /** Plans from the two sides' refs, carries the LFS objects, pushes, and records what both sides now agree on. */
-async function planAndPush({ req, git, names, progress, fetched, agreed, target }: PlanInputs): Promise<MirrorResult> {
+async function planAndPush({ req, git, names, progress, fetched, agreed, target, listedAt }: PlanInputs): Promise<MirrorResult> {
   const source = fetched.after;
   const sides = { source, target: target.refs, includeRef: req.includeRef, prune: req.prune };
   const facts = await gatherRefFacts({
@@ -138,7 +147,7 @@ async function planAndPush({ req, git, names, progress, fetched, agreed, target 
   await req.agreed.save(next).catch((error) => {
     throw recordError(error, "record");
   });
-  rememberTarget(req, afterPush(target, result.changes));
+  rememberTarget(req, { refs: afterPush(target, result.changes), listedAt });
   return result;
 }
 
@@ -155,23 +164,24 @@ function withLfsOffAdvice(error: unknown): unknown {
 const recordError = (cause: unknown, what: "read" | "record") =>
   new MirrorError("internal", `mirror-bot could not ${what} the commits both sides last agreed on`, { cause, advice: "Re-run the check; nothing was pushed if reading failed." });
 
-/** The target's refs from memory, if this process synced this cache to this URL within TARGET_MEMORY_MS; forgotten either way. */
-function recallTarget(req: MirrorRequest): AdvertisedRefs | undefined {
+/** The target's refs from memory, if this process synced this cache to this URL from a listing younger than TARGET_MEMORY_MS; forgotten either way. */
+function recallTarget(req: MirrorRequest): KnownTarget | undefined {
   const key = memoryKey(req);
   const memory = lastSynced.get(key);
   lastSynced.delete(key);
   if (!req.targetFromLastSync || !memory) return undefined;
-  return Date.now() - memory.at < TARGET_MEMORY_MS ? memory.refs : undefined;
+  return Date.now() - memory.listedAt < TARGET_MEMORY_MS ? memory : undefined;
 }
 
-function rememberTarget(req: MirrorRequest, refs: AdvertisedRefs): void {
+let lastSweep = 0;
+
+function rememberTarget(req: MirrorRequest, known: KnownTarget): void {
+  lastSynced.set(memoryKey(req), known);
+  // Now and then, what is too old to be used is dropped, so memory holds only recent targets.
   const now = Date.now();
-  lastSynced.set(memoryKey(req), { refs, at: now });
-  // Oldest first (a Map keeps insertion order): what is too old to be used is dropped, so memory holds only recent syncs.
-  for (const [key, memory] of lastSynced) {
-    if (now - memory.at < TARGET_MEMORY_MS) break;
-    lastSynced.delete(key);
-  }
+  if (now - lastSweep < 60_000) return;
+  lastSweep = now;
+  for (const [key, memory] of lastSynced) if (now - memory.listedAt >= TARGET_MEMORY_MS) lastSynced.delete(key);
 }
 
 /** Mirrors of one repository share its cache; each target has its own memory. */
@@ -311,6 +321,12 @@ async function listTarget(git: SimpleGit, url: string, remote: RemoteName): Prom
   } catch (error) {
     throw classifyGitError(error, { operation: "ls-remote", remote });
   }
+}
+
+/** A listing, with when it was made. */
+async function listTargetNow(git: SimpleGit, url: string, remote: RemoteName): Promise<KnownTarget> {
+  const listedAt = Date.now();
+  return { refs: await listTarget(git, url, remote), listedAt };
 }
 
 /** From the ref files when it can (read-refs.ts), else from git. */

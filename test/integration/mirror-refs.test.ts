@@ -2,12 +2,13 @@
  * The mirror engine against real git: bare repositories in temp dirs, served over smart HTTP by
  * `git http-backend` on two servers (a fake GitHub and a fake GitLab), each accepting one token.
  */
+import { jest } from "@jest/globals";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseEnv } from "../../src/env.js";
 import { MirrorError } from "../../src/errors.js";
 import { agreedRefsFile } from "../../src/mirror/agreed-refs.js";
-import { mirrorRefs } from "../../src/mirror/mirror-refs.js";
+import { mirrorRefs, TARGET_MEMORY_MS } from "../../src/mirror/mirror-refs.js";
 import { restoreBackup } from "../../src/mirror/remote-backups.js";
 import type { MirrorRequest } from "../../src/mirror/types.js";
 import { commit, createBareRepo, createWorkRepo, filesContaining, git, installHook, makeTempDir, objectCount, pushTo, refsOf, removeDir } from "../helpers/git-fixtures.js";
@@ -437,6 +438,34 @@ describe("mirrorRefs", () => {
     expect(gitlab.readListings).toBe(listed + 2);
     expect(gitlab.pushes).toBe(pushes);
     expect((await refsOf(s.targetBare)).get("refs/heads/main")).toBe(s.concurrent);
+  });
+
+  it("plans from memory only while the listing it comes from is under 5 minutes old, however recently it pushed", async () => {
+    const s = await scenario();
+    await commit(s.work, "one");
+    await pushTo(s.work, s.sourceBare, "main");
+    const realNow = Date.now.bind(Date);
+    let later = 0;
+    const clock = jest.spyOn(Date, "now").mockImplementation(() => realNow() + later);
+    try {
+      await s.sync({ targetFromLastSync: true }); // lists
+      const listed = gitlab.readListings;
+
+      later = TARGET_MEMORY_MS - 60_000;
+      await commit(s.work, "two");
+      await pushTo(s.work, s.sourceBare, "main");
+      await s.sync({ targetFromLastSync: true });
+      expect(gitlab.readListings).toBe(listed); // a 4-minute-old listing, plus its own push
+
+      later = TARGET_MEMORY_MS + 1_000; // a minute after the last sync, but the listing is older than 5
+      const c3 = await commit(s.work, "three");
+      await pushTo(s.work, s.sourceBare, "main");
+      await s.sync({ targetFromLastSync: true });
+      expect(gitlab.readListings).toBe(listed + 1);
+      expect((await refsOf(s.targetBare)).get("refs/heads/main")).toBe(c3);
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it("remembers a target only for its own URL, and not after a sync that failed", async () => {
