@@ -100,23 +100,33 @@ async function newSmallBlobs(cacheDir: string, tips: string[], exclude: string[]
  */
 async function everySmallBlob(cacheDir: string, timeoutMs: number): Promise<Map<string, string>> {
   const blobs = new Map<string, string>();
-  let partial = ""; // a line may arrive in two chunks
-  const listing = startGit(cacheDir, ["cat-file", "--batch-all-objects", "--unordered", "--batch-check=%(objectsize) %(objecttype) %(objectname)"], timeoutMs, (chunk) => {
-    const text = partial + chunk.toString("latin1");
-    const complete = text.lastIndexOf("\n") + 1;
-    partial = text.slice(complete);
-    for (const [, size, sha] of text.slice(0, complete).matchAll(SMALL_BLOB_LINE)) {
-      const bytes = Number(size);
-      if (bytes >= POINTER_MIN_BYTES && bytes < POINTER_MAX_BYTES) blobs.set(sha!, "");
-    }
-  });
+  const read = smallBlobLines((sha) => blobs.set(sha, ""));
+  const listing = startGit(cacheDir, ["cat-file", "--batch-all-objects", "--unordered", `--batch-check=${SIZE_TYPE_NAME}`], timeoutMs, read);
   listing.end("");
   await listing.output;
   return blobs;
 }
 
-/** A `--batch-check=%(objectsize) %(objecttype) %(objectname)` line of a blob of 100–9,999 bytes. */
+const SIZE_TYPE_NAME = "%(objectsize) %(objecttype) %(objectname)";
+/** A line of that format for a blob of 100–9,999 bytes. */
 const SMALL_BLOB_LINE = /^(\d{3,4}) blob ([0-9a-f]{40,64})$/gm;
+
+/**
+ * Reads `git cat-file --batch-check` lines of SIZE_TYPE_NAME chunk by chunk (a line may arrive in
+ * two) and calls `onBlob` with each blob of a pointer's size.
+ */
+export function smallBlobLines(onBlob: (sha: string) => void): (chunk: Buffer) => void {
+  let partial = "";
+  return (chunk) => {
+    const text = partial + chunk.toString("latin1");
+    const complete = text.lastIndexOf("\n") + 1;
+    partial = text.slice(complete);
+    for (const [, size, sha] of text.slice(0, complete).matchAll(SMALL_BLOB_LINE)) {
+      const bytes = Number(size);
+      if (bytes >= POINTER_MIN_BYTES && bytes < POINTER_MAX_BYTES) onBlob(sha!);
+    }
+  };
+}
 
 /** `git cat-file --batch` output: `<sha> <type> <size>\n<content>\n` per object. */
 function* batchEntries(output: Buffer): Generator<{ sha: string; body: Buffer }> {
@@ -152,8 +162,17 @@ function startGit(dir: string, args: string[], timeoutMs: number, onOutput?: (ch
   const output = new Promise<Buffer>((resolve, reject) => {
     const out: Buffer[] = [];
     let err = "";
+    let unreadable: unknown; // what onOutput threw: git is stopped, and the search fails with it
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.stdout.on("data", onOutput ?? ((chunk: Buffer) => out.push(chunk)));
+    child.stdout.on("data", (chunk: Buffer) => {
+      if (!onOutput) return void out.push(chunk);
+      try {
+        onOutput(chunk);
+      } catch (error) {
+        unreadable ??= error;
+        child.kill("SIGKILL");
+      }
+    });
     child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
     child.on("error", (error) => {
       clearTimeout(timer);
@@ -161,7 +180,9 @@ function startGit(dir: string, args: string[], timeoutMs: number, onOutput?: (ch
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      if (code === 0) resolve(Buffer.concat(out));
+      if (unreadable !== undefined)
+        reject(new MirrorError("internal", `mirror-bot could not read what git ${args[0]} listed while looking for Git LFS pointers`, { cause: unreadable }));
+      else if (code === 0) resolve(Buffer.concat(out));
       else if (signal) reject(new MirrorError("timeout", `git ${args[0]} took longer than ${Math.round(timeoutMs / 1000)} s while looking for Git LFS pointers`));
       else reject(new MirrorError("git_failed", `git ${args[0]} failed while looking for Git LFS pointers: ${err.trim().split("\n").at(-1) ?? ""}`));
     });
