@@ -169,13 +169,14 @@ function recallTarget(req: MirrorRequest): KnownTarget | undefined {
   const key = memoryKey(req);
   const memory = lastSynced.get(key);
   lastSynced.delete(key);
-  if (!req.targetFromLastSync || !memory) return undefined;
+  if (req.targetMemory !== "use" || !memory) return undefined;
   return Date.now() - memory.listedAt < TARGET_MEMORY_MS ? memory : undefined;
 }
 
 let lastSweep = 0;
 
 function rememberTarget(req: MirrorRequest, known: KnownTarget): void {
+  if (req.targetMemory === undefined) return; // a sync that would never plan from it
   lastSynced.set(memoryKey(req), known);
   // Now and then, what is too old to be used is dropped, so memory holds only recent targets.
   const now = Date.now();

@@ -68,12 +68,13 @@ export interface MirrorRequest {
    */
   prefetched?: Promise<FetchedSource | undefined>;
   /**
-   * Plan against the target's branches and tags as this process's last sync of this cache to this
-   * URL left them, if that was within TARGET_MEMORY_MS, instead of listing them (a push's sync:
-   * mirror-refs.ts). The push's leases catch a target that moved meanwhile; the sync then lists it
-   * and plans again. Otherwise (and for reconciliation, which is there to see such moves) it lists.
+   * The target's branches and tags in this process's memory (mirror-refs.ts): "use" plans against
+   * them instead of listing the target, when this process's last sync of this cache to this URL
+   * planned from a listing less than TARGET_MEMORY_MS old (the push's leases catch a target that
+   * moved meanwhile; the sync then lists it and plans again); "keep" lists, and leaves what it
+   * pushed for the next sync. Absent: neither (the pull half, the CLI).
    */
-  targetFromLastSync?: boolean;
+  targetMemory?: "use" | "keep";
   /**
    * Git LFS (src/lfs/): the objects the pushed commits' pointers name are copied from the source's
    * LFS server to the target's before the push. Absent: on, with the default cache bound.

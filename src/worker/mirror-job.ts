@@ -171,6 +171,11 @@ export function repositoryOf(job: MirrorJob): RepositorySnapshot | undefined {
   return undefined;
 }
 
+/** Every event of the job is a push to GitHub: none is a reconciliation, a re-run or a push to GitLab. */
+export function onlyGitHubPushes(job: MirrorJob): boolean {
+  return eventsOf(job).every((e) => e.kind === "github-push");
+}
+
 /** What asked for the job, for logs: the newest event's kind (or its sync trigger). */
 export function triggerOf(job: MirrorJob): string {
   const newest = eventsOf(job).at(-1);

@@ -14,7 +14,7 @@ import type { RenderedReport } from "../report/rendered-report.js";
 import { resolveProject } from "../sync/ensure-project.js";
 import { SYNC_NOW_ACTION } from "../sync/follow-up.js";
 import { DeferredCheckRun } from "./deferred-check-run.js";
-import { gitlabTargetsOf, reportsChanges, reportTargetsOf, type ReportTarget } from "./mirror-job.js";
+import { gitlabTargetsOf, onlyGitHubPushes, reportsChanges, reportTargetsOf, type ReportTarget } from "./mirror-job.js";
 import type { HalfContext, HalfDirection } from "./run-half.js";
 import { cacheDirFor, gitlabCredentials, lfsOptions } from "./deps.js";
 import { lfsProgressOnCheckRuns } from "./lfs-progress.js";
@@ -50,9 +50,10 @@ export const PUSH_HALF: HalfDirection<Begun> = {
       prune: mirror.prune,
       timeoutMs: deps.env.gitTimeoutMs,
       prefetched: attempt === 1 ? early?.fetched : undefined,
-      // A push's sync plans from GitLab's refs as the last sync left them (leases guard the push);
-      // a retry, reconciliation and a re-run list them.
-      targetFromLastSync: attempt === 1 && early !== undefined,
+      // A job of GitHub pushes plans from GitLab's refs as the last sync left them (leases guard
+      // the push). A retry, reconciliation, a re-run or a GitLab push among the events lists them,
+      // and so does a two-way mirror, whose GitLab side changes by design.
+      targetMemory: attempt === 1 && early !== undefined && mirror.direction === "push" && onlyGitHubPushes(job) ? "use" : "keep",
       // Force pushes and deletions GitLab's protected branches would refuse are skipped and reported.
       screenChanges: (changes) => screenProtectedBranches(deps.gitlab, project.id, changes, log),
       // A long mirror (a first sync of a large history) says how far it is on its in-progress runs.

@@ -13,6 +13,8 @@ export interface TestGitServer {
   readonly pushes: number;
   /** Ref advertisements for reading (GET info/refs?service=git-upload-pack: ls-remote, fetch, clone). */
   readonly readListings: number;
+  /** Ref advertisements to `git push` (GET info/refs?service=git-receive-pack), whether or not it then pushed. */
+  readonly pushAdvertisements: number;
   /** Every password any request carried. */
   readonly passwordsSeen: Set<string>;
   /** Runs before each push is served; lets a test change the repository mid-push or hold it. */
@@ -26,6 +28,7 @@ export async function startGitServer(root: string, token: string): Promise<TestG
   const state = {
     pushes: 0,
     readListings: 0,
+    pushAdvertisements: 0,
     passwordsSeen: new Set<string>(),
     beforePush: undefined as TestGitServer["beforePush"],
     beforePushAdvertisement: undefined as TestGitServer["beforePushAdvertisement"],
@@ -42,6 +45,7 @@ export async function startGitServer(root: string, token: string): Promise<TestG
   const server = http.createServer((req, res) => {
     const advertisesForPush = req.method === "GET" && /\/info\/refs\?service=git-receive-pack$/.test(req.url ?? "");
     if (req.method === "GET" && /\/info\/refs\?service=git-upload-pack$/.test(req.url ?? "")) state.readListings++;
+    if (advertisesForPush) state.pushAdvertisements++;
     Promise.resolve(advertisesForPush ? state.beforePushAdvertisement?.() : undefined)
       .then(() => handler(req, res))
       .then((handled) => void (handled || res.writeHead(404).end("not found")))
@@ -57,6 +61,9 @@ export async function startGitServer(root: string, token: string): Promise<TestG
     },
     get readListings() {
       return state.readListings;
+    },
+    get pushAdvertisements() {
+      return state.pushAdvertisements;
     },
     get passwordsSeen() {
       return state.passwordsSeen;

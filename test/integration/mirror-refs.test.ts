@@ -320,7 +320,7 @@ describe("mirrorRefs", () => {
     const s = await scenario();
     const c1 = await commit(s.work, "one");
     await pushTo(s.work, s.sourceBare, "main");
-    await s.sync();
+    await s.sync({ targetMemory: "keep" }); // as the push half does when it lists
     await commit(s.work, "two");
     await pushTo(s.work, s.sourceBare, "main");
     await git(s.work, "checkout", "--quiet", "-B", "concurrent", c1);
@@ -398,13 +398,13 @@ describe("mirrorRefs", () => {
     const c1 = await commit(s.work, "one");
     await pushTo(s.work, s.sourceBare, "main");
     const listedAtStart = gitlab.readListings;
-    await s.sync({ targetFromLastSync: true }); // nothing remembered yet: listed
+    await s.sync({ targetMemory: "use" }); // nothing remembered yet: listed
     expect(gitlab.readListings).toBe(listedAtStart + 1);
 
     const c2 = await commit(s.work, "two");
     await git(s.work, "tag", "v2");
     await pushTo(s.work, s.sourceBare, "main", "--tags");
-    const result = await s.sync({ targetFromLastSync: true });
+    const result = await s.sync({ targetMemory: "use" });
 
     expect(result.changes).toEqual([
       { ref: "refs/heads/main", action: "fast-forward", oldSha: c1, newSha: c2 },
@@ -419,7 +419,7 @@ describe("mirrorRefs", () => {
     );
 
     // A sync not from a push (reconciliation, a re-run) lists, and finds both sides alike.
-    expect(await s.sync()).toEqual({ changes: [], refusals: [], unchangedCount: 2 });
+    expect(await s.sync({ targetMemory: "keep" })).toEqual({ changes: [], refusals: [], unchangedCount: 2 });
     expect(gitlab.readListings).toBe(listedAtStart + 2);
   });
 
@@ -428,10 +428,12 @@ describe("mirrorRefs", () => {
     await s.moveTargetMain(); // someone pushes to GitLab after that sync
     const listed = gitlab.readListings;
     const pushes = gitlab.pushes;
+    const pushAttempts = gitlab.pushAdvertisements;
 
-    const result = await s.sync({ targetFromLastSync: true });
+    const result = await s.sync({ targetMemory: "use" });
 
-    // Planned from memory, refused by the lease (nothing pushed), listed, planned again: diverged.
+    // Planned from memory and tried: git saw the lease was stale and sent nothing. Listed, planned again: diverged.
+    expect(gitlab.pushAdvertisements).toBe(pushAttempts + 1);
     expect(result.changes).toEqual([]);
     expect(result.refusals).toEqual([expect.objectContaining({ ref: "refs/heads/main", reason: "diverged", targetSha: s.concurrent })]);
     // The listing, then the fetch of the commit only GitLab has (to count how far the sides diverged).
@@ -448,19 +450,19 @@ describe("mirrorRefs", () => {
     let later = 0;
     const clock = jest.spyOn(Date, "now").mockImplementation(() => realNow() + later);
     try {
-      await s.sync({ targetFromLastSync: true }); // lists
+      await s.sync({ targetMemory: "use" }); // lists
       const listed = gitlab.readListings;
 
       later = TARGET_MEMORY_MS - 60_000;
       await commit(s.work, "two");
       await pushTo(s.work, s.sourceBare, "main");
-      await s.sync({ targetFromLastSync: true });
+      await s.sync({ targetMemory: "use" });
       expect(gitlab.readListings).toBe(listed); // a 4-minute-old listing, plus its own push
 
       later = TARGET_MEMORY_MS + 1_000; // a minute after the last sync, but the listing is older than 5
       const c3 = await commit(s.work, "three");
       await pushTo(s.work, s.sourceBare, "main");
-      await s.sync({ targetFromLastSync: true });
+      await s.sync({ targetMemory: "use" });
       expect(gitlab.readListings).toBe(listed + 1);
       expect((await refsOf(s.targetBare)).get("refs/heads/main")).toBe(c3);
     } finally {
@@ -468,16 +470,19 @@ describe("mirrorRefs", () => {
     }
   });
 
-  it("remembers a target only for its own URL, and not after a sync that failed", async () => {
+  it("remembers a target only for its own URL, not after a sync that failed, and not for a sync that never plans from memory", async () => {
     const s = await scenario();
     const c1 = await commit(s.work, "one");
     await pushTo(s.work, s.sourceBare, "main");
-    await s.sync();
+    await s.sync(); // as the pull half and the CLI: nothing kept
+    const before = gitlab.readListings;
+    await s.sync({ targetMemory: "use" });
+    expect(gitlab.readListings).toBe(before + 1);
     const other = await createBareRepo(path.join(tmp, "gitlab"), "group/other-target");
     const listed = gitlab.readListings;
 
     // The same cache, mirrored to another project: that one is listed (it is empty), not assumed.
-    const moved = await s.sync({ targetFromLastSync: true, target: { ...s.request().target, url: gitlab.url("group/other-target") } });
+    const moved = await s.sync({ targetMemory: "use", target: { ...s.request().target, url: gitlab.url("group/other-target") } });
     expect(moved.changes).toEqual([{ ref: "refs/heads/main", action: "create", oldSha: null, newSha: c1 }]);
     expect(gitlab.readListings).toBe(listed + 1);
     expect((await refsOf(other)).get("refs/heads/main")).toBe(c1);
@@ -486,7 +491,7 @@ describe("mirrorRefs", () => {
     await pushTo(s.work, s.sourceBare, "main");
     await s.syncFailure({ target: { ...s.request().target, url: gitlab.url("group/other-target"), password: WRONG_TOKEN } });
     const beforeRetry = gitlab.readListings;
-    await s.sync({ targetFromLastSync: true, target: { ...s.request().target, url: gitlab.url("group/other-target") } });
+    await s.sync({ targetMemory: "use", target: { ...s.request().target, url: gitlab.url("group/other-target") } });
     expect(gitlab.readListings).toBe(beforeRetry + 1); // listed again after the failure
   });
 

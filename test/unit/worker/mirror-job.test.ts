@@ -12,6 +12,7 @@ import {
   gitlabTargetsOf,
   isDrop,
   mergeJobs,
+  onlyGitHubPushes,
   reportsChanges,
   reportTargetsOf,
   repositoryOf,
@@ -89,6 +90,14 @@ describe("mirror jobs", () => {
     expect(reportTargetsOf(merged)).toEqual([{ ref: "refs/heads/main", sha: sha("1") }]);
     expect(triggerOf(merged)).toBe("interval");
     expect(reportsChanges(mergeJobs(pushed, pushed))).toBe(false);
+  });
+
+  it("are GitHub pushes only (planned from GitLab's refs in memory) until a sync, a re-run or a GitLab push is folded in", () => {
+    const pushed = coalesce(push("d1", "refs/heads/main", sha("1")), push("d2", "refs/heads/dev", sha("2")));
+    expect(onlyGitHubPushes(pushed)).toBe(true);
+    expect(onlyGitHubPushes(mergeJobs(pushed, syncJob(target, "interval")))).toBe(false);
+    expect(onlyGitHubPushes(mergeJobs(pushed, rerunJob(target, "r1", { ref: "refs/heads/main", sha: sha("1") })))).toBe(false);
+    expect(onlyGitHubPushes(mergeJobs(pushed, gitlabPushJob(target, "g1", { projectId: 5, ref: "refs/heads/main", sha: sha("3"), before: sha("1") })))).toBe(false);
   });
 
   it("answer 'Re-run' and 'Sync now' on the commit whose button was pressed", () => {
