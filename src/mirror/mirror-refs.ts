@@ -68,12 +68,11 @@ export async function mirrorRefs(req: MirrorRequest): Promise<MirrorResult> {
   if (listed.status === "rejected") throw listed.reason;
   if (agreed.status === "rejected") throw recordError(agreed.reason, "read");
   const sync = ({ refs, listedAt }: KnownTarget) => planAndPush({ req, git, names, progress, fetched: fetched.value, agreed: agreed.value, target: refs, listedAt });
-  if (!remembered) return sync(listed.value);
   try {
     return await sync(listed.value);
   } catch (error) {
-    if (!(error instanceof MirrorError) || error.code !== "lease_lost") throw error;
-    // The target moved since this process last pushed to it: list it, and plan again from what it has.
+    // Planned from memory, and the target moved since: list it, and plan again from what it has.
+    if (!remembered || !(error instanceof MirrorError) || error.code !== "lease_lost") throw error;
     return sync(await listTargetNow(git, req.target.url, names.target));
   }
 }
