@@ -59,11 +59,7 @@ export function agreedRefsFile(statePath: string): AgreedRefs {
  * (so the next sync can still tell which side moved). Refs the filter excludes are forgotten.
  */
 export function nextAgreedRefs(input: { agreed: RefMap; source: RefMap; target: RefMap; changes: RefChange[]; includeRef: (ref: string) => boolean }): RefMap {
-  const after = new Map(input.target);
-  for (const change of input.changes) {
-    if (change.newSha === null) after.delete(change.ref);
-    else after.set(change.ref, change.newSha);
-  }
+  const after = refsAfter(input.target, input.changes);
   const next: RefMap = new Map();
   const names = new Set([...input.agreed.keys(), ...input.source.keys(), ...after.keys()]);
   for (const ref of names) {
@@ -75,4 +71,14 @@ export function nextAgreedRefs(input: { agreed: RefMap; source: RefMap; target: 
     else if (input.agreed.has(ref)) next.set(ref, input.agreed.get(ref)!);
   }
   return next;
+}
+
+/** PURE: a side's refs once `changes` are pushed to it. */
+export function refsAfter(refs: RefMap, changes: RefChange[]): RefMap {
+  const after = new Map(refs);
+  for (const change of changes) {
+    if (change.newSha === null) after.delete(change.ref);
+    else after.set(change.ref, change.newSha);
+  }
+  return after;
 }

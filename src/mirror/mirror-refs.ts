@@ -18,7 +18,7 @@ import { parseForEachRef, parseLsRemote } from "./git-output.js";
 import { diffRefs, planRefUpdates } from "./plan-ref-updates.js";
 import { pushChanges } from "./push-changes.js";
 import { gatherRefFacts } from "./ref-facts.js";
-import { nextAgreedRefs } from "./agreed-refs.js";
+import { nextAgreedRefs, refsAfter } from "./agreed-refs.js";
 import { withBackups } from "./backups.js";
 import { readRefs } from "./read-refs.js";
 import { carryLfsObjects, DEFAULT_LFS_OPTIONS } from "./lfs-step.js";
@@ -189,14 +189,9 @@ const memoryKey = (req: MirrorRequest) => `${req.cacheDir}\n${req.target.url}`;
 
 /** The target's branches and tags once `changes` are pushed (a moved tag's peeled commit is left out: the tag object is judged instead). */
 function afterPush(target: AdvertisedRefs, changes: RefChange[]): AdvertisedRefs {
-  const refs = new Map(target.refs);
   const peeled = new Map(target.peeled);
-  for (const change of changes) {
-    peeled.delete(change.ref);
-    if (change.newSha === null) refs.delete(change.ref);
-    else refs.set(change.ref, change.newSha);
-  }
-  return { refs, peeled };
+  for (const change of changes) peeled.delete(change.ref);
+  return { refs: refsAfter(target.refs, changes), peeled };
 }
 
 export type PrefetchRequest = Pick<MirrorRequest, "cacheDir" | "source" | "timeoutMs" | "sides"> & {
